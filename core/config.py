@@ -1,0 +1,105 @@
+"""One settings class, read from LOAXA_* environment variables and validated at start."""
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "changethis"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LOAXA_", extra="ignore")
+
+    data_dir: Path = Path("./var")
+    database_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    secret_key: str | None = None
+    timezone: str = "Asia/Ho_Chi_Minh"
+    # Where the server is reachable from devices, used in absolute playlist URLs (M3U8).
+    public_base_url: str | None = None
+
+    # Background work: "thread" runs tasks in-process; "rq" sends them to Redis workers.
+    task_backend: Literal["thread", "rq"] = "thread"
+    task_workers: int = 2
+    redis_url: str = "redis://127.0.0.1:6379/0"
+
+    # The in-process scheduler of `loaxa serve`; turn off when a separate `loaxa scheduler` runs.
+    scheduler_enabled: bool = True
+    nightly_build_time: str = "01:30"
+    misfire_grace_seconds: int = 6 * 3600
+
+    access_token_minutes: int = 12 * 60
+    login_max_failures: int = 5
+    login_window_seconds: int = 300
+
+    tts_engine: str = "espeak-ng"
+    tts_voice: str = "vi"
+    tts_rate_wpm: int = 130
+    tts_profile: Literal["standard", "horn"] = "standard"
+    tts_target_lufs: float = -16.0
+    tts_true_peak_dbtp: float = -1.5
+    # Regional reading of numbers: "linh"/"lẻ" for 105, "nghìn"/"ngàn" for 1000.
+    tts_zero_tens: Literal["linh", "lẻ"] = "linh"
+    tts_thousand: Literal["nghìn", "ngàn"] = "nghìn"
+
+    silent_after_days: int = 2
+    # Largest request body accepted (uploads of recordings are the big ones).
+    max_request_bytes: int = 60_000_000
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"Múi giờ không hợp lệ: {value!r}") from exc
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _no_placeholder_secret(cls, value: str | None) -> str | None:
+        if value is not None and (value.lower() in PLACEHOLDER_SECRETS or len(value) < 16):
+            raise ValueError("LOAXA_SECRET_KEY phải là một chuỗi bí mật thật, ít nhất 16 ký tự.")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'loaxa.db').resolve()}"
+
+    def ensure_dirs(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.media_dir.mkdir(parents=True, exist_ok=True)
+
+    def resolved_secret_key(self) -> str:
+        """The configured secret, or one generated on first start and kept in the data directory."""
+        if self.secret_key:
+            return self.secret_key
+        self.ensure_dirs()
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(secrets.token_urlsafe(48))
+            tmp.chmod(0o600)
+            tmp.replace(path)
+        return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

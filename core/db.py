@@ -1,0 +1,106 @@
+"""Engine, sessions and schema migrations (SQLite by default, PostgreSQL by URL)."""
+
+import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel
+
+from core.timeutil import as_utc
+
+# Every module that defines tables. Alembic and the test fixtures import them all;
+# listed by name so that core/ itself imports none of the domain packages.
+MODEL_MODULES = (
+    "core.areas",
+    "core.users",
+    "core.tasks",
+    "tts.lexicon_store",
+    "campaigns.models",
+    "playlists.models",
+    "airtime.models",
+)
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Stores aware datetimes as UTC and always returns aware UTC.
+
+    SQLite silently drops UTC offsets; PostgreSQL keeps them. Normalising here means
+    no caller ever compares a naive and an aware value.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        utc = as_utc(value)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect):
+        return None if value is None else as_utc(value)
+
+
+def import_all_models() -> None:
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    # WAL + NORMAL is durable against process crashes (what an acknowledgement must survive).
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A session that commits on success and rolls back on any error."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def alembic_config(url: str):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade_database(url: str) -> None:
+    """Create or migrate the schema to the latest revision."""
+    from alembic import command
+
+    command.upgrade(alembic_config(url), "head")
+
+
+def create_all(engine: Engine) -> None:
+    """Test shortcut: the current models' schema without running migrations."""
+    import_all_models()
+    SQLModel.metadata.create_all(engine)

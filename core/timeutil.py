@@ -1,0 +1,33 @@
+"""Time at the edges: everything is stored in UTC and shown in the deployment's zone."""
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """Aware UTC from any aware datetime; naive values are taken as UTC (what SQLite hands back)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def to_local(value: datetime, tz: ZoneInfo) -> datetime:
+    return as_utc(value).astimezone(tz)
+
+
+def local_day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """[start, end) of a local calendar day, in UTC."""
+    start = datetime.combine(day, datetime.min.time(), tzinfo=tz)
+    return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
+
+
+def iso_week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def format_date_vn(value: date | datetime) -> str:
+    return value.strftime("%d/%m/%Y")

@@ -1,0 +1,251 @@
+"""Users, roles, bearer tokens (user and per-cluster device tokens) and login rate limiting."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field, Session, SQLModel, col, func, select
+
+from core.areas import Area, AreaLevel, is_within, subtree_condition
+from core.db import UTCDateTime
+from core.errors import Conflict, Forbidden, Invalid, NotFound, TooMany
+from core.security import hash_password, new_token, token_hash, verify_password
+from core.timeutil import now_utc
+
+
+class Role(StrEnum):
+    admin = "admin"
+    operator = "operator"
+    approver = "approver"
+    supervisor = "supervisor"
+    device = "device"
+
+
+ROLE_LABELS = {
+    Role.admin: "Quản trị",
+    Role.operator: "Biên tập viên",
+    Role.approver: "Người duyệt",
+    Role.supervisor: "Giám sát",
+    Role.device: "Thiết bị cụm loa",
+}
+
+USERNAME_PATTERN = r"^[A-Za-z0-9._@-]{3,64}$"
+
+
+class UserBase(SQLModel):
+    username: str = Field(min_length=3, max_length=64, schema_extra={"pattern": USERNAME_PATTERN})
+    full_name: str | None = Field(default=None, max_length=200)
+    role: Role = Field(sa_type=sa.String(16))
+    area_id: int | None = Field(default=None, foreign_key="area.id", ge=1, le=2_147_483_647)
+
+
+class User(UserBase, table=True):
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, sa_column_kwargs={"unique": True})
+    password_hash: str = Field(max_length=255)
+    is_active: bool = True
+    created_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime)
+
+
+class UserCreate(UserBase):
+    password: str = Field(min_length=8, max_length=128)
+
+
+class UserUpdate(SQLModel):
+    full_name: str | None = Field(default=None, max_length=200)
+    password: str | None = Field(default=None, min_length=8, max_length=128)
+    role: Role | None = None
+    area_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+    is_active: bool | None = None
+
+
+class UserPublic(UserBase):
+    id: int
+    is_active: bool
+    role_label: str
+
+
+def user_public(user: User) -> UserPublic:
+    return UserPublic(id=user.id, username=user.username, full_name=user.full_name, role=user.role,
+                      area_id=user.area_id, is_active=user.is_active, role_label=ROLE_LABELS[Role(user.role)])
+
+
+class AccessToken(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, sa_column_kwargs={"unique": True})
+    role: str = Field(max_length=16)
+    user_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    cluster_id: int | None = Field(default=None, foreign_key="area.id", index=True)
+    label: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class DeviceTokenPublic(SQLModel):
+    id: int
+    cluster_id: int
+    label: str | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class LoginFailure(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, index=True)
+    at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime, index=True)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a user, or a cluster's device."""
+
+    role: Role
+    user_id: int | None
+    username: str
+    scope: Area | None  # None: the whole country
+    cluster_id: int | None = None
+    token_id: int | None = None
+
+    def can_see(self, area: Area) -> bool:
+        return is_within(area, self.scope)
+
+    def scope_condition(self):
+        return None if self.scope is None else subtree_condition(self.scope)
+
+
+def create_user(session: Session, data: UserCreate, *, password_hash: str | None = None) -> User:
+    if session.exec(select(User).where(User.username == data.username)).first() is not None:
+        raise Conflict(f"Tên đăng nhập {data.username!r} đã tồn tại.")
+    if data.role == Role.device:
+        raise Invalid("Vai trò 'device' dành cho mã thiết bị của cụm loa, không phải người dùng.")
+    if data.area_id is not None and session.get(Area, data.area_id) is None:
+        raise Invalid(f"Địa bàn mã {data.area_id} không tồn tại.")
+    user = User(username=data.username, full_name=data.full_name, role=data.role, area_id=data.area_id,
+                password_hash=password_hash or hash_password(data.password))
+    session.add(user)
+    session.flush()
+    return user
+
+
+def update_user(session: Session, user: User, data: UserUpdate) -> User:
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("role") == Role.device:
+        raise Invalid("Vai trò 'device' dành cho mã thiết bị của cụm loa, không phải người dùng.")
+    if changes.get("area_id") is not None and session.get(Area, changes["area_id"]) is None:
+        raise Invalid(f"Địa bàn mã {changes['area_id']} không tồn tại.")
+    for key in ("role", "is_active"):
+        if key in changes and changes[key] is None:
+            raise Invalid(f"Trường {key} không được để trống.")
+    password = changes.pop("password", None)
+    if password:
+        user.password_hash = hash_password(password)
+    for key, value in changes.items():
+        setattr(user, key, value)
+    session.add(user)
+    if changes.get("is_active") is False or password:
+        _revoke_user_tokens(session, user.id)
+    session.flush()
+    return user
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("người dùng", user_id)
+    return user
+
+
+def list_users(session: Session, *, scope: Area | None) -> list[User]:
+    query = select(User).order_by(User.username)
+    if scope is not None:
+        query = query.join(Area, col(User.area_id) == Area.id).where(subtree_condition(scope))
+    return list(session.exec(query))
+
+
+def authenticate(session: Session, username: str, password: str, *, max_failures: int,
+                 window_seconds: int, token_minutes: int) -> str:
+    """Check a password and issue a user token; too many recent failures lock the name out."""
+    since = now_utc() - timedelta(seconds=window_seconds)
+    failures = session.exec(
+        select(func.count()).select_from(LoginFailure)
+        .where(LoginFailure.username == username, col(LoginFailure.at) >= since)
+    ).one()
+    if failures >= max_failures:
+        raise TooMany(f"Đăng nhập sai quá {max_failures} lần. Vui lòng thử lại sau "
+                      f"{window_seconds // 60} phút.")
+    user = session.exec(select(User).where(User.username == username)).first()
+    if not verify_password(password, user.password_hash if user else None) or not user.is_active:
+        # Recorded in its own transaction: the caller's rolls back when we raise.
+        with Session(session.get_bind()) as audit:
+            audit.add(LoginFailure(username=username[:64]))
+            audit.commit()
+        raise Forbidden("Sai tên đăng nhập hoặc mật khẩu.")
+    session.exec(sa.delete(LoginFailure).where(LoginFailure.username == username))
+    return issue_user_token(session, user, minutes=token_minutes)
+
+
+def issue_user_token(session: Session, user: User, *, minutes: int) -> str:
+    token, hashed = new_token()
+    session.add(AccessToken(token_hash=hashed, role=user.role, user_id=user.id,
+                            expires_at=now_utc() + timedelta(minutes=minutes)))
+    session.flush()
+    return token
+
+
+def issue_device_token(session: Session, cluster: Area, *, label: str | None = None) -> tuple[str, AccessToken]:
+    if cluster.level != AreaLevel.cluster:
+        raise Invalid("Mã thiết bị chỉ cấp cho cụm loa.")
+    token, hashed = new_token()
+    row = AccessToken(token_hash=hashed, role=Role.device, cluster_id=cluster.id, label=label)
+    session.add(row)
+    session.flush()
+    return token, row
+
+
+def list_device_tokens(session: Session, cluster_id: int) -> list[AccessToken]:
+    query = select(AccessToken).where(AccessToken.cluster_id == cluster_id).order_by(AccessToken.id)
+    return list(session.exec(query))
+
+
+def revoke_token(session: Session, token: AccessToken) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = now_utc()
+        session.add(token)
+        session.flush()
+
+
+def _revoke_user_tokens(session: Session, user_id: int) -> None:
+    session.exec(sa.update(AccessToken).where(AccessToken.user_id == user_id,
+                                              col(AccessToken.revoked_at).is_(None))
+                 .values(revoked_at=now_utc()))
+
+
+def principal_for_token(session: Session, token: str) -> Principal | None:
+    row = session.exec(select(AccessToken).where(AccessToken.token_hash == token_hash(token))).first()
+    if row is None or row.revoked_at is not None:
+        return None
+    if row.expires_at is not None and row.expires_at <= now_utc():
+        return None
+    if row.role == Role.device:
+        cluster = session.get(Area, row.cluster_id)
+        if cluster is None:
+            return None
+        return Principal(role=Role.device, user_id=None, username=f"device:{cluster.id}", scope=cluster,
+                         cluster_id=cluster.id, token_id=row.id)
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    scope = session.get(Area, user.area_id) if user.area_id else None
+    return Principal(role=Role(user.role), user_id=user.id, username=user.username, scope=scope,
+                     token_id=row.id)
+
+
+def logout(session: Session, principal: Principal) -> None:
+    if principal.token_id is not None:
+        token = session.get(AccessToken, principal.token_id)
+        if token is not None:
+            revoke_token(session, token)
