@@ -1,0 +1,1 @@
+"""Audio processing with ffmpeg (probe, loudness, encode, join) and the content-addressed media store."""

@@ -1,0 +1,1 @@
+"""Vietnamese spoken-form normalizer and the speech engines. Knows nothing of campaigns or playlists."""

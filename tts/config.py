@@ -1,0 +1,17 @@
+"""The deployment's speech settings (LOAXA_TTS_*) as the normalizer's and the pipeline's option objects."""
+
+from core.config import Settings
+from tts.normalizer import NormalizeOptions
+
+
+def normalize_options(settings: Settings) -> NormalizeOptions:
+    return NormalizeOptions(zero_tens=settings.tts_zero_tens, thousand=settings.tts_thousand)
+
+
+def render_settings(settings: Settings, *, engine: str | None = None, voice: str | None = None, fmt: str = "mp3"):
+    from tts.pipeline import RenderSettings
+
+    return RenderSettings(engine=engine or settings.tts_engine, voice=voice or settings.tts_voice,
+                          rate_wpm=settings.tts_rate_wpm, profile=settings.tts_profile,
+                          target_lufs=settings.tts_target_lufs, true_peak_dbtp=settings.tts_true_peak_dbtp,
+                          format=fmt)
