@@ -1,0 +1,1 @@
+"""Directives, campaigns, content items, the approval workflow and content quotas."""

@@ -1,0 +1,37 @@
+"""The text a content item is read from, the lexicon of its areas and its spoken form.
+
+The title is read first, then the body. The lexicon is the default one with the pronunciation
+overrides of the deepest area all targets share (tts.lexicon_store: a commune's reading of an
+abbreviation beats the province's).
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlmodel import Session
+
+from campaigns.scope import common_ancestor
+from core.areas import Area
+from core.errors import Invalid
+from tts.config import normalize_options
+from tts.lexicon_store import effective_lexicon
+from tts.normalizer import NormalizeError, normalize
+
+
+def text_to_read(title: str, body: str) -> str:
+    title = title.strip()
+    end = "" if title[-1:] in ".!?:" else "."
+    return f"{title}{end}\n\n{body.strip()}"
+
+
+def lexicon_for(session: Session, areas: list[Area]) -> dict[str, str]:
+    area_id = common_ancestor(areas)
+    return effective_lexicon(session, session.get(Area, area_id) if area_id is not None else None)
+
+
+def spoken_text(text: str, *, lexicon: Mapping[str, str], settings: Any) -> str:
+    """The spoken form, or a 422 saying why the text cannot be read."""
+    try:
+        return normalize(text, lexicon=lexicon, options=normalize_options(settings)).text
+    except NormalizeError as exc:
+        raise Invalid(f"Không đọc được văn bản: {exc}") from exc
