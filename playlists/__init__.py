@@ -1,0 +1,1 @@
+"""Slot templates, the pure playlist planner, and publishing of daily playlists."""

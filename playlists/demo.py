@@ -1,0 +1,82 @@
+"""Demo slots and playlists: the demo province gets a morning and an evening bulletin, an extra slot on
+commemorative days, one cluster its own midday slot; today's and tomorrow's playlists are built and the
+week's forecast of every demo campaign is printed. Idempotent."""
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlmodel import Session, col, select
+
+from core.areas import Area, AreaLevel
+from core.config import Settings
+from core.errors import Conflict
+from core.timeutil import now_utc
+from playlists.forecast import forecast_campaign, parse_week
+from playlists.models import SlotTemplateRow
+from playlists.service import build_day
+from playlists.slots import SlotCreate, create_slot
+
+DEMO_PROVINCE = "Lào Cai"
+PROVINCE_SLOTS = (
+    ("Bản tin sáng", "05:30", 30, False),
+    ("Bản tin chiều", "17:00", 30, False),
+    ("Chào mừng ngày kỷ niệm", "19:30", 20, True),
+)
+CLUSTER_SLOT = ("Bản tin trưa thôn", "11:30", 15)
+
+
+def _ensure_slot(session: Session, settings: Settings, area: Area, name: str, start: str, minutes: int,
+                 commemorative_only: bool, echo: Callable[[str], None]) -> None:
+    exists = session.exec(select(SlotTemplateRow.id).where(SlotTemplateRow.area_id == area.id,
+                                                           SlotTemplateRow.name == name)).first()
+    if exists is not None:
+        return
+    try:
+        create_slot(session, SlotCreate(area_id=area.id, name=name, start_time=start, duration_minutes=minutes,
+                                        commemorative_only=commemorative_only), scope=None, tz=settings.tz)
+        echo(f"Khung giờ {name} ({start}, {minutes} phút) cho {area.name}.")
+    except Conflict as exc:  # an operator already set a slot at that time: keep theirs
+        echo(f"Bỏ qua khung giờ {name}: {exc.message}")
+
+
+def load_demo_schedule(session: Session, settings: Settings, echo: Callable[[str], None] = print) -> None:
+    province = session.exec(select(Area).where(Area.level == AreaLevel.province,
+                                               col(Area.name).contains(DEMO_PROVINCE))).first()
+    if province is None:
+        echo("Chưa có tỉnh mẫu: bỏ qua lịch phát mẫu.")
+        return
+    for name, start, minutes, commemorative in PROVINCE_SLOTS:
+        _ensure_slot(session, settings, province, name, start, minutes, commemorative, echo)
+    first_cluster = session.exec(select(Area).where(Area.level == AreaLevel.cluster,
+                                                    col(Area.path).startswith(province.path))
+                                 .order_by(col(Area.id))).first()
+    if first_cluster is not None:
+        _ensure_slot(session, settings, first_cluster, *CLUSTER_SLOT, False, echo)
+    # The builder works in its own transactions: what was set up above must be committed first.
+    session.commit()
+    engine = session.get_bind()
+    today = now_utc().astimezone(settings.tz).date()
+    for day in (today, today + timedelta(days=1)):
+        result = build_day(engine, day=day, tz=settings.tz, area_id=province.id, reason="demo")  # type: ignore[arg-type]
+        echo(f"Danh sách phát ngày {day:%d/%m/%Y}: {result.clusters} cụm loa "
+             f"({result.written} mới, {result.unchanged} không đổi).")
+    _echo_forecasts(session, settings, province, today, echo)
+
+
+def _echo_forecasts(session: Session, settings: Settings, province: Area, today, echo) -> None:
+    from campaigns.eligibility import campaign_targets
+
+    monday = parse_week(None, today, today)
+    for campaign_id, target in campaign_targets(session).items():
+        if not target.target_minutes_per_week or not (target.starts_on <= today <= target.ends_on):
+            continue
+        forecast = forecast_campaign(session, campaign_id=campaign_id, week_start=monday, tz=settings.tz,
+                                     scope=province, limit=0)
+        if not forecast.clusters:
+            continue
+        average = forecast.planned_minutes_total / forecast.clusters
+        echo(f"Dự báo tuần {forecast.week} — {target.name}: trung bình {average:.1f}/"
+             f"{target.target_minutes_per_week:g} phút mỗi cụm loa; {forecast.clusters_below_target}/"
+             f"{forecast.clusters} cụm chưa đạt chỉ tiêu.")
+        for warning in forecast.warnings:
+            echo(f"  ! {warning}")

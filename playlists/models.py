@@ -1,0 +1,172 @@
+"""Tables of the playlists package: slot templates, commemorative days, builds and published playlists.
+
+`playlist` and `playlist_item` are read by other packages (airtime): their table and column
+names are a contract (docs/CONTRACTS.md). Exactly one playlist is current per (cluster, day);
+a partial unique index keeps it so, and a build flips `is_current` in one transaction.
+"""
+
+from datetime import date, datetime, time
+
+import sqlalchemy as sa
+from sqlmodel import JSON, Field, SQLModel
+
+from core.db import UTCDateTime
+from core.timeutil import now_utc
+
+# ---------------------------------------------------------------------------- slot templates
+
+
+class SlotTemplateRow(SQLModel, table=True):
+    """A recurring broadcast slot on an area, inherited by every cluster below it."""
+
+    __tablename__ = "slot_template"
+
+    id: int | None = Field(default=None, primary_key=True)
+    area_id: int = Field(foreign_key="area.id", index=True)
+    name: str = Field(max_length=120)
+    start_time: time = Field(sa_type=sa.Time)
+    duration_minutes: int
+    # Weekdays as digits, Monday "0" .. Sunday "6"; "0123456" is every day.
+    weekdays: str = Field(default="0123456", max_length=7)
+    starts_on: date | None = None
+    ends_on: date | None = None
+    # Extra slot: runs only on commemorative days (table `commemoration`) that apply to the cluster.
+    commemorative_only: bool = False
+    intro_sha256: str | None = Field(default=None, max_length=64)
+    intro_ext: str | None = Field(default=None, max_length=10)
+    intro_duration_ms: int | None = None
+    outro_sha256: str | None = Field(default=None, max_length=64)
+    outro_ext: str | None = Field(default=None, max_length=10)
+    outro_duration_ms: int | None = None
+    created_by: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime)
+
+
+class Commemoration(SQLModel, table=True):
+    """A commemorative day (11/6: the 1948 call for patriotic emulation) on which extra slots run.
+
+    `area_id` None: nationwide; otherwise the day applies to that area's subtree.
+    """
+
+    __table_args__ = (sa.UniqueConstraint("area_id", "month", "day", name="uq_commemoration_area_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    month: int = Field(ge=1, le=12)
+    day: int = Field(ge=1, le=31)
+    area_id: int | None = Field(default=None, foreign_key="area.id", index=True)
+    created_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime)
+
+
+class AreaFiller(SQLModel, table=True):
+    """Filler audio ("nhạc đệm") that fills what is left of a slot, set on an area; the nearest wins."""
+
+    __tablename__ = "area_filler"
+
+    area_id: int = Field(foreign_key="area.id", primary_key=True)
+    sha256: str = Field(max_length=64)
+    ext: str = Field(max_length=10)
+    duration_ms: int
+    updated_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime)
+
+
+# ---------------------------------------------------------------------------- builds and playlists
+
+
+class PlaylistBuild(SQLModel, table=True):
+    """One run of the builder: its playlists become current together, or not at all."""
+
+    __tablename__ = "playlist_build"
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: date = Field(index=True)
+    area_id: int | None = Field(default=None, foreign_key="area.id")
+    reason: str = Field(default="manual", max_length=32)  # manual | nightly | content_changed | emergency | demo
+    status: str = Field(default="running", max_length=16)  # running | published | failed
+    clusters: int = 0
+    written: int = 0
+    unchanged: int = 0
+    items: int = 0
+    error: str | None = Field(default=None, max_length=2000)
+    created_by: int | None = Field(default=None, foreign_key="app_user.id")
+    started_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Playlist(SQLModel, table=True):
+    __tablename__ = "playlist"
+    __table_args__ = (
+        sa.UniqueConstraint("cluster_id", "day", "version", name="uq_playlist_cluster_day_version"),
+        # Exactly one current playlist per (cluster, day).
+        sa.Index(
+            "uq_playlist_current", "cluster_id", "day", unique=True,
+            sqlite_where=sa.text("is_current"), postgresql_where=sa.text("is_current"),
+        ),
+        sa.Index("ix_playlist_day_current", "day", "is_current"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    cluster_id: int = Field(foreign_key="area.id")
+    day: date
+    version: int
+    etag: str = Field(max_length=64)
+    inputs_hash: str = Field(max_length=64)
+    # Hash of the planned items alone: clusters with equal plan_hash on a day heard the same thing.
+    plan_hash: str = Field(max_length=64)
+    build_id: int | None = Field(default=None, foreign_key="playlist_build.id", index=True)
+    built_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime)
+    is_current: bool = False
+    item_count: int = 0
+
+
+class PlaylistItem(SQLModel, table=True):
+    __tablename__ = "playlist_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    playlist_id: int = Field(foreign_key="playlist.id", index=True)
+    cluster_id: int
+    day: date
+    slot_index: int  # 0-based index of the slot within the day's playlist
+    slot_name: str = Field(max_length=120)
+    slot_starts_at: datetime = Field(sa_type=UTCDateTime)
+    slot_ends_at: datetime = Field(sa_type=UTCDateTime)
+    position: int
+    kind: str = Field(max_length=16)  # content | intro | outro | filler
+    content_id: int | None = None
+    revision_id: int | None = None
+    campaign_id: int | None = None
+    level: str = Field(max_length=16)  # emergency | priority | normal | filler
+    title: str = Field(max_length=300)
+    starts_at: datetime = Field(sa_type=UTCDateTime)
+    duration_ms: int
+    sha256: str = Field(max_length=64)
+    ext: str = Field(max_length=10)
+
+
+class PlaylistPlan(SQLModel, table=True):
+    """What a set of planner inputs produced, stored once and shared by every cluster with those inputs.
+
+    Holds the day's slots (empty ones included, which have no item rows) and why eligible content
+    was left out, so a playlist can show its slots and explain itself without re-planning.
+    """
+
+    __tablename__ = "playlist_plan"
+
+    inputs_hash: str = Field(primary_key=True, max_length=64)
+    day: date = Field(index=True)
+    plan_hash: str = Field(max_length=64)
+    # [{"index", "slot_id", "name", "starts_at", "ends_at", "unused_ms"}], times ISO 8601 UTC
+    slots: list = Field(default_factory=list, sa_type=JSON)
+    # [{"content_id", "reason"}]
+    left_out: list = Field(default_factory=list, sa_type=JSON)
+    created_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime)
+
+
+class Programme(SQLModel, table=True):
+    """A slot's items joined into one continuous file, cached by the sequence of item hashes."""
+
+    key: str = Field(primary_key=True, max_length=64)
+    sha256: str = Field(max_length=64)
+    ext: str = Field(max_length=10)
+    created_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime)

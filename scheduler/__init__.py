@@ -1,0 +1,1 @@
+"""The one APScheduler process: nightly builds and content expiry."""
