@@ -1,0 +1,1 @@
+"""As-run play logs, reconciliation against the plan, and airtime reports."""
