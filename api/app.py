@@ -1,0 +1,90 @@
+"""The FastAPI application: API under /api/v1, web pages, media files, and the embedded scheduler."""
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine
+
+from api.errors import BodySizeLimit, install_error_handlers
+from api.routes import (
+    areas,
+    auth,
+    campaigns,
+    clusters,
+    contents,
+    directives,
+    health,
+    lexicon,
+    media,
+    playlists,
+    plays,
+    quotas,
+    reports,
+    slots,
+    tasks,
+    tts,
+    users,
+)
+from core import tasks as task_queue
+from core.config import Settings, get_settings
+from core.db import make_engine, upgrade_database
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1"
+# Each router declares its own paths (prefix included) relative to /api/v1.
+API_ROUTERS = [
+    auth.router, areas.router, users.router, tasks.router,
+    directives.router, campaigns.router, contents.router, quotas.router, lexicon.router, tts.router,
+    slots.router, playlists.router, clusters.router, plays.router, reports.router,
+]
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None,
+               migrate: bool = True, start_scheduler: bool | None = None) -> FastAPI:
+    """Build the app. Tests pass their own engine (schema already made) and no scheduler."""
+    settings = settings or get_settings()
+    settings.ensure_dirs()
+    engine = engine or make_engine(settings.sqlalchemy_url)
+    run_scheduler = settings.scheduler_enabled if start_scheduler is None else start_scheduler
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if migrate:
+            upgrade_database(settings.sqlalchemy_url)
+        task_queue.configure(engine, backend=settings.task_backend, workers=settings.task_workers,
+                             redis_url=settings.redis_url)
+        if settings.task_backend == "thread":
+            task_queue.recover_unfinished(engine)
+        scheduler = None
+        if run_scheduler:
+            from scheduler.service import start_embedded
+
+            scheduler = start_embedded(settings, engine)
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                scheduler.shutdown()
+            task_queue.shutdown()
+
+    app = FastAPI(
+        title="loaxa",
+        summary="Lịch phát thanh cho hệ thống loa truyền thanh cơ sở",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.include_router(health.router)
+    for router in API_ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
+    # Content-addressed audio (/media/{sha256}.{ext}), fetchable by devices without a token.
+    app.include_router(media.router)
+    from api.web import install_web
+
+    install_web(app, settings)
+    return app

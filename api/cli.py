@@ -1,0 +1,166 @@
+"""The `loaxa` command line: serve, database, users, areas, speech and demo data."""
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from core.config import get_settings
+from core.db import make_engine, session_scope, upgrade_database
+from core.errors import DomainError
+
+app = typer.Typer(help="loaxa — lịch phát thanh cho loa truyền thanh cơ sở.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Cơ sở dữ liệu.", no_args_is_help=True)
+users_app = typer.Typer(help="Người dùng.", no_args_is_help=True)
+areas_app = typer.Typer(help="Địa bàn và cụm loa.", no_args_is_help=True)
+from api import cli_contents, cli_playlists, cli_reports, cli_tts  # noqa: E402
+
+app.add_typer(db_app, name="db")
+app.add_typer(cli_tts.app, name="tts", help="Chuẩn hóa văn bản và tổng hợp tiếng nói.")
+app.add_typer(cli_contents.app, name="contents", help="Tin, bài.")
+app.add_typer(cli_playlists.app, name="playlists", help="Lịch phát và danh sách phát.")
+app.add_typer(cli_reports.app, name="reports", help="Báo cáo thời lượng phát.")
+# The one scheduler process of a deployment (when LOAXA_SCHEDULER_ENABLED=false on the web hosts).
+app.command("scheduler", help="Chạy bộ lập lịch (duy nhất một tiến trình cho mỗi hệ thống).")(cli_playlists.scheduler)
+app.add_typer(users_app, name="users")
+app.add_typer(areas_app, name="areas")
+
+
+def _engine():
+    settings = get_settings()
+    settings.ensure_dirs()
+    upgrade_database(settings.sqlalchemy_url)
+    return make_engine(settings.sqlalchemy_url)
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"Lỗi: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=1)
+
+
+@app.command()
+def serve(host: Annotated[str | None, typer.Option(help="Địa chỉ lắng nghe")] = None,
+          port: Annotated[int | None, typer.Option(help="Cổng")] = None) -> None:
+    """Chạy API, giao diện web và bộ lập lịch."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = get_settings()
+    host, port = host or settings.host, port or settings.port
+    typer.echo(f"loaxa đang chạy tại http://{host}:{port}/  (API: http://{host}:{port}/docs)")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Tạo hoặc nâng cấp lược đồ cơ sở dữ liệu."""
+    settings = get_settings()
+    settings.ensure_dirs()
+    upgrade_database(settings.sqlalchemy_url)
+    typer.echo("Cơ sở dữ liệu đã ở phiên bản mới nhất.")
+
+
+@users_app.command("create")
+def users_create(username: Annotated[str, typer.Option(help="Tên đăng nhập")],
+                 password: Annotated[str, typer.Option(help="Mật khẩu (ít nhất 8 ký tự)")],
+                 role: Annotated[str, typer.Option(help="admin | operator | approver | supervisor")],
+                 area_id: Annotated[int | None, typer.Option(help="Địa bàn được giao (mặc định: toàn quốc)")] = None,
+                 full_name: Annotated[str | None, typer.Option(help="Họ và tên")] = None) -> None:
+    """Tạo người dùng."""
+    from pydantic import ValidationError
+
+    from core.users import UserCreate, create_user
+
+    try:
+        data = UserCreate(username=username, password=password, role=role, area_id=area_id, full_name=full_name)
+    except ValidationError as exc:
+        _fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+    try:
+        with session_scope(_engine()) as session:
+            user = create_user(session, data)
+            typer.echo(f"Đã tạo người dùng {user.username} (id {user.id}, vai trò {user.role}).")
+    except DomainError as exc:
+        _fail(exc.message)
+
+
+@areas_app.command("import")
+def areas_import(province: Annotated[str, typer.Option(help='Tên tỉnh, ví dụ "Lào Cai"')],
+                 legacy: Annotated[bool, typer.Option(help="Dùng danh mục 63 tỉnh (trước 2025)")] = False) -> None:
+    """Nạp các xã/phường thật của một tỉnh từ danh mục đơn vị hành chính."""
+    from core.areas import import_province
+
+    try:
+        with session_scope(_engine()) as session:
+            result = import_province(session, province, legacy=legacy)
+    except DomainError as exc:
+        _fail(exc.message)
+    typer.echo(f"Đã thêm {result.created} địa bàn, {result.existing} địa bàn đã có.")
+
+
+@areas_app.command("add-cluster")
+def areas_add_cluster(commune_code: Annotated[str, typer.Option(help="Mã xã/phường")],
+                      name: Annotated[str, typer.Option(help="Tên cụm loa")],
+                      code: Annotated[str | None, typer.Option(help="Mã cụm loa")] = None) -> None:
+    """Thêm một cụm loa vào xã/phường."""
+    from core.areas import AreaCreate, AreaLevel, create_area, get_area_by_code
+
+    try:
+        with session_scope(_engine()) as session:
+            commune = get_area_by_code(session, commune_code, AreaLevel.commune)
+            if commune is None:
+                _fail(f"Không có xã/phường mã {commune_code!r}.")
+            area = create_area(session, AreaCreate(name=name, level=AreaLevel.cluster, code=code,
+                                                   parent_id=commune.id))
+            typer.echo(f"Đã thêm cụm loa {area.name} (id {area.id}) vào {commune.name}.")
+    except DomainError as exc:
+        _fail(exc.message)
+
+
+@areas_app.command("import-clusters")
+def areas_import_clusters(
+    path: Annotated[Path, typer.Argument(help="Tệp CSV: mã xã,tên cụm loa[,mã cụm loa]")],
+) -> None:
+    """Nhập hàng loạt cụm loa từ tệp CSV (tất cả hoặc không gì cả)."""
+    from core.areas import import_clusters_csv
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"Không đọc được {path}: {exc}")
+    with session_scope(_engine()) as session:
+        result = import_clusters_csv(session, text, scope=None)
+        if result.errors:
+            session.rollback()
+            for err in result.errors:
+                typer.secho(err, fg=typer.colors.RED, err=True)
+            raise typer.Exit(code=1)
+    typer.echo(f"Đã thêm {result.created} cụm loa, {result.existing} cụm loa đã có.")
+
+
+@app.command()
+def demo() -> None:
+    """Nạp dữ liệu mẫu: tỉnh Lào Cai, cụm loa, người dùng, chiến dịch, lịch phát (chạy lại không sao)."""
+    from api.demo import load_demo
+
+    load_demo(get_settings(), _engine(), echo=typer.echo)
+
+
+@app.command()
+def worker() -> None:
+    """Chạy một tiến trình xử lý tác vụ nền trên Redis (khi LOAXA_TASK_BACKEND=rq)."""
+    from redis import Redis
+    from rq import Queue, Worker
+
+    from core import tasks
+
+    settings = get_settings()
+    tasks.configure(_engine(), backend="thread", workers=1)
+    connection = Redis.from_url(settings.redis_url)
+    Worker([Queue("loaxa", connection=connection)], connection=connection).work()
+
+
+if __name__ == "__main__":
+    sys.exit(app())

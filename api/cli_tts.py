@@ -1,0 +1,80 @@
+"""`loaxa tts ...`: see what the machine will say, and say it into a file."""
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from core.config import get_settings
+
+app = typer.Typer(no_args_is_help=True, help="Chuẩn hóa văn bản và tổng hợp tiếng nói.")
+
+FORMATS = {".mp3": "mp3", ".wav": "wav", ".ogg": "ogg"}
+
+
+def _read(text: str | None) -> str:
+    return sys.stdin.read() if text in (None, "-") else text
+
+
+@app.command("normalize")
+def normalize_cmd(text: Annotated[str | None, typer.Argument(help="Văn bản (mặc định: đọc từ stdin)")] = None) -> None:
+    """In ra cách máy sẽ đọc văn bản (dạng nói), mỗi câu một dòng."""
+    from tts.config import normalize_options
+    from tts.normalizer import NormalizeError, normalize
+
+    try:
+        spoken = normalize(_read(text), options=normalize_options(get_settings()))
+    except NormalizeError as exc:
+        typer.secho(f"Lỗi: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=1) from exc
+    for sentence in spoken.sentences:
+        typer.echo(sentence.text)
+
+
+@app.command("speak")
+def speak_cmd(output: Annotated[Path, typer.Option("-o", "--output", help="Tệp ra: .mp3, .wav hoặc .ogg")],
+              text: Annotated[str | None, typer.Argument(help="Văn bản, hoặc - để đọc từ stdin")] = None,
+              engine: Annotated[str | None, typer.Option(help="espeak-ng | gtts | piper")] = None,
+              voice: Annotated[str | None, typer.Option(help="Giọng (espeak-ng: vi; piper: đường dẫn .onnx)")] = None,
+              ) -> None:
+    """Đọc văn bản thành tệp âm thanh (chuẩn hóa, tổng hợp, chuẩn âm lượng)."""
+    import shutil
+
+    from media.store import MediaStore
+    from tts.config import normalize_options, render_settings
+    from tts.normalizer import NormalizeError, normalize
+    from tts.pipeline import render
+
+    fmt = FORMATS.get(output.suffix.lower())
+    if fmt is None:
+        typer.secho("Lỗi: tệp ra phải có đuôi .mp3, .wav hoặc .ogg.", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=2)
+    settings = get_settings()
+    settings.ensure_dirs()
+    try:
+        spoken = normalize(_read(text), options=normalize_options(settings))
+    except NormalizeError as exc:
+        typer.secho(f"Lỗi: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=1) from exc
+    with typer.progressbar(length=len(spoken.sentences), label="Đang đọc", file=sys.stderr) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.update(done - bar.pos)
+
+        result = render(spoken, settings=render_settings(settings, engine=engine, voice=voice, fmt=fmt),
+                        store=MediaStore(settings.media_dir), progress=progress)
+    tmp = output.with_name(f".{output.name}.tmp")
+    shutil.copyfile(result.path, tmp)
+    tmp.replace(output)
+    typer.echo(f"{output}: {result.duration_ms / 1000:.1f} giây, giọng {result.engine_used}"
+               f"{' (có sẵn trong bộ nhớ đệm)' if result.cache_hit else ''}.", err=True)
+
+
+@app.command("engines")
+def engines_cmd() -> None:
+    """Các bộ đọc và tình trạng cài đặt."""
+    from tts.engines import list_engines
+
+    for engine in list_engines():
+        mark = "có" if engine.available else "không"
+        typer.echo(f"{engine.name:<10} {mark:<6} {engine.reason}")

@@ -1,0 +1,95 @@
+"""Typed dependencies shared by every route: the session, the caller, role checks."""
+
+import secrets
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Path, Request, status
+from fastapi.security import OAuth2PasswordBearer
+from sqlmodel import Session
+
+from core.areas import Area, get_area
+from core.config import Settings
+from core.errors import Forbidden
+from core.users import Principal, Role, principal_for_token
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+# Ids in paths are database integers: bound them so a fuzzer's 2**70 is a 422, not a driver error.
+MAX_ID = 2_147_483_647
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One transaction per request, committed before the response is sent (scope="function")."""
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+def get_principal(request: Request, session: SessionDep,
+                  token: Annotated[str | None, Depends(oauth2_scheme)]) -> Principal:
+    if token is None and "session" in request.scope:
+        token = request.session.get("token")
+        # A browser session may call the API, but a state-changing call must prove it came from our own
+        # pages (the CSRF token they carry), not from another site riding on the cookie.
+        if token and request.method not in SAFE_METHODS:
+            sent = request.headers.get("x-csrf-token")
+            if not sent or not secrets.compare_digest(sent, request.session.get("csrf", "")):
+                raise Forbidden("Thiếu hoặc sai mã chống giả mạo (X-CSRF-Token) cho phiên đăng nhập web.")
+    if not token:
+        raise _unauthorized("Chưa đăng nhập: cần mã truy cập (Authorization: Bearer ...).")
+    principal = principal_for_token(session, token)
+    if principal is None:
+        raise _unauthorized("Mã truy cập không hợp lệ, đã hết hạn hoặc đã bị thu hồi.")
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def require(*roles: Role):
+    """A dependency that admits only the given roles (admin is always admitted)."""
+    allowed = {Role.admin, *roles}
+
+    def check(principal: CurrentPrincipal) -> Principal:
+        if principal.role not in allowed:
+            raise Forbidden(f"Vai trò {principal.role.value} không được phép thực hiện thao tác này.")
+        return principal
+
+    return Depends(check)
+
+
+AdminUser = Annotated[Principal, require()]
+OperatorUser = Annotated[Principal, require(Role.operator)]
+ApproverUser = Annotated[Principal, require(Role.approver)]
+Reader = Annotated[Principal, require(Role.operator, Role.approver, Role.supervisor)]
+ReaderOrDevice = Annotated[Principal, require(Role.operator, Role.approver, Role.supervisor, Role.device)]
+
+
+def area_in_scope(session: Session, principal: Principal, area_id: int) -> Area:
+    """The area, if the caller may see it; 404 when it does not exist, 403 when outside the scope."""
+    area = get_area(session, area_id)
+    if not principal.can_see(area):
+        raise Forbidden("Địa bàn này nằm ngoài phạm vi được giao.")
+    return area

@@ -1,0 +1,186 @@
+"""A cluster's published playlists in every form, and its active alerts (what a device pulls)."""
+
+import datetime as dt
+import secrets
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi.responses import FileResponse, JSONResponse
+from pydantic import BaseModel
+from starlette.background import BackgroundTask
+
+from api.deps import IdPath, ReaderOrDevice, SessionDep, SettingsDep, area_in_scope
+from core.areas import Area, AreaLevel
+from core.config import Settings
+from core.errors import Forbidden, NotFound
+from core.timeutil import now_utc
+from core.users import Principal, Role
+from media.store import MediaStore, media_url
+from playlists.forms import (
+    M3U8_MEDIA_TYPE,
+    etag_matches,
+    explanation_json,
+    load_view,
+    m3u8,
+    playlist_json,
+    programme_file,
+    quoted_etag,
+    write_bundle,
+)
+from playlists.queries import cluster_alerts
+
+router = APIRouter(tags=["clusters"])
+
+SlotIndex = Annotated[int, Path(ge=0, le=1000)]
+
+
+class ItemOut(BaseModel):
+    position: int
+    kind: str
+    content_id: int | None
+    revision_id: int | None
+    title: str
+    campaign_id: int | None
+    level: str
+    starts_at: datetime
+    duration_ms: int
+    audio_url: str
+    sha256: str
+    ext: str
+
+
+class SlotOut(BaseModel):
+    index: int
+    name: str
+    starts_at: datetime
+    ends_at: datetime
+    unused_ms: int | None
+    programme_url: str | None
+    items: list[ItemOut]
+
+
+class PlaylistOut(BaseModel):
+    cluster_id: int
+    date: dt.date
+    version: int
+    etag: str
+    built_at: datetime
+    slots: list[SlotOut]
+
+
+class AlertOut(BaseModel):
+    content_id: int
+    title: str
+    audio_url: str | None
+    sha256: str | None
+    duration_ms: int | None
+    issued_at: datetime
+    valid_until: date
+
+
+def cluster_for_reader(session, principal: Principal, cluster_id: int) -> Area:
+    """The cluster, if the caller may read it: a device only its own, people within their subtree."""
+    if principal.role == Role.device and principal.cluster_id != cluster_id:
+        raise Forbidden("Thiết bị chỉ đọc được danh sách phát của cụm loa của mình.")
+    area = area_in_scope(session, principal, cluster_id)
+    if area.level != AreaLevel.cluster:
+        raise NotFound("cụm loa", cluster_id)
+    return area
+
+
+def base_url(request: Request, settings: Settings) -> str:
+    return (settings.public_base_url or str(request.base_url)).rstrip("/")
+
+
+def _not_modified(etag: str) -> Response:
+    return Response(status_code=304, headers={"ETag": etag, "Cache-Control": "no-cache"})
+
+
+@router.get("/clusters/{cluster_id}/playlists/{day}.m3u8", response_class=Response,
+            responses={200: {"content": {M3U8_MEDIA_TYPE: {}}}, 304: {"description": "Not modified"}},
+            summary="The day's playlist as an extended M3U with HLS VOD tags (ffmpeg, mpv, VLC play it as is)")
+def playlist_m3u8(request: Request, session: SessionDep, settings: SettingsDep, principal: ReaderOrDevice,
+                  cluster_id: IdPath, day: date,
+                  slot: Annotated[int | None, Query(ge=0, le=1000, description="Only this slot's items")] = None,
+                  if_none_match: Annotated[str | None, Header()] = None) -> Response:
+    cluster_for_reader(session, principal, cluster_id)
+    view = load_view(session, cluster_id, day)
+    etag = quoted_etag(view, f"-m3u8{'' if slot is None else f'-{slot}'}")
+    if etag_matches(if_none_match, etag):
+        return _not_modified(etag)
+    body = m3u8(view, settings.tz, base_url(request, settings), slot_index=slot)
+    return Response(body, media_type=M3U8_MEDIA_TYPE, headers={"ETag": etag, "Cache-Control": "no-cache"})
+
+
+@router.get("/clusters/{cluster_id}/playlists/{day}/bundle", response_class=FileResponse,
+            responses={200: {"content": {"application/zip": {}}}, 304: {"description": "Not modified"}},
+            summary="The day's playlist as a zip: manifest.json and every audio file named by its sha256")
+def playlist_bundle(request: Request, session: SessionDep, settings: SettingsDep, principal: ReaderOrDevice,
+                    cluster_id: IdPath, day: date,
+                    if_none_match: Annotated[str | None, Header()] = None) -> Response:
+    cluster_for_reader(session, principal, cluster_id)
+    view = load_view(session, cluster_id, day)
+    etag = quoted_etag(view, "-zip")
+    if etag_matches(if_none_match, etag):
+        return _not_modified(etag)
+    store = MediaStore(settings.media_dir)
+    manifest = playlist_json(view, settings.tz, base_url(request, settings))
+    out = store.tmp_dir() / f"bundle-{cluster_id}-{day.isoformat()}-{secrets.token_hex(6)}.zip"
+    write_bundle(view, manifest, store, out)
+    name = f"loaxa-{cluster_id}-{day.isoformat()}-v{view.playlist.version}.zip"
+    return FileResponse(out, media_type="application/zip", filename=name,
+                        headers={"ETag": etag, "Cache-Control": "no-cache"},
+                        background=BackgroundTask(out.unlink, missing_ok=True))
+
+
+@router.get("/clusters/{cluster_id}/playlists/{day}/programme/{slot_index}.mp3", response_class=FileResponse,
+            responses={200: {"content": {"audio/mpeg": {}}}, 304: {"description": "Not modified"}},
+            summary="One slot as a single continuous MP3 (for stations that play one file from a PC)")
+def playlist_programme(session: SessionDep, settings: SettingsDep, principal: ReaderOrDevice, cluster_id: IdPath,
+                       day: date, slot_index: SlotIndex,
+                       if_none_match: Annotated[str | None, Header()] = None) -> Response:
+    cluster_for_reader(session, principal, cluster_id)
+    view = load_view(session, cluster_id, day)
+    sha256, path = programme_file(session, MediaStore(settings.media_dir), view, slot_index)
+    etag = f'"{sha256}"'
+    if etag_matches(if_none_match, etag):
+        return _not_modified(etag)
+    name = f"loaxa-{cluster_id}-{day.isoformat()}-slot{slot_index}.mp3"
+    return FileResponse(path, media_type="audio/mpeg", filename=name, content_disposition_type="inline",
+                        headers={"ETag": etag, "Cache-Control": "no-cache"})
+
+
+@router.get("/clusters/{cluster_id}/playlists/{day}/explain",
+            summary="Why eligible content is not in the playlist (slot full, not valid, no audio...)")
+def playlist_explain(session: SessionDep, principal: ReaderOrDevice, cluster_id: IdPath, day: date) -> dict:
+    cluster_for_reader(session, principal, cluster_id)
+    return explanation_json(load_view(session, cluster_id, day))
+
+
+@router.get("/clusters/{cluster_id}/playlists/{day}", response_model=PlaylistOut,
+            responses={304: {"description": "Not modified (If-None-Match matched the ETag)"}},
+            summary="The day's published playlist (JSON, with an ETag)")
+def playlist(request: Request, session: SessionDep, settings: SettingsDep, principal: ReaderOrDevice,
+             cluster_id: IdPath, day: date, if_none_match: Annotated[str | None, Header()] = None) -> Response:
+    cluster_for_reader(session, principal, cluster_id)
+    view = load_view(session, cluster_id, day)
+    etag = quoted_etag(view)
+    if etag_matches(if_none_match, etag):
+        return _not_modified(etag)
+    return JSONResponse(playlist_json(view, settings.tz, base_url(request, settings)),
+                        headers={"ETag": etag, "Cache-Control": "no-cache"})
+
+
+@router.get("/clusters/{cluster_id}/alerts", response_model=list[AlertOut],
+            summary="Active emergency items for the cluster (approved, valid today, targeted at it)")
+def alerts(request: Request, session: SessionDep, settings: SettingsDep, principal: ReaderOrDevice,
+           cluster_id: IdPath) -> list[AlertOut]:
+    cluster = cluster_for_reader(session, principal, cluster_id)
+    today = now_utc().astimezone(settings.tz).date()
+    base = base_url(request, settings)
+    return [AlertOut(content_id=a.content_id, title=a.title,
+                     audio_url=base + media_url(a.sha256, a.ext) if a.sha256 and a.ext else None,
+                     sha256=a.sha256, duration_ms=a.duration_ms, issued_at=a.issued_at.astimezone(settings.tz),
+                     valid_until=a.valid_until)
+            for a in cluster_alerts(session, cluster, today)]

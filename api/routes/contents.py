@@ -1,0 +1,179 @@
+"""Content items ("tin, bài") and their approval workflow, audio and import."""
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Query, Response, UploadFile, status
+from fastapi.concurrency import run_in_threadpool
+
+from api.deps import MAX_ID, ApproverUser, IdPath, OperatorUser, Reader, SessionDep, SettingsDep, require
+from campaigns import service
+from campaigns.importer import MAX_IMPORT_BYTES, import_contents
+from campaigns.models import ContentKind, ContentLevel, ContentStatus
+from campaigns.recordings import ACCEPTED_EXTENSIONS, MAX_UPLOAD_BYTES, store_recording
+from campaigns.schemas import (
+    ContentCreate,
+    ContentEventPublic,
+    ContentPublic,
+    ContentSummary,
+    ContentUpdate,
+    ImportResultPublic,
+    ReasonBody,
+    RejectBody,
+    RevisionPublic,
+)
+from core.errors import Invalid
+from core.users import Principal, Role
+from media.store import MediaStore
+
+router = APIRouter(tags=["contents"])
+
+OperatorOrApprover = Annotated[Principal, require(Role.operator, Role.approver)]
+_CHUNK = 1024 * 1024
+
+
+def _public(session, settings, content) -> ContentPublic:
+    return service.content_public(session, content, today=service.local_today(settings))
+
+
+@router.post("/contents", response_model=ContentPublic, status_code=status.HTTP_201_CREATED,
+             summary="Write a content item (a draft). Without area_ids it targets its campaign's areas.")
+def create(session: SessionDep, principal: OperatorUser, settings: SettingsDep, body: ContentCreate) -> ContentPublic:
+    return _public(session, settings, service.create_content(session, body, actor=principal))
+
+
+@router.get("/contents", response_model=list[ContentSummary],
+            summary="Content touching the caller's subtree, newest first (archived only when asked); "
+                    "X-Total-Count header")
+def list_(session: SessionDep, principal: Reader, settings: SettingsDep, response: Response,
+          status_: Annotated[ContentStatus | None, Query(alias="status")] = None,
+          expired: Annotated[bool, Query(description="Only approved items past their validity")] = False,
+          airing: Annotated[bool, Query(description="Only items with an approved revision on air (even while a "
+                                                    "newer revision awaits approval)")] = False,
+          campaign_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+          area_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+          level: ContentLevel | None = None,
+          kind: ContentKind | None = None,
+          q: Annotated[str | None, Query(max_length=100)] = None,
+          mine: bool = False,
+          limit: Annotated[int, Query(ge=1, le=500)] = 100,
+          offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> list[ContentSummary]:
+    today = service.local_today(settings)
+    rows, total = service.list_contents(session, actor=principal, status="expired" if expired else status_,
+                                        campaign_id=campaign_id, area_id=area_id, level=level, kind=kind, q=q,
+                                        mine=mine, airing=airing, today=today, limit=limit, offset=offset)
+    response.headers["X-Total-Count"] = str(total)
+    return service.contents_summary(session, rows, today=today)
+
+
+@router.post("/contents/import", response_model=ImportResultPublic, status_code=status.HTTP_201_CREATED,
+             summary="Import items from a CSV or XLSX sheet (title, body, kind, level, valid_from, valid_until, "
+                     "areas, campaign_id); all or nothing")
+async def import_(session: SessionDep, principal: OperatorUser, settings: SettingsDep, file: UploadFile,
+                  campaign_id: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
+                  submit: Annotated[bool, Form()] = False) -> ImportResultPublic:
+    raw = await file.read(MAX_IMPORT_BYTES + 1)
+    outcome = await run_in_threadpool(import_contents, session, raw, file.filename or "", actor=principal,
+                                      settings=settings, campaign_id=campaign_id, submit=submit)
+    return ImportResultPublic(created=len(outcome.ids), submitted=outcome.submitted, ids=outcome.ids)
+
+
+@router.get("/contents/{content_id}", response_model=ContentPublic,
+            summary="One item: its latest revision, spoken text, audio once ready, and what airs")
+def get(session: SessionDep, principal: Reader, settings: SettingsDep, content_id: IdPath) -> ContentPublic:
+    return _public(session, settings, service.get_content(session, content_id, actor=principal))
+
+
+@router.patch("/contents/{content_id}", response_model=ContentPublic,
+              summary="Edit an item. On an approved item this creates a new revision that needs approval; "
+                      "the approved one keeps airing meanwhile")
+def patch(session: SessionDep, principal: OperatorUser, settings: SettingsDep, content_id: IdPath,
+          body: ContentUpdate) -> ContentPublic:
+    content = service.get_content(session, content_id, actor=principal)
+    return _public(session, settings, service.update_content(session, content, body, actor=principal))
+
+
+@router.post("/contents/{content_id}/submit", response_model=ContentPublic, summary="Send for approval")
+def submit(session: SessionDep, principal: OperatorUser, settings: SettingsDep, content_id: IdPath) -> ContentPublic:
+    content = service.get_content(session, content_id, actor=principal)
+    return _public(session, settings, service.submit_content(session, content, actor=principal, settings=settings))
+
+
+@router.post("/contents/{content_id}/withdraw", response_model=ContentPublic,
+             summary="Take a submission back to draft")
+def withdraw(session: SessionDep, principal: OperatorUser, settings: SettingsDep, content_id: IdPath,
+             body: ReasonBody | None = None) -> ContentPublic:
+    content = service.get_content(session, content_id, actor=principal)
+    return _public(session, settings, service.withdraw_content(session, content, actor=principal,
+                                                               reason=body.reason if body else None))
+
+
+@router.post("/contents/{content_id}/approve", response_model=ContentPublic,
+             summary="Approve (never your own item); the audio is rendered in the background")
+def approve(session: SessionDep, principal: ApproverUser, settings: SettingsDep, content_id: IdPath) -> ContentPublic:
+    content = service.get_content(session, content_id, actor=principal)
+    return _public(session, settings, service.approve_content(session, content, actor=principal, settings=settings))
+
+
+@router.post("/contents/{content_id}/reject", response_model=ContentPublic, summary="Reject, with a reason")
+def reject(session: SessionDep, principal: ApproverUser, settings: SettingsDep, content_id: IdPath,
+           body: RejectBody) -> ContentPublic:
+    content = service.get_content(session, content_id, actor=principal)
+    return _public(session, settings, service.reject_content(session, content, actor=principal, reason=body.reason))
+
+
+@router.post("/contents/{content_id}/archive", response_model=ContentPublic,
+             summary="Stop airing and close the item (kept for the record)")
+def archive(session: SessionDep, principal: OperatorOrApprover, settings: SettingsDep, content_id: IdPath,
+            body: ReasonBody | None = None) -> ContentPublic:
+    content = service.get_content(session, content_id, actor=principal)
+    return _public(session, settings, service.archive_content(session, content, actor=principal,
+                                                              reason=body.reason if body else None))
+
+
+@router.post("/contents/{content_id}/render", response_model=ContentPublic, status_code=status.HTTP_202_ACCEPTED,
+             summary="Render the approved text's audio again (after a failure)")
+def render(session: SessionDep, principal: OperatorOrApprover, settings: SettingsDep,
+           content_id: IdPath) -> ContentPublic:
+    content = service.get_content(session, content_id, actor=principal)
+    return _public(session, settings, service.retry_render(session, content, actor=principal, settings=settings))
+
+
+@router.post("/contents/{content_id}/audio", response_model=ContentPublic,
+             summary="Upload a human recording (MP3/WAV/OGG/M4A, at most 50 MB and 30 minutes) that replaces "
+                     "TTS; loudness-normalized like TTS output")
+def upload_audio(session: SessionDep, principal: OperatorUser, settings: SettingsDep, content_id: IdPath,
+                 file: UploadFile) -> ContentPublic:
+    content = service.get_content(session, content_id, actor=principal)
+    service.require_uploadable(session, content, actor=principal)
+    name = (file.filename or "").lower()
+    suffix = next((ext for ext in ACCEPTED_EXTENSIONS if name.endswith(ext)), ".bin")
+    tmp = MediaStore(settings.media_dir).tmp_dir() / f"upload-{secrets.token_hex(8)}{suffix}"
+    try:
+        size = 0
+        with tmp.open("wb") as out:
+            while chunk := file.file.read(_CHUNK):
+                size += len(chunk)
+                if size > MAX_UPLOAD_BYTES:
+                    raise HTTPException(413,
+                                        detail=f"Tệp quá lớn: tối đa {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+                out.write(chunk)
+        if size == 0:
+            raise Invalid("Tệp tải lên rỗng.")
+        recording = store_recording(tmp, settings)
+    finally:
+        tmp.unlink(missing_ok=True)
+    content = service.attach_recording(session, content, recording, actor=principal)
+    return _public(session, settings, content)
+
+
+@router.get("/contents/{content_id}/history", response_model=list[ContentEventPublic],
+            summary="Audit trail: who did what, when, from which status to which, and why")
+def history(session: SessionDep, principal: Reader, content_id: IdPath) -> list[ContentEventPublic]:
+    return service.history(session, service.get_content(session, content_id, actor=principal))
+
+
+@router.get("/contents/{content_id}/revisions", response_model=list[RevisionPublic],
+            summary="Every revision of an item, oldest first")
+def revisions(session: SessionDep, principal: Reader, content_id: IdPath) -> list[RevisionPublic]:
+    return service.revisions(session, service.get_content(session, content_id, actor=principal))

@@ -1,0 +1,117 @@
+import datetime as dt
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response, status
+from pydantic import BaseModel, Field
+from sqlmodel import col, func, select
+
+from api.deps import MAX_ID, IdPath, OperatorUser, Reader, SessionDep, SettingsDep, area_in_scope
+from core import tasks
+from core.areas import Area, AreaLevel, cluster_ids_under, is_within
+from core.timeutil import now_utc
+from playlists.forecast import forecast_campaign, parse_week
+from playlists.models import PlaylistBuild
+from playlists.service import build_day, check_build_day
+
+router = APIRouter(tags=["playlists"])
+
+# Up to this many clusters a build answers when it is done; bigger ones run as a background task.
+SYNC_BUILD_MAX_CLUSTERS = 5_000
+
+
+class BuildRequest(BaseModel):
+    date: dt.date = Field(description="Local day to build (YYYY-MM-DD)")
+    area_id: int | None = Field(default=None, ge=1, le=MAX_ID,
+                                description="Build every cluster below this area (default: the caller's area)")
+    background: bool = Field(default=False, description="Run as a background task and answer 202 with task_id")
+
+
+class BuildOut(BaseModel):
+    playlists: int = Field(description="Clusters whose playlist for the day is published (written or unchanged)")
+    written: int | None = None
+    unchanged: int | None = None
+    date: dt.date
+    build_id: int | None = None
+    task_id: int | None = Field(default=None, description="Set when the build runs in the background")
+    status: str = "published"
+
+
+class BuildPublic(BaseModel):
+    id: int
+    day: date
+    area_id: int | None
+    reason: str
+    status: str
+    clusters: int
+    written: int
+    unchanged: int
+    items: int
+    error: str | None
+    started_at: datetime
+    finished_at: datetime | None
+
+
+@router.post("/playlists/build", response_model=BuildOut,
+             responses={202: {"model": BuildOut, "description": "Queued as a background task"},
+                        409: {"description": "Another build is running"}},
+             summary="Build and publish the day's playlist of every cluster below an area")
+def build(request: Request, response: Response, session: SessionDep, settings: SettingsDep,
+          principal: OperatorUser, body: BuildRequest) -> BuildOut:
+    check_build_day(body.date, now_utc().astimezone(settings.tz).date())
+    area_id = body.area_id
+    if area_id is None and principal.scope is not None:
+        area_id = principal.scope.id
+    area = area_in_scope(session, principal, area_id) if area_id is not None else None
+    if area is not None:
+        clusters = len(cluster_ids_under(session, area)) if area.level != AreaLevel.cluster else 1
+    else:
+        clusters = session.exec(select(func.count()).select_from(Area).where(Area.level == AreaLevel.cluster)).one()
+    if body.background or clusters > SYNC_BUILD_MAX_CLUSTERS:
+        task = tasks.submit(session, "playlists.tasks:build_day_task",
+                            title=f"Lập danh sách phát ngày {body.date:%d/%m/%Y}",
+                            kwargs={"day": body.date.isoformat(), "area_id": area_id, "created_by": principal.user_id},
+                            created_by=principal.user_id)
+        response.status_code = status.HTTP_202_ACCEPTED
+        return BuildOut(playlists=clusters, date=body.date, task_id=task.id, status="queued")
+    result = build_day(request.app.state.engine, day=body.date, tz=settings.tz, area_id=area_id,
+                       reason="manual", created_by=principal.user_id)
+    return BuildOut(playlists=result.clusters, written=result.written, unchanged=result.unchanged, date=body.date,
+                    build_id=result.build_id)
+
+
+@router.get("/playlists/builds", response_model=list[BuildPublic], summary="Recent builds (newest first)")
+def builds(session: SessionDep, principal: Reader,
+           day: Annotated[date | None, Query(alias="date")] = None,
+           limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[BuildPublic]:
+    query = select(PlaylistBuild)
+    if day is not None:
+        query = query.where(PlaylistBuild.day == day)
+    rows = session.exec(query.order_by(col(PlaylistBuild.id).desc()).limit(limit * 4 if principal.scope else limit))
+    visible = []
+    for row in rows:
+        if principal.scope is not None:
+            if row.area_id is None:
+                continue
+            area = session.get(Area, row.area_id)
+            if area is None or not is_within(area, principal.scope):
+                continue
+        visible.append(BuildPublic(**row.model_dump()))
+        if len(visible) >= limit:
+            break
+    return visible
+
+
+@router.get("/campaigns/{campaign_id}/forecast",
+            summary="Weekly forecast: planned minutes per cluster against the campaign's target, with a "
+                    "capacity-shortfall warning (nothing is published)")
+def forecast(session: SessionDep, settings: SettingsDep, principal: Reader, campaign_id: IdPath,
+             week: Annotated[str | None, Query(pattern=r"^\d{4}-W\d{2}$",
+                                               description="ISO week, e.g. 2026-W24")] = None,
+             week_start: Annotated[date | None, Query(description="Any day of the week (its Monday is used)")] = None,
+             limit: Annotated[int, Query(ge=1, le=20_000)] = 1000) -> dict:
+    today = now_utc().astimezone(settings.tz).date()
+    monday = parse_week(week, week_start, today)
+    check_build_day(monday, today)
+    return forecast_campaign(session, campaign_id=campaign_id, week_start=monday, tz=settings.tz,
+                             scope=principal.scope, limit=limit).as_dict()

@@ -1,0 +1,169 @@
+"""As-run logs of a cluster: ingest in batches, the store-and-forward position, chain verification
+and the reconciliation of a day's plan against what aired."""
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, WithJsonSchema
+
+from airtime import chain, ingest, reconcile
+from airtime.ingest import EVENT_ID_MAX, MAX_BATCH, MAX_DURATION_MS, STATUSES
+from api.deps import CurrentPrincipal, IdPath, ReaderOrDevice, SessionDep, SettingsDep, area_in_scope
+from core.areas import Area
+from core.errors import Forbidden
+from core.users import Principal, Role
+
+router = APIRouter(tags=["plays"])
+
+# The schema a device should follow. Events are checked one by one by the service (so one bad
+# event does not hide the others), hence `list[Any]` underneath this documented shape.
+EVENT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["event_id", "content_id", "started_at", "duration_ms", "status"],
+    "properties": {
+        "event_id": {"type": "string", "minLength": 1, "maxLength": EVENT_ID_MAX,
+                     "description": "Unique per cluster, chosen by the device (a UUID or a counter)."},
+        "content_id": {"type": "integer", "minimum": 1},
+        "started_at": {"type": "string", "format": "date-time",
+                       "description": "ISO 8601 with an offset; at most 10 minutes in the future."},
+        "duration_ms": {"type": "integer", "minimum": 0, "maximum": MAX_DURATION_MS},
+        "status": {"type": "string", "enum": list(STATUSES)},
+    },
+}
+
+
+class PlaysIn(BaseModel):
+    events: Annotated[list[Any], Field(max_length=MAX_BATCH),
+                      WithJsonSchema({"type": "array", "items": EVENT_SCHEMA, "maxItems": MAX_BATCH})]
+
+
+class EventErrorOut(BaseModel):
+    index: int = Field(description="Position of the event in the batch (0-based).")
+    event_id: str | None
+    field: str
+    message: str
+
+
+class PlaysOut(BaseModel):
+    accepted: int = Field(description="New events stored (durably, before this answer was sent).")
+    duplicates: int = Field(description="Events already stored earlier (same cluster and event_id).")
+    rejected: int = Field(0, description="Events refused; nothing was stored for them (see errors).")
+    errors: list[EventErrorOut] = Field(default_factory=list)
+
+
+class PlaysRejected(BaseModel):
+    detail: str
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int
+    errors: list[EventErrorOut]
+
+
+class LastOut(BaseModel):
+    cluster_id: int
+    last_started_at: datetime | None
+    last_event_id: str | None
+    events: int
+    last_received_at: datetime | None
+
+
+class ChainBreakOut(BaseModel):
+    seq: int
+    event_id: str | None
+    reason: str
+
+
+class VerifyOut(BaseModel):
+    cluster_id: int
+    ok: bool
+    checked: int
+    head_seq: int
+    head_hash: str | None
+    first_broken: ChainBreakOut | None
+
+
+def _cluster_for_device_or_reader(session, principal: Principal, cluster_id: int) -> Area:
+    cluster = ingest.get_cluster(session, cluster_id)
+    if principal.role == Role.device:
+        if principal.cluster_id != cluster.id:
+            raise Forbidden("Mã thiết bị này thuộc cụm loa khác.")
+        return cluster
+    return area_in_scope(session, principal, cluster_id)
+
+
+def _reader_cluster(session, principal: Principal, cluster_id: int) -> Area:
+    if principal.role not in (Role.admin, Role.operator, Role.approver, Role.supervisor):
+        raise Forbidden(f"Vai trò {principal.role.value} không được xem mục này.")
+    ingest.get_cluster(session, cluster_id)
+    return area_in_scope(session, principal, cluster_id)
+
+
+@router.post(
+    "/clusters/{cluster_id}/plays", response_model=PlaysOut,
+    responses={422: {"model": PlaysRejected, "description": "Every event of the batch was refused."}},
+    summary="Report what a cluster played (as-run log), in batches",
+    description=(
+        f"Up to {MAX_BATCH} events per request. Idempotent by (cluster, event_id): a resent event is "
+        "counted in `duplicates` and never stored twice, so a device may resend any batch it is unsure of. "
+        "Partial acceptance: good events are stored, bad ones are listed in `errors` by index and nothing "
+        "is stored for them; when every event is bad the answer is 422. The answer is sent only after "
+        "the events are committed. Posted by the cluster's device, or by an admin or an operator of the "
+        "area for manual entry (recorded as such in the log)."),
+)
+def post_plays(session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal, cluster_id: IdPath,
+               body: PlaysIn) -> Any:
+    if principal.role == Role.device:
+        _cluster_for_device_or_reader(session, principal, cluster_id)
+        entered_by = None
+    elif principal.role in (Role.admin, Role.operator):
+        ingest.get_cluster(session, cluster_id)
+        area_in_scope(session, principal, cluster_id)
+        entered_by = principal.user_id
+    else:
+        raise Forbidden("Chỉ thiết bị của cụm loa, quản trị hoặc biên tập viên được ghi nhật ký phát.")
+    result = ingest.ingest_plays(session, cluster_id=cluster_id, events=body.events, tz=settings.tz,
+                                 entered_by=entered_by)
+    errors = [EventErrorOut(index=e.index, event_id=e.event_id, field=e.field, message=e.message)
+              for e in result.errors]
+    if body.events and result.rejected == len(body.events):
+        detail = (f"Không ghi nhận sự kiện nào: cả {result.rejected} sự kiện đều không hợp lệ. "
+                  + " ".join(f"[{e.index}] {e.field}: {e.message}" for e in errors[:5]))
+        return JSONResponse(status_code=422, content=PlaysRejected(
+            detail=detail, rejected=result.rejected, errors=errors).model_dump())
+    return PlaysOut(accepted=result.accepted, duplicates=result.duplicates, rejected=result.rejected,
+                    errors=errors)
+
+
+@router.get("/clusters/{cluster_id}/plays/last", response_model=LastOut,
+            summary="The latest event the server has for a cluster (for store-and-forward senders)")
+def get_last(session: SessionDep, settings: SettingsDep, principal: ReaderOrDevice, cluster_id: IdPath) -> LastOut:
+    _cluster_for_device_or_reader(session, principal, cluster_id)
+    last = ingest.last_play(session, cluster_id)
+    tz = settings.tz
+    return LastOut(cluster_id=cluster_id,
+                   last_started_at=last.last_started_at.astimezone(tz) if last.last_started_at else None,
+                   last_event_id=last.last_event_id, events=last.events,
+                   last_received_at=last.last_received_at.astimezone(tz) if last.last_received_at else None)
+
+
+@router.get("/clusters/{cluster_id}/plays/verify", response_model=VerifyOut,
+            summary="Re-check a cluster's hash chain: detects edited, inserted or deleted events")
+def verify(session: SessionDep, principal: CurrentPrincipal, cluster_id: IdPath) -> VerifyOut:
+    _reader_cluster(session, principal, cluster_id)
+    check = chain.verify_cluster(session, cluster_id)
+    broken = check.first_broken
+    return VerifyOut(cluster_id=check.cluster_id, ok=check.ok, checked=check.checked, head_seq=check.head_seq,
+                     head_hash=check.head_hash,
+                     first_broken=ChainBreakOut(seq=broken.seq, event_id=broken.event_id, reason=broken.reason)
+                     if broken else None)
+
+
+@router.get("/clusters/{cluster_id}/reconciliation", response_model=reconcile.ReconciliationOut,
+            summary="A day's published plan of a cluster against what it reported as aired")
+def reconciliation(session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal, cluster_id: IdPath,
+                   day: Annotated[date, Query(alias="date", description="Local date, YYYY-MM-DD")]
+                   ) -> reconcile.ReconciliationOut:
+    _reader_cluster(session, principal, cluster_id)
+    return reconcile.reconcile_day(session, cluster_id=cluster_id, day=day, tz=settings.tz)

@@ -1,0 +1,44 @@
+"""Server-rendered web pages (Jinja2 + a little htmx), served by the same app as the API.
+
+Pages call the domain services directly with the request's session (never the HTTP API). The
+cookie session holds the same bearer token the API issues, so api.deps.get_principal accepts it
+too; every POST form carries a per-session CSRF token (hidden field, or a header for htmx).
+"""
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from core.config import Settings
+
+SESSION_COOKIE = "loaxa_session"
+
+
+def install_web(app: FastAPI, settings: Settings) -> None:
+    """Mount static files, the session middleware and the page routers."""
+    from api.web import (
+        airtime_pages,
+        areas_pages,
+        auth_pages,
+        campaign_pages,
+        commemoration_pages,
+        content_pages,
+        dashboard,
+        import_pages,
+        playlist_pages,
+        quota_pages,
+        slots_pages,
+        speech_pages,
+        tasks_pages,
+        users_pages,
+    )
+    from api.web.common import STATIC_DIR
+
+    app.add_middleware(SessionMiddleware, secret_key=settings.resolved_secret_key(), session_cookie=SESSION_COOKIE,
+                       max_age=settings.access_token_minutes * 60, same_site="lax", https_only=False)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # Fixed paths (/campaigns/commemorations, /contents/import) before the modules with /{id} paths.
+    for module in (auth_pages, dashboard, areas_pages, users_pages, speech_pages, tasks_pages,
+                   commemoration_pages, campaign_pages, import_pages, content_pages, quota_pages, slots_pages,
+                   playlist_pages, airtime_pages):
+        app.include_router(module.router)

@@ -1,0 +1,151 @@
+"""Airtime: planned vs aired vs target per campaign and area, server-rendered charts, anomalies, exports."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session, select
+
+from airtime import exports
+from airtime.charts import area_chart, campaign_weekly_chart
+from airtime.report_rows import ReportMeta
+from airtime.reports import ReportQuery, airtime_rows, anomalies, silent_clusters, weekly_series
+from api.deps import SessionDep, SettingsDep
+from api.web.common import ReaderPage, area_options, local_today, parse_day_param, render, web_router
+from campaigns.models import Campaign
+from core.areas import Area, AreaLevel, ancestors
+from core.errors import Forbidden, Invalid, NotFound
+from core.timeutil import now_utc
+from core.users import Principal
+
+router = web_router()
+
+DEFAULT_DAYS = 28
+MAX_ROWS_SHOWN = 200
+
+
+@dataclass(frozen=True)
+class Filters:
+    day_from: date
+    day_to: date
+    area: Area | None
+    campaign_id: int | None
+
+    def query_string(self) -> str:
+        parts = [f"from={self.day_from.isoformat()}", f"to={self.day_to.isoformat()}"]
+        if self.area is not None:
+            parts.append(f"area_id={self.area.id}")
+        if self.campaign_id is not None:
+            parts.append(f"campaign_id={self.campaign_id}")
+        return "&".join(parts)
+
+
+def _filters(request: Request, session: Session, principal: Principal, day_from: str | None, day_to: str | None,
+             area_id: int | None, campaign_id: int | None) -> Filters:
+    today = local_today(request)
+    end = parse_day_param(day_to, today)
+    start = parse_day_param(day_from, end - timedelta(days=DEFAULT_DAYS - 1))
+    area = principal.scope
+    if area_id is not None:
+        area = session.get(Area, area_id)
+        if area is None:
+            raise NotFound("địa bàn", area_id)
+        if not principal.can_see(area):
+            raise Forbidden("Địa bàn này nằm ngoài phạm vi được giao.")
+    return Filters(start, end, area, campaign_id)
+
+
+def _query(f: Filters, group_by: str, area_level: AreaLevel | None = None):
+    return ReportQuery(f.day_from, f.day_to, group_by, f.area, f.campaign_id, area_level)
+
+
+def _area_level(area: Area | None) -> AreaLevel:
+    """One level below the report's area: a province reports by commune, a commune by cluster."""
+    if area is None:
+        return AreaLevel.province
+    return {AreaLevel.province: AreaLevel.commune, AreaLevel.district: AreaLevel.commune}.get(
+        AreaLevel(area.level), AreaLevel.cluster)
+
+
+@router.get("/airtime", response_class=HTMLResponse)
+def airtime_page(request: Request, session: SessionDep, settings: SettingsDep, principal: ReaderPage,
+                 area_id: int | None = None, campaign_id: int | None = None) -> HTMLResponse:
+    qp = request.query_params
+    f = _filters(request, session, principal, qp.get("from"), qp.get("to"), area_id, campaign_id)
+    error = None
+    try:
+        campaign_rows = airtime_rows(session, _query(f, "campaign"))
+        area_rows = airtime_rows(session, _query(f, "area", _area_level(f.area)))
+        found, anomaly_total = anomalies(session, day_from=f.day_from, day_to=f.day_to, area=f.area,
+                                         tz=settings.tz, limit=MAX_ROWS_SHOWN)
+    except Invalid as exc:
+        error, campaign_rows, area_rows, found, anomaly_total = exc.message, [], [], [], 0
+    silent = silent_clusters(session, area=f.area, now=now_utc(), after_days=settings.silent_after_days)
+    campaigns = list(session.exec(select(Campaign).order_by(Campaign.name).limit(300)))
+    return render(request, "airtime.html", f=f, qs=f.query_string(), campaign_rows=campaign_rows,
+                  area_rows=area_rows[:MAX_ROWS_SHOWN], anomalies=found, anomaly_total=anomaly_total,
+                  silent=silent[:MAX_ROWS_SHOWN], silent_total=len(silent), error=error,
+                  areas=area_options(session, principal, [AreaLevel.province, AreaLevel.district, AreaLevel.commune]),
+                  campaigns=campaigns, silent_days=settings.silent_after_days)
+
+
+def _png(data: bytes) -> Response:
+    return Response(data, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
+
+
+@router.get("/airtime/chart/weekly.png")
+def weekly_chart(request: Request, session: SessionDep, principal: ReaderPage, area_id: int | None = None,
+                 campaign_id: int | None = None) -> Response:
+    qp = request.query_params
+    f = _filters(request, session, principal, qp.get("from"), qp.get("to"), area_id, campaign_id)
+    return _png(campaign_weekly_chart(weekly_series(session, _query(f, "campaign"))))
+
+
+@router.get("/airtime/chart/area.png")
+def area_chart_png(request: Request, session: SessionDep, principal: ReaderPage, area_id: int | None = None,
+                   campaign_id: int | None = None) -> Response:
+    qp = request.query_params
+    f = _filters(request, session, principal, qp.get("from"), qp.get("to"), area_id, campaign_id)
+    rows = airtime_rows(session, _query(f, "area", _area_level(f.area)))
+    rows.sort(key=lambda r: (r.compliance if r.compliance is not None else 9e9, r.label))
+    return _png(area_chart(rows))
+
+
+EXPORT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+@router.get("/airtime/export.{fmt}")
+def airtime_export(request: Request, session: SessionDep, settings: SettingsDep, principal: ReaderPage, fmt: str,
+                   group_by: str = "campaign", area_id: int | None = None,
+                   campaign_id: int | None = None) -> Response:
+    if fmt not in EXPORT_TYPES:
+        raise NotFound("định dạng xuất", fmt)
+    if group_by not in ("campaign", "area"):
+        raise Invalid("Chỉ xuất báo cáo theo chiến dịch hoặc theo địa bàn.")
+    qp = request.query_params
+    f = _filters(request, session, principal, qp.get("from"), qp.get("to"), area_id, campaign_id)
+    level = _area_level(f.area) if group_by == "area" else None
+    rows = airtime_rows(session, _query(f, group_by, level))
+    unit = f.area.name if f.area else "Hệ thống loa truyền thanh cơ sở"
+    chain = ancestors(session, f.area) if f.area is not None else []
+    province = next((a for a in chain if a.level == AreaLevel.province), None)
+    place = province.name.removeprefix("Tỉnh ").removeprefix("Thành phố ") if province else "Hà Nội"
+    campaign = session.get(Campaign, f.campaign_id) if f.campaign_id else None
+    meta = ReportMeta(title="BÁO CÁO THỜI LƯỢNG PHÁT THANH TRÊN HỆ THỐNG LOA TRUYỀN THANH CƠ SỞ",
+                      group_by=group_by, period_from=f.day_from, period_to=f.day_to, issuing_unit=unit.upper(),
+                      place=place, generated_at=now_utc(), area_label=f.area.name if f.area else None,
+                      campaign_label=campaign.name if campaign else None)
+    if fmt == "csv":
+        data = exports.to_csv(rows, meta)
+    else:
+        chart = campaign_weekly_chart(weekly_series(session, _query(f, "campaign"))) if group_by == "campaign" else None
+        data = exports.to_xlsx(rows, meta, chart) if fmt == "xlsx" else exports.to_pdf(rows, meta, chart)
+    name = exports.report_filename(meta, fmt)
+    disposition = f'attachment; filename="{name}"'
+    return Response(data, media_type=EXPORT_TYPES[fmt], headers={"Content-Disposition": disposition})
+

@@ -1,0 +1,77 @@
+"""Log in, log out and the language switch. The session keeps the same bearer token the API issues."""
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from api.deps import SessionDep, SettingsDep
+from api.web.common import FormDep, csrf_token, flash, form_value, redirect, render, tr, web_router
+from api.web.i18n import LANGUAGES
+from core.errors import DomainError, TooMany
+from core.users import authenticate, logout, principal_for_token
+
+router = web_router()
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: never bounce a user to another host after logging in."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, session: SessionDep, next: str | None = None) -> HTMLResponse:
+    token = request.session.get("token")
+    if token and principal_for_token(session, token) is not None:
+        return redirect(_safe_next(next))
+    csrf_token(request)
+    return render(request, "login.html", next=_safe_next(next), error=None, username="")
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login_submit(request: Request, session: SessionDep, settings: SettingsDep, form: FormDep) -> HTMLResponse:
+    username = form_value(form, "username") or ""
+    password = form.get("password") if isinstance(form.get("password"), str) else ""
+    target = _safe_next(form_value(form, "next"))
+    if not username or not password:
+        return render(request, "login.html", 422, next=target, username=username,
+                      error="Vui lòng nhập tên đăng nhập và mật khẩu.")
+    try:
+        token = authenticate(session, username[:200], str(password)[:200],
+                             max_failures=settings.login_max_failures,
+                             window_seconds=settings.login_window_seconds,
+                             token_minutes=settings.access_token_minutes)
+    except DomainError as exc:
+        session.rollback()
+        return render(request, "login.html", 429 if isinstance(exc, TooMany) else 403,
+                      next=target, username=username, error=exc.message)
+    # A fresh session on login (no fixation); the language choice survives.
+    lang = request.session.get("lang")
+    request.session.clear()
+    if lang:
+        request.session["lang"] = lang
+    request.session["token"] = token
+    csrf_token(request)
+    return redirect(target)
+
+
+@router.post("/logout")
+def logout_submit(request: Request, session: SessionDep) -> RedirectResponse:
+    token = request.session.get("token")
+    principal = principal_for_token(session, token) if token else None
+    if principal is not None:
+        logout(session, principal)
+    lang = request.session.get("lang")
+    request.session.clear()
+    if lang:
+        request.session["lang"] = lang
+    flash(request, tr(request, "Đã đăng xuất."))
+    return redirect("/login")
+
+
+@router.post("/lang")
+def switch_language(request: Request, form: FormDep) -> RedirectResponse:
+    lang = form_value(form, "lang")
+    if lang in LANGUAGES:
+        request.session["lang"] = lang
+    return redirect(_safe_next(form_value(form, "next")))

@@ -1,0 +1,415 @@
+"""What every page shares: templates, the logged-in user, CSRF, error pages, form parsing, formatting."""
+
+import hmac
+import secrets
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
+from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from pydantic import ValidationError
+from sqlmodel import Session, col, select
+from starlette.datastructures import FormData
+
+from api.deps import SessionDep
+from api.errors import STATUS_BY_ERROR
+from api.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
+from core.areas import LEVEL_LABELS, Area, AreaLevel, subtree_condition
+from core.errors import DomainError, Forbidden
+from core.timeutil import to_local
+from core.users import ROLE_LABELS, Principal, Role, principal_for_token
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+
+
+# --- language -------------------------------------------------------------------------------
+
+def lang_of(request: Request) -> str:
+    lang = request.session.get("lang", DEFAULT_LANGUAGE) if "session" in request.scope else DEFAULT_LANGUAGE
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def tr(request: Request, text: str) -> str:
+    return translate(text, lang_of(request))
+
+
+# --- CSRF -----------------------------------------------------------------------------------
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token, made on first use (the login page makes one before anyone logs in)."""
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return token
+
+
+class CsrfFailed(Exception):
+    pass
+
+
+async def check_csrf(request: Request) -> None:
+    """Every state-changing request carries the session's token: a form field, or a header for htmx."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    sent = request.headers.get(CSRF_HEADER)
+    if not sent:
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
+    expected = request.session.get("csrf")
+    if not expected or not sent or not hmac.compare_digest(sent.encode(), expected.encode()):
+        raise CsrfFailed
+
+
+async def get_form(request: Request) -> FormData:
+    return await request.form()
+
+
+FormDep = Annotated[FormData, Depends(get_form)]
+
+
+# --- who is logged in -----------------------------------------------------------------------
+
+class LoginRequired(Exception):
+    def __init__(self, next_url: str):
+        super().__init__(next_url)
+        self.next_url = next_url
+
+
+def page_principal(request: Request, session: SessionDep) -> Principal:
+    token = request.session.get("token")
+    principal = principal_for_token(session, token) if token else None
+    if principal is None or principal.role == Role.device:
+        request.session.pop("token", None)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.method != "GET":
+            target = "/"
+        raise LoginRequired(target)
+    request.state.principal = principal
+    return principal
+
+
+WebUser = Annotated[Principal, Depends(page_principal)]
+
+
+def roles(*allowed: Role):
+    """A page dependency admitting only these roles (admin always)."""
+    admitted = {Role.admin, *allowed}
+
+    def check(principal: WebUser) -> Principal:
+        if principal.role not in admitted:
+            raise Forbidden("Vai trò của bạn không được dùng trang này.")
+        return principal
+
+    return Depends(check)
+
+
+OperatorPage = Annotated[Principal, roles(Role.operator)]
+ApproverPage = Annotated[Principal, roles(Role.approver)]
+ReaderPage = Annotated[Principal, roles(Role.operator, Role.approver, Role.supervisor)]
+AdminPage = Annotated[Principal, roles()]
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+NAV: list[tuple[str, str, tuple[Role, ...]]] = [
+    ("/", "Tổng quan", (Role.operator, Role.approver, Role.supervisor)),
+    ("/areas", "Địa bàn", (Role.operator, Role.supervisor)),
+    ("/campaigns", "Chiến dịch", (Role.operator, Role.approver, Role.supervisor)),
+    ("/contents", "Tin bài", (Role.operator, Role.approver, Role.supervisor)),
+    ("/approvals", "Chờ duyệt", (Role.approver,)),
+    ("/quotas", "Chỉ tiêu tin bài", (Role.operator, Role.approver, Role.supervisor)),
+    ("/slots", "Lịch phát", (Role.operator, Role.supervisor)),
+    ("/playlists", "Danh sách phát", (Role.operator, Role.approver, Role.supervisor)),
+    ("/airtime", "Thời lượng", (Role.operator, Role.approver, Role.supervisor)),
+    ("/lexicon", "Từ điển phát âm", (Role.operator,)),
+    ("/users", "Người dùng", ()),
+]
+
+
+def nav_for(principal: Principal | None) -> list[tuple[str, str]]:
+    if principal is None:
+        return []
+    return [(href, label) for href, label, allowed in NAV if principal.role == Role.admin or principal.role in allowed]
+
+
+def _context(request: Request) -> dict[str, Any]:
+    principal: Principal | None = getattr(request.state, "principal", None)
+    lang = lang_of(request)
+    flashes = request.session.pop("flash", []) if "session" in request.scope else []
+    return {
+        "user": principal,
+        "role_label": ROLE_LABELS.get(principal.role, "") if principal else "",
+        "nav": nav_for(principal),
+        "lang": lang,
+        "_": lambda text: translate(text, lang),
+        "csrf": csrf_token(request) if "session" in request.scope else "",
+        "flashes": flashes,
+        "path": request.url.path,
+    }
+
+
+templates = Jinja2Templates(directory=str(TEMPLATE_DIR), context_processors=[_context])
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def flash(request: Request, message: str, kind: str = "ok") -> None:
+    request.session.setdefault("flash", [])
+    request.session["flash"] = [*request.session["flash"], {"kind": kind, "text": message}]
+
+
+def redirect(url: str) -> RedirectResponse:
+    """Post/redirect/get: 303 so the browser follows with a GET."""
+    return RedirectResponse(url, status_code=303)
+
+
+def error_page(request: Request, message: str, status_code: int) -> HTMLResponse:
+    if request.headers.get("hx-request"):
+        return HTMLResponse(f'<p class="msg err" role="alert">{_escape(message)}</p>', status_code=status_code)
+    return render(request, "error.html", status_code=status_code, message=message)
+
+
+def _escape(text: str) -> str:
+    from markupsafe import escape
+
+    return str(escape(text))
+
+
+def status_for(exc: DomainError) -> int:
+    return next((code for cls, code in STATUS_BY_ERROR.items() if isinstance(exc, cls)), 400)
+
+
+class WebRoute(APIRoute):
+    """Pages answer errors with pages: a domain error or bad query becomes a readable HTML message,
+    a missing login becomes a redirect to the login page."""
+
+    def get_route_handler(self) -> Callable:
+        handler = super().get_route_handler()
+
+        async def wrapped(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except LoginRequired as exc:
+                url = f"/login?next={quote(exc.next_url)}"
+                if request.headers.get("hx-request"):
+                    return Response(status_code=204, headers={"HX-Redirect": url})
+                return RedirectResponse(url, status_code=303)
+            except CsrfFailed:
+                return error_page(request, tr(request, "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. "
+                                                       "Vui lòng tải lại trang và thử lại."), 403)
+            except DomainError as exc:
+                return error_page(request, exc.message, status_for(exc))
+            except RequestValidationError as exc:
+                return error_page(request, validation_message(exc.errors()), 422)
+
+        return wrapped
+
+
+def web_router() -> APIRouter:
+    return APIRouter(route_class=WebRoute, dependencies=[Depends(check_csrf)], include_in_schema=False)
+
+
+# --- forms ----------------------------------------------------------------------------------
+
+FIELD_LABELS = {
+    "name": "Tên", "code": "Mã", "level": "Cấp", "parent_id": "Cấp trên", "username": "Tên đăng nhập",
+    "password": "Mật khẩu", "full_name": "Họ và tên", "role": "Vai trò", "area_id": "Địa bàn",
+    "title": "Tiêu đề", "body": "Nội dung", "campaign_id": "Chiến dịch", "valid_from": "Hiệu lực từ ngày",
+    "valid_until": "Hiệu lực đến ngày", "starts_on": "Từ ngày", "ends_on": "Đến ngày", "area_ids": "Địa bàn",
+    "target_minutes_per_week": "Chỉ tiêu (phút/tuần/cụm loa)", "start_time": "Giờ bắt đầu",
+    "duration_minutes": "Thời lượng (phút)", "weekdays": "Các ngày trong tuần", "reason": "Lý do",
+    "number": "Số hiệu", "issued_on": "Ngày ban hành", "issuer": "Cơ quan ban hành", "color": "Màu",
+    "term": "Từ viết", "spoken": "Cách đọc", "label": "Nhãn", "date": "Ngày",
+}
+
+_MESSAGES = {
+    "missing": "{field}: chưa nhập.",
+    "string_too_short": "{field}: không được để trống hoặc quá ngắn.",
+    "string_too_long": "{field}: quá dài.",
+    "string_pattern_mismatch": "{field}: có ký tự không hợp lệ.",
+    "int_parsing": "{field}: phải là một số nguyên.",
+    "int_from_float": "{field}: phải là một số nguyên.",
+    "float_parsing": "{field}: phải là một số.",
+    "date_parsing": "{field}: phải là ngày hợp lệ (dd/mm/yyyy).",
+    "date_from_datetime_parsing": "{field}: phải là ngày hợp lệ (dd/mm/yyyy).",
+    "time_parsing": "{field}: phải là giờ hợp lệ (HH:MM).",
+    "greater_than_equal": "{field}: phải từ {ge} trở lên.",
+    "greater_than": "{field}: phải lớn hơn {gt}.",
+    "less_than_equal": "{field}: không được quá {le}.",
+    "less_than": "{field}: phải nhỏ hơn {lt}.",
+    "enum": "{field}: giá trị không hợp lệ.",
+    "literal_error": "{field}: giá trị không hợp lệ.",
+}
+
+
+def validation_message(errors: Iterable[Mapping[str, Any]]) -> str:
+    """Pydantic errors in plain Vietnamese, one clause per field."""
+    parts = []
+    for err in list(errors)[:6]:
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "form")]
+        name = loc[0] if loc else ""
+        field = FIELD_LABELS.get(name, name or "Dữ liệu")
+        template = _MESSAGES.get(str(err.get("type")))
+        ctx = err.get("ctx") or {}
+        if template:
+            try:
+                parts.append(template.format(field=field, **ctx))
+                continue
+            except (KeyError, IndexError):
+                pass
+        msg = str(err.get("msg", ""))
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, "):]
+        parts.append(f"{field}: {msg}")
+    return "Dữ liệu không hợp lệ: " + " ".join(parts)
+
+
+def form_error(exc: DomainError | ValidationError) -> str:
+    if isinstance(exc, ValidationError):
+        return validation_message(exc.errors())
+    return exc.message
+
+
+def form_value(form: FormData, key: str) -> str | None:
+    """A trimmed text field; empty means absent."""
+    value = form.get(key)
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    return value or None
+
+
+def parse_date(text: str | None) -> date | str | None:
+    """dd/mm/yyyy (what users type) or yyyy-mm-dd; anything else is handed on for pydantic to reject."""
+    if text is None:
+        return None
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return text
+
+
+def parse_day_param(text: str | None, default: date) -> date:
+    parsed = parse_date(text)
+    return parsed if isinstance(parsed, date) else default
+
+
+def form_ids(form: FormData, key: str) -> list[int]:
+    ids = []
+    for value in form.getlist(key):
+        if isinstance(value, str) and value.strip().isdigit():
+            ids.append(int(value.strip()))
+    return ids
+
+
+# --- areas for pickers ----------------------------------------------------------------------
+
+MAX_PICKER_AREAS = 3000
+
+
+def visible_areas(session: Session, principal: Principal, levels: Iterable[AreaLevel] | None = None) -> list[Area]:
+    """Areas the user may see, in tree order (path), for selects and trees."""
+    query = select(Area)
+    if principal.scope is not None:
+        query = query.where(subtree_condition(principal.scope))
+    if levels is not None:
+        query = query.where(col(Area.level).in_([lvl.value for lvl in levels]))
+    return list(session.exec(query.order_by(Area.path).limit(MAX_PICKER_AREAS)))
+
+
+def area_label(area: Area, base_depth: int = 0) -> str:
+    depth = max(0, len(area.ancestor_ids) - 1 - base_depth)
+    return ("\u00a0\u00a0" * depth) + area.name
+
+
+def area_options(session: Session, principal: Principal,
+                 levels: Iterable[AreaLevel] | None = None) -> list[tuple[int, str]]:
+    areas = visible_areas(session, principal, levels)
+    base = min((len(a.ancestor_ids) - 1 for a in areas), default=0)
+    return [(a.id, area_label(a, base)) for a in areas]
+
+
+def level_label(level: str) -> str:
+    return LEVEL_LABELS.get(AreaLevel(level), level)
+
+
+# --- formatting (Jinja filters) -------------------------------------------------------------
+
+def _tz(ctx):
+    return ctx["request"].app.state.settings.tz
+
+
+@pass_context
+def fmt_date(ctx, value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_local(value, _tz(ctx))
+    return value.strftime("%d/%m/%Y")
+
+
+@pass_context
+def fmt_datetime(ctx, value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return to_local(value, _tz(ctx)).strftime("%d/%m/%Y %H:%M")
+
+
+@pass_context
+def fmt_time(ctx, value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return to_local(value, _tz(ctx)).strftime("%H:%M:%S")
+
+
+def fmt_hm(value: datetime | None) -> str:
+    return "" if value is None else value.strftime("%H:%M")
+
+
+def fmt_duration(ms: int | float | None) -> str:
+    if ms is None:
+        return ""
+    seconds = int(round(ms / 1000))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def fmt_minutes(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    return f"{seconds / 60:,.1f}".replace(",", " ").replace(".", ",")
+
+
+def fmt_percent(ratio: float | None) -> str:
+    if ratio is None:
+        return "—"
+    return f"{ratio * 100:.0f}%"
+
+
+def local_today(request: Request) -> date:
+    from core.timeutil import now_utc
+
+    return to_local(now_utc(), request.app.state.settings.tz).date()
+
+
+def tomorrow(request: Request) -> date:
+    return local_today(request) + timedelta(days=1)
+
+
+templates.env.filters.update(d=fmt_date, dt=fmt_datetime, t=fmt_time, hm=fmt_hm, dur=fmt_duration,
+                             minutes=fmt_minutes, pct=fmt_percent, level_label=level_label)

@@ -1,0 +1,317 @@
+"""Content ("tin, bài"): the list with filters, the editor with the live spoken-form preview, the audio
+(player, upload of a recording, render progress), the workflow buttons, history, and the approval queue."""
+
+from datetime import timedelta
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
+from sqlmodel import Session, col, select
+
+from api.deps import IdPath, SessionDep, SettingsDep
+from api.web.campaign_pages import area_names
+from api.web.common import (
+    ApproverPage,
+    FormDep,
+    OperatorPage,
+    ReaderPage,
+    area_options,
+    flash,
+    form_error,
+    form_ids,
+    form_value,
+    local_today,
+    parse_date,
+    redirect,
+    render,
+    status_for,
+    web_router,
+)
+from campaigns import service
+from campaigns.campaign_service import list_campaigns
+from campaigns.models import KIND_LABELS, LEVEL_LABELS, STATUS_LABELS, Campaign, ContentStatus
+from campaigns.schemas import ContentCreate, ContentUpdate, RejectBody
+from core.areas import AreaLevel
+from core.config import Settings
+from core.errors import DomainError, Invalid
+from core.users import Principal, Role, User
+from media.store import MediaStore
+
+router = web_router()
+
+PAGE_SIZE = 50
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+EVENT_LABELS = {
+    "created": "Soạn mới", "updated": "Sửa", "revised": "Sửa (bản mới)", "submitted": "Gửi duyệt",
+    "withdrawn": "Rút lại", "approved": "Duyệt", "rejected": "Từ chối", "archived": "Lưu trữ",
+    "render_queued": "Tạo âm thanh", "rendered": "Đã có âm thanh", "render_failed": "Lỗi tạo âm thanh",
+    "audio_uploaded": "Tải bản ghi âm",
+}
+STATUS_FILTERS = [(s.value, STATUS_LABELS[s]) for s in ContentStatus] + [("expired", "Hết hiệu lực")]
+
+
+def _campaign_choices(session: Session, principal: Principal) -> list[Campaign]:
+    rows, _ = list_campaigns(session, actor=principal, limit=300)
+    return rows
+
+
+def _campaign_index(session: Session, ids: set[int]) -> dict[int, Campaign]:
+    if not ids:
+        return {}
+    return {c.id: c for c in session.exec(select(Campaign).where(col(Campaign.id).in_(list(ids))))}
+
+
+# --- list ------------------------------------------------------------------------------------------
+
+@router.get("/contents", response_class=HTMLResponse)
+def contents_page(request: Request, session: SessionDep, principal: ReaderPage, status: str | None = None,
+                  campaign_id: int | None = None, level: str | None = None, q: str | None = None,
+                  mine: bool = False, page: int = 1) -> HTMLResponse:
+    today = local_today(request)
+    status = status if status in dict(STATUS_FILTERS) else None
+    level = level if level in LEVEL_LABELS else None
+    page = max(1, min(page, 10_000))
+    q = (q or "").strip()[:100] or None
+    rows, total = service.list_contents(session, actor=principal, status=status, campaign_id=campaign_id,
+                                        level=level, q=q, mine=mine, today=today, limit=PAGE_SIZE,
+                                        offset=(page - 1) * PAGE_SIZE)
+    items = service.contents_summary(session, rows, today=today)
+    return render(request, "contents.html", items=items, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)),
+                  campaigns=_campaign_choices(session, principal),
+                  campaign_index=_campaign_index(session, {i.campaign_id for i in items if i.campaign_id}),
+                  filters={"status": status, "campaign_id": campaign_id, "level": level, "q": q or "", "mine": mine},
+                  statuses=STATUS_FILTERS, levels=list(LEVEL_LABELS.items()),
+                  can_write=principal.role in (Role.admin, Role.operator))
+
+
+# --- editor ----------------------------------------------------------------------------------------
+
+def _editor(request: Request, session: Session, principal: Principal, *, values: dict, content=None,
+            status_code: int = 200, error: str | None = None) -> HTMLResponse:
+    return render(request, "content_edit.html", status_code, values=values, content=content, error=error,
+                  campaigns=_campaign_choices(session, principal),
+                  areas=area_options(session, principal, [AreaLevel.province, AreaLevel.district,
+                                                          AreaLevel.commune, AreaLevel.cluster]),
+                  levels=list(LEVEL_LABELS.items()), kinds=list(KIND_LABELS.items()))
+
+
+def _form_values(form) -> dict:
+    values = {k: form_value(form, k) for k in ("title", "campaign_id", "level", "kind", "valid_from", "valid_until")}
+    body = form.get("body")
+    values["body"] = body if isinstance(body, str) else ""
+    values["area_ids"] = form_ids(form, "area_ids")
+    return values
+
+
+def _fields(values: dict) -> dict:
+    campaign = values["campaign_id"]
+    return {"title": values["title"] or "", "body": values["body"],
+            "campaign_id": int(campaign) if campaign and campaign.isdigit() else None,
+            "level": values["level"] or "normal", "kind": values["kind"] or "news",
+            "valid_from": parse_date(values["valid_from"]), "valid_until": parse_date(values["valid_until"]),
+            "area_ids": values["area_ids"] or None}
+
+
+@router.get("/contents/new", response_class=HTMLResponse)
+def content_new(request: Request, session: SessionDep, principal: OperatorPage,
+                campaign_id: int | None = None) -> HTMLResponse:
+    today = local_today(request)
+    values = {"title": "", "body": "", "campaign_id": str(campaign_id) if campaign_id else None, "level": "normal",
+              "kind": "news", "valid_from": today.strftime("%d/%m/%Y"),
+              "valid_until": (today + timedelta(days=30)).strftime("%d/%m/%Y"), "area_ids": []}
+    return _editor(request, session, principal, values=values)
+
+
+@router.post("/contents", response_class=HTMLResponse)
+def content_create(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
+                   form: FormDep) -> HTMLResponse:
+    values = _form_values(form)
+    try:
+        content = service.create_content(session, ContentCreate(**_fields(values)), actor=principal)
+        if form.get("action") == "submit":
+            service.submit_content(session, content, actor=principal, settings=settings)
+    except (DomainError, ValidationError) as exc:
+        session.rollback()
+        return _editor(request, session, principal, values=values, status_code=422, error=form_error(exc))
+    flash(request, "Đã gửi tin để duyệt." if form.get("action") == "submit" else "Đã lưu bản nháp.")
+    return redirect(f"/contents/{content.id}")
+
+
+def _content_page(request: Request, session: Session, settings: Settings, principal: Principal, content_id: int, *,
+                  status_code: int = 200, error: str | None = None, values: dict | None = None) -> HTMLResponse:
+    today = local_today(request)
+    content = service.get_content(session, content_id, actor=principal)
+    view = service.content_public(session, content, today=today)
+    events = service.history(session, content)
+    user_ids = {e.user_id for e in events if e.user_id} | {view.created_by} - {None}
+    users = {u.id: (u.full_name or u.username) for u in session.exec(select(User).where(col(User.id).in_(user_ids)))}
+    campaign = session.get(Campaign, view.campaign_id) if view.campaign_id else None
+    writer = principal.role in (Role.admin, Role.operator)
+    decider = principal.role in (Role.admin, Role.approver)
+    editable = writer and view.status != ContentStatus.archived
+    if values is None:
+        values = {"title": view.title, "body": view.body, "campaign_id": str(view.campaign_id or ""),
+                  "level": view.level, "kind": view.kind, "valid_from": view.valid_from.strftime("%d/%m/%Y"),
+                  "valid_until": view.valid_until.strftime("%d/%m/%Y"), "area_ids": view.area_ids}
+    return render(request, "content.html", status_code, c=view, events=events, users=users, campaign=campaign,
+                  names=area_names(session, set(view.area_ids)), editable=editable, writer=writer,
+                  decider=decider and principal.user_id not in {view.created_by},
+                  error=error, values=values, event_labels=EVENT_LABELS,
+                  campaigns=_campaign_choices(session, principal) if editable else [],
+                  areas=area_options(session, principal, [AreaLevel.province, AreaLevel.district,
+                                                          AreaLevel.commune, AreaLevel.cluster]) if editable else [],
+                  levels=list(LEVEL_LABELS.items()), kinds=list(KIND_LABELS.items()))
+
+
+@router.get("/contents/{content_id}", response_class=HTMLResponse)
+def content_page(request: Request, session: SessionDep, settings: SettingsDep, principal: ReaderPage,
+                 content_id: IdPath) -> HTMLResponse:
+    return _content_page(request, session, settings, principal, content_id)
+
+
+@router.post("/contents/{content_id}", response_class=HTMLResponse)
+def content_update(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
+                   content_id: IdPath, form: FormDep) -> HTMLResponse:
+    values = _form_values(form)
+    try:
+        content = service.get_content(session, content_id, actor=principal)
+        fields = _fields(values)
+        if fields["area_ids"] is None:
+            fields.pop("area_ids")
+        service.update_content(session, content, ContentUpdate(**fields), actor=principal)
+        if form.get("action") == "submit":
+            service.submit_content(session, content, actor=principal, settings=settings)
+    except (DomainError, ValidationError) as exc:
+        session.rollback()
+        return _content_page(request, session, settings, principal, content_id, status_code=422,
+                             error=form_error(exc), values=values)
+    flash(request, "Đã gửi tin để duyệt." if form.get("action") == "submit" else "Đã lưu.")
+    return redirect(f"/contents/{content_id}")
+
+
+# --- workflow --------------------------------------------------------------------------------------
+
+def _transition(request: Request, session: Session, settings: Settings, principal: Principal, content_id: int,
+                action, done: str, back: str | None = None) -> HTMLResponse:
+    try:
+        content = service.get_content(session, content_id, actor=principal)
+        action(content)
+    except (DomainError, ValidationError) as exc:
+        session.rollback()
+        return _content_page(request, session, settings, principal, content_id,
+                             status_code=status_for(exc) if isinstance(exc, DomainError) else 422,
+                             error=form_error(exc))
+    flash(request, done)
+    return redirect(back or f"/contents/{content_id}")
+
+
+@router.post("/contents/{content_id}/submit", response_class=HTMLResponse)
+def content_submit(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
+                   content_id: IdPath) -> HTMLResponse:
+    return _transition(request, session, settings, principal, content_id,
+                       lambda c: service.submit_content(session, c, actor=principal, settings=settings),
+                       "Đã gửi tin để duyệt.")
+
+
+@router.post("/contents/{content_id}/withdraw", response_class=HTMLResponse)
+def content_withdraw(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
+                     content_id: IdPath) -> HTMLResponse:
+    return _transition(request, session, settings, principal, content_id,
+                       lambda c: service.withdraw_content(session, c, actor=principal), "Đã rút lại, tin về bản nháp.")
+
+
+@router.post("/contents/{content_id}/archive", response_class=HTMLResponse)
+def content_archive(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
+                    content_id: IdPath) -> HTMLResponse:
+    return _transition(request, session, settings, principal, content_id,
+                       lambda c: service.archive_content(session, c, actor=principal),
+                       "Đã lưu trữ tin, tin ngừng phát.")
+
+
+@router.post("/contents/{content_id}/render", response_class=HTMLResponse)
+def content_render(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
+                   content_id: IdPath) -> HTMLResponse:
+    return _transition(request, session, settings, principal, content_id,
+                       lambda c: service.retry_render(session, c, actor=principal, settings=settings),
+                       "Đang tạo lại âm thanh.")
+
+
+@router.post("/contents/{content_id}/approve", response_class=HTMLResponse)
+def content_approve(request: Request, session: SessionDep, settings: SettingsDep, principal: ApproverPage,
+                    content_id: IdPath, form: FormDep) -> HTMLResponse:
+    back = "/approvals" if form_value(form, "back") == "approvals" else None
+    return _transition(request, session, settings, principal, content_id,
+                       lambda c: service.approve_content(session, c, actor=principal, settings=settings),
+                       "Đã duyệt tin; âm thanh đang được tạo.", back)
+
+
+@router.post("/contents/{content_id}/reject", response_class=HTMLResponse)
+def content_reject(request: Request, session: SessionDep, settings: SettingsDep, principal: ApproverPage,
+                   content_id: IdPath, form: FormDep) -> HTMLResponse:
+    back = "/approvals" if form_value(form, "back") == "approvals" else None
+
+    def reject(content) -> None:
+        body = RejectBody(reason=form_value(form, "reason") or "")
+        service.reject_content(session, content, actor=principal, reason=body.reason)
+
+    return _transition(request, session, settings, principal, content_id, reject, "Đã từ chối tin.", back)
+
+
+@router.post("/contents/{content_id}/audio", response_class=HTMLResponse)
+def content_upload(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
+                   content_id: IdPath, form: FormDep) -> HTMLResponse:
+    upload = form.get("file")
+
+    def attach(content) -> None:
+        if upload is None or isinstance(upload, str) or not upload.filename:
+            raise Invalid("Chưa chọn tệp ghi âm.")
+        service.require_uploadable(session, content, actor=principal)
+        recording = _store_recording(settings, upload)
+        service.attach_recording(session, content, recording, actor=principal)
+
+    return _transition(request, session, settings, principal, content_id, attach, "Đã tải bản ghi âm lên.")
+
+
+def _store_recording(settings: Settings, upload) -> "service.Recording":
+    """Copy the upload to a temp file (bounded), then the same processing as the API's upload."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from campaigns.recordings import store_recording
+
+    suffix = Path(upload.filename or "").suffix.lower()[:8]
+    tmp_dir = MediaStore(settings.media_dir).tmp_dir()
+    with tempfile.NamedTemporaryFile(dir=tmp_dir, suffix=suffix, delete=False) as tmp:
+        path = Path(tmp.name)
+        upload.file.seek(0)
+        shutil.copyfileobj(upload.file, tmp, length=1024 * 1024)
+    try:
+        if path.stat().st_size > MAX_UPLOAD_BYTES:
+            raise Invalid(f"Tệp ghi âm quá lớn (tối đa {MAX_UPLOAD_BYTES // (1024 * 1024)} MB).")
+        return store_recording(path, settings)
+    finally:
+        path.unlink(missing_ok=True)
+
+
+@router.get("/contents/{content_id}/audio-box", response_class=HTMLResponse)
+def content_audio_box(request: Request, session: SessionDep, principal: ReaderPage,
+                      content_id: IdPath) -> HTMLResponse:
+    """htmx: the audio player, or the render progress that polls until the audio is ready."""
+    content = service.get_content(session, content_id, actor=principal)
+    view = service.content_public(session, content, today=local_today(request))
+    return render(request, "_audio.html", c=view, writer=principal.role in (Role.admin, Role.operator))
+
+
+# --- approval queue --------------------------------------------------------------------------------
+
+@router.get("/approvals", response_class=HTMLResponse)
+def approvals_page(request: Request, session: SessionDep, principal: ApproverPage) -> HTMLResponse:
+    today = local_today(request)
+    rows, total = service.list_contents(session, actor=principal, status=ContentStatus.submitted, today=today,
+                                        limit=100)
+    items = [service.content_public(session, c, today=today) for c in rows]
+    return render(request, "approvals.html", items=items, total=total,
+                  names=area_names(session, {a for i in items for a in i.area_ids}),
+                  campaign_index=_campaign_index(session, {i.campaign_id for i in items if i.campaign_id}),
+                  own={i.id for i in items if i.created_by == principal.user_id})

@@ -1,0 +1,102 @@
+"""The dashboard: what needs the user's attention today, by role."""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from sqlmodel import Session, col, select
+
+from airtime.reports import ReportQuery, airtime_rows, silent_clusters
+from api.deps import SessionDep, SettingsDep
+from api.web.common import ReaderPage, local_today, render, tomorrow, web_router
+from campaigns import service as contents
+from campaigns.models import ContentStatus
+from core.areas import Area, AreaLevel
+from core.config import Settings
+from core.timeutil import now_utc
+from core.users import Principal, Role
+from playlists.models import Playlist
+
+router = web_router()
+
+SHOWN = 5
+# "Behind target" is judged on the last full week: today's airtime is still coming in.
+BEHIND_WINDOW_DAYS = 7
+
+
+@dataclass
+class Panel:
+    """One dashboard card: a count, a few example rows, a link to the full list."""
+
+    key: str
+    title: str
+    href: str
+    count: int = 0
+    rows: list[tuple[str, str, str]] = field(default_factory=list)  # (label, detail, href)
+
+
+def _approvals(request: Request, session: Session, principal: Principal) -> Panel:
+    today = local_today(request)
+    mine = principal.role == Role.operator  # an operator watches its own submissions
+    rows, total = contents.list_contents(session, actor=principal, status=ContentStatus.submitted, mine=mine,
+                                         today=today, limit=SHOWN)
+    panel = Panel("approvals", "Tin bài chờ duyệt",
+                  "/approvals" if principal.role in (Role.approver, Role.admin) else "/contents?status=submitted",
+                  total)
+    panel.rows = [(c.title, c.valid_from.strftime("%d/%m/%Y"), f"/contents/{c.id}") for c in rows]
+    return panel
+
+
+def _missing_playlists(request: Request, session: Session, principal: Principal) -> Panel:
+    day = tomorrow(request)
+    clusters = select(Area.id).where(Area.level == AreaLevel.cluster)
+    if principal.scope is not None:
+        clusters = clusters.where(col(Area.path).startswith(principal.scope.path))
+    have = select(Playlist.cluster_id).where(Playlist.day == day, col(Playlist.is_current).is_(True))
+    missing = select(Area).where(col(Area.id).in_(clusters), col(Area.id).not_in(have)).order_by(Area.path)
+    found = list(session.exec(missing.limit(2000)))
+    panel = Panel("missing", "Cụm loa chưa có danh sách phát ngày mai", f"/playlists?day={day:%d/%m/%Y}",
+                  len(found))
+    parents = {a.id: a for a in session.exec(select(Area).where(
+        col(Area.id).in_({c.parent_id for c in found[:SHOWN]})))} if found else {}
+    rows = []
+    for c in found[:SHOWN]:
+        parent = parents.get(c.parent_id)
+        # The playlists page of the cluster's commune (or of the cluster, for a user scoped to it) for that
+        # day: its build button is the fix.
+        where = parent.id if parent is not None and principal.can_see(parent) else c.id
+        rows.append((c.name, parent.name if parent else "", f"/playlists?area_id={where}&day={day:%d/%m/%Y}"))
+    panel.rows = rows
+    return panel
+
+
+def _behind_target(request: Request, session: Session, principal: Principal) -> Panel:
+    end = local_today(request) - timedelta(days=1)
+    start = end - timedelta(days=BEHIND_WINDOW_DAYS - 1)
+    rows = airtime_rows(session, ReportQuery(start, end, "campaign", principal.scope))
+    behind = sorted((r for r in rows if r.compliance is not None and r.compliance < 1),
+                    key=lambda r: r.compliance or 0)
+    panel = Panel("behind", "Chiến dịch chưa đạt chỉ tiêu", "/airtime", len(behind))
+    # Each row opens the campaign, where more content for it is written ("Soạn tin mới").
+    panel.rows = [(r.label, f"{(r.compliance or 0) * 100:.0f}% ({start:%d/%m}–{end:%d/%m})",
+                   f"/campaigns/{r.key}" if r.key.isdigit() else "/airtime") for r in behind[:SHOWN]]
+    return panel
+
+
+def _silent(session: Session, settings: Settings, principal: Principal) -> Panel:
+    found = silent_clusters(session, area=principal.scope, now=now_utc(), after_days=settings.silent_after_days)
+    panel = Panel("silent", "Cụm loa im lặng", "/airtime#silent", len(found))
+    panel.rows = [(s.label, f"{s.silent_days} ngày" if s.silent_days is not None else "chưa phát lần nào",
+                   f"/areas/{s.cluster_id}") for s in found[:SHOWN]]
+    return panel
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard_page(request: Request, session: SessionDep, settings: SettingsDep,
+                   principal: ReaderPage) -> HTMLResponse:
+    panels = [_approvals(request, session, principal), _missing_playlists(request, session, principal),
+              _behind_target(request, session, principal), _silent(session, settings, principal)]
+    if principal.role == Role.approver:  # the queue is the approver's own work
+        panels[0].title = "Tin bài chờ bạn duyệt"
+    return render(request, "dashboard.html", panels=panels, tomorrow=tomorrow(request))

@@ -1,0 +1,136 @@
+"""Playlists: build/publish a day (with progress), which clusters have one, and a cluster's day timeline."""
+
+from datetime import date, timedelta
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from sqlmodel import Session, col, select
+
+from api.deps import IdPath, SessionDep, SettingsDep
+from api.web.common import (
+    FormDep,
+    OperatorPage,
+    ReaderPage,
+    area_options,
+    form_value,
+    local_today,
+    parse_date,
+    parse_day_param,
+    render,
+    web_router,
+)
+from campaigns.models import Campaign
+from core import tasks
+from core.areas import Area, AreaLevel
+from core.errors import Forbidden, Invalid, NotFound
+from core.timeutil import as_utc
+from core.users import Principal, Role
+from media.store import media_url
+from playlists.forms import load_view
+from playlists.models import Playlist
+from playlists.planner import REASON_LABELS
+
+router = web_router()
+
+MAX_CLUSTERS_SHOWN = 500
+
+
+def _area(session: Session, principal: Principal, area_id: int | None) -> Area | None:
+    if area_id is None:
+        return principal.scope
+    area = session.get(Area, area_id)
+    if area is None:
+        raise NotFound("địa bàn", area_id)
+    if not principal.can_see(area):
+        raise Forbidden("Địa bàn này nằm ngoài phạm vi được giao.")
+    return area
+
+
+def _clusters(session: Session, area: Area | None) -> list[Area]:
+    query = select(Area).where(Area.level == AreaLevel.cluster)
+    if area is not None:
+        query = query.where(col(Area.path).startswith(area.path))
+    return list(session.exec(query.order_by(Area.path).limit(MAX_CLUSTERS_SHOWN)))
+
+
+def _page(request: Request, session: Session, principal: Principal, area: Area | None, day: date, *,
+          task=None, status_code: int = 200, error: str | None = None) -> HTMLResponse:
+    clusters = _clusters(session, area)
+    ids = [c.id for c in clusters]
+    current = {p.cluster_id: p for p in session.exec(
+        select(Playlist).where(Playlist.day == day, col(Playlist.is_current).is_(True),
+                               col(Playlist.cluster_id).in_(ids)))} if ids else {}
+    parent_ids = {c.parent_id for c in clusters}
+    parents = {a.id: a.name for a in session.exec(select(Area).where(col(Area.id).in_(parent_ids)))}
+    return render(request, "playlists.html", status_code, area=area, day=day, clusters=clusters, current=current,
+                  parents=parents, areas=area_options(session, principal, [AreaLevel.province, AreaLevel.district,
+                                                                          AreaLevel.commune]),
+                  missing=sum(1 for c in clusters if c.id not in current), task=task, error=error,
+                  can_build=principal.role in (Role.admin, Role.operator), today=local_today(request),
+                  prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1))
+
+
+@router.get("/playlists", response_class=HTMLResponse)
+def playlists_page(request: Request, session: SessionDep, principal: ReaderPage, area_id: int | None = None,
+                   day: str | None = None) -> HTMLResponse:
+    the_day = parse_day_param(day, local_today(request))
+    return _page(request, session, principal, _area(session, principal, area_id), the_day)
+
+
+@router.post("/playlists/build", response_class=HTMLResponse)
+def playlists_build(request: Request, session: SessionDep, principal: OperatorPage,
+                    form: FormDep) -> HTMLResponse:
+    from api.web.common import form_error
+    from playlists.service import check_build_day
+
+    area_text = form_value(form, "area_id")
+    area = _area(session, principal, int(area_text) if area_text and area_text.isdigit() else None)
+    day = parse_date(form_value(form, "day"))
+    try:
+        if not isinstance(day, date):
+            raise Invalid("Ngày: phải là ngày hợp lệ (dd/mm/yyyy).")
+        check_build_day(day, local_today(request))
+    except Invalid as exc:
+        return _page(request, session, principal, area, local_today(request), status_code=422, error=form_error(exc))
+    where = area.name if area else "toàn quốc"
+    task = tasks.submit(session, "playlists.tasks:build_day_task", title=f"Lập danh sách phát {day:%d/%m/%Y} — {where}",
+                        kwargs={"day": day.isoformat(), "area_id": area.id if area else None,
+                                "created_by": principal.user_id, "reason": "web"},
+                        created_by=principal.user_id)
+    return _page(request, session, principal, area, day, task=task)
+
+
+@router.get("/playlists/{cluster_id}", response_class=HTMLResponse)
+def playlist_timeline(request: Request, session: SessionDep, settings: SettingsDep, principal: ReaderPage,
+                      cluster_id: IdPath, day: str | None = None) -> HTMLResponse:
+    cluster = _area(session, principal, cluster_id)
+    if cluster is None or cluster.level != AreaLevel.cluster:
+        raise NotFound("cụm loa", cluster_id)
+    the_day = parse_day_param(day, local_today(request))
+    try:
+        view = load_view(session, cluster.id, the_day)
+    except NotFound:
+        view = None
+    slots = []
+    if view is not None:
+        campaign_ids = {it.campaign_id for it in view.items if it.campaign_id}
+        colors = {c.id: (c.color, c.name) for c in session.exec(
+            select(Campaign).where(col(Campaign.id).in_(campaign_ids)))} if campaign_ids else {}
+        for s in view.slots:
+            starts, ends = (as_utc(_dt(s["starts_at"])), as_utc(_dt(s["ends_at"])))
+            length_ms = max(1, int((ends - starts).total_seconds() * 1000))
+            items = [{"item": it, "color": colors.get(it.campaign_id, ("#9aa3ad", ""))[0],
+                      "campaign": colors.get(it.campaign_id, ("", ""))[1], "url": media_url(it.sha256, it.ext),
+                      "percent": 100 * it.duration_ms / length_ms} for it in view.items_of(s["index"])]
+            used = sum(i["item"].duration_ms for i in items)
+            slots.append({"name": s["name"], "starts_at": starts, "ends_at": ends, "entries": items,
+                          "used_ms": used, "length_ms": length_ms})
+    return render(request, "timeline.html", cluster=cluster, day=the_day, view=view, slots=slots,
+                  left_out=view.left_out if view else [], reasons=REASON_LABELS,
+                  prev_day=the_day - timedelta(days=1), next_day=the_day + timedelta(days=1))
+
+
+def _dt(value):
+    from datetime import datetime
+
+    return datetime.fromisoformat(value) if isinstance(value, str) else value

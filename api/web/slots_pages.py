@@ -1,0 +1,195 @@
+"""Broadcast slots: a week calendar per area or cluster, add/edit/delete with the services' conflict messages."""
+
+from datetime import date, timedelta
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from api.deps import IdPath, SessionDep, SettingsDep
+from api.web.common import (
+    FormDep,
+    OperatorPage,
+    ReaderPage,
+    area_options,
+    flash,
+    form_error,
+    form_ids,
+    form_value,
+    local_today,
+    parse_date,
+    parse_day_param,
+    redirect,
+    render,
+    web_router,
+)
+from core.areas import Area, is_within
+from core.errors import DomainError, Forbidden, NotFound
+from core.timeutil import iso_week_start
+from core.users import Principal, Role
+from media.store import MediaStore
+from playlists.slots import (
+    SlotCreate,
+    SlotUpdate,
+    create_slot,
+    delete_slot,
+    effective_slots,
+    get_slot,
+    list_slots,
+    slot_readable,
+    update_slot,
+    weekdays_of,
+)
+
+router = web_router()
+
+WEEKDAY_NAMES = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"]
+PX_PER_HOUR = 36
+
+
+def _area(session: Session, principal: Principal, area_id: int | None) -> Area | None:
+    if area_id is None:
+        return principal.scope
+    area = session.get(Area, area_id)
+    if area is None:
+        raise NotFound("địa bàn", area_id)
+    if not principal.can_see(area):
+        raise Forbidden("Địa bàn này nằm ngoài phạm vi được giao.")
+    return area
+
+
+def _slots_for(session: Session, principal: Principal, area: Area | None) -> list[tuple]:
+    """(slot, set-on area, inherited?) for the slots that apply at the area (or all, country-wide)."""
+    if area is None:
+        return [(row, at, False) for row, at in list_slots(session, scope=None, limit=500)]
+    applying = effective_slots(session, area)
+    # Below the chosen area too, so a commune operator sees the clusters' own slots.
+    below = [(row, at) for row, at in list_slots(session, scope=area, limit=500)
+             if at.id != area.id and is_within(at, area)]
+    return [(row, at, at.id != area.id) for row, at in applying] + [(row, at, False) for row, at in below]
+
+
+def _week_blocks(slots: list[tuple], week: date) -> tuple[list[dict], int, int]:
+    """Positioned blocks of the calendar, and the hour range it shows."""
+    blocks, first, last = [], 5, 21
+    for row, _at, _inherited in slots:
+        start_min = row.start_time.hour * 60 + row.start_time.minute
+        first = min(first, start_min // 60)
+        last = max(last, min(24, -(-(start_min + row.duration_minutes) // 60)))
+    for row, at, inherited in slots:
+        start_min = row.start_time.hour * 60 + row.start_time.minute
+        for weekday in weekdays_of(row):
+            day = week + timedelta(days=weekday)
+            if (row.starts_on and day < row.starts_on) or (row.ends_on and day > row.ends_on):
+                continue
+            minutes = min(row.duration_minutes, 24 * 60 - start_min)
+            blocks.append({"weekday": weekday, "name": row.name, "area": at.name, "inherited": inherited,
+                           "commemorative": row.commemorative_only,
+                           "top": (start_min - first * 60) * PX_PER_HOUR / 60,
+                           "height": max(14, minutes * PX_PER_HOUR / 60),
+                           "label": f"{row.start_time:%H:%M} · {row.duration_minutes}′"})
+    return blocks, first, last
+
+
+def _page(request: Request, session: Session, principal: Principal, area: Area | None, week: date, *,
+          status_code: int = 200, error: str | None = None, values: dict | None = None) -> HTMLResponse:
+    slots = _slots_for(session, principal, area)
+    blocks, first, last = _week_blocks(slots, week)
+    writer = principal.role in (Role.admin, Role.operator)
+    rows = [{"slot": row, "area": at, "inherited": inherited, "days": weekdays_of(row),
+             "editable": writer and is_within(at, principal.scope)} for row, at, inherited in slots]
+    return render(request, "slots.html", status_code, area=area, week=week, days=[week + timedelta(days=i)
+                                                                                    for i in range(7)],
+                  weekday_names=WEEKDAY_NAMES, blocks=blocks, first=first, last=last, px=PX_PER_HOUR,
+                  rows=rows, areas=area_options(session, principal), can_add=writer,
+                  error=error, values=values or {"weekdays": list(range(7))}, today=local_today(request))
+
+
+@router.get("/slots", response_class=HTMLResponse)
+def slots_page(request: Request, session: SessionDep, principal: ReaderPage, area_id: int | None = None,
+               week: str | None = None) -> HTMLResponse:
+    if principal.role == Role.approver:
+        raise Forbidden("Vai trò của bạn không được dùng trang này.")
+    start = iso_week_start(parse_day_param(week, local_today(request)))
+    return _page(request, session, principal, _area(session, principal, area_id), start)
+
+
+def _values(form) -> dict:
+    values = {k: form_value(form, k) for k in ("name", "start_time", "duration_minutes", "starts_on", "ends_on",
+                                                "area_id", "week")}
+    values["weekdays"] = [d for d in form_ids(form, "weekdays") if 0 <= d <= 6]
+    values["commemorative_only"] = form.get("commemorative_only") == "true"
+    return values
+
+
+def _week_of(values: dict, request: Request) -> date:
+    return iso_week_start(parse_day_param(values.get("week"), local_today(request)))
+
+
+@router.post("/slots", response_class=HTMLResponse)
+def slots_create(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
+                 form: FormDep) -> HTMLResponse:
+    v = _values(form)
+    area_id = int(v["area_id"]) if v["area_id"] and v["area_id"].isdigit() else None
+    area = _area(session, principal, area_id)
+    try:
+        data = SlotCreate(area_id=area.id if area else 0, name=v["name"] or "", start_time=v["start_time"] or "",
+                          duration_minutes=v["duration_minutes"] or 0, weekdays=v["weekdays"] or None,
+                          starts_on=parse_date(v["starts_on"]), ends_on=parse_date(v["ends_on"]),
+                          commemorative_only=v["commemorative_only"])
+        slot = create_slot(session, data, scope=principal.scope, tz=settings.tz,
+                           store=MediaStore(settings.media_dir), created_by=principal.user_id)
+    except (DomainError, ValidationError) as exc:
+        session.rollback()
+        return _page(request, session, principal, area, _week_of(v, request), status_code=_code(exc),
+                     error=form_error(exc), values=v)
+    flash(request, f"Đã thêm khung giờ “{slot.name}” lúc {slot.start_time:%H:%M}.")
+    return redirect(f"/slots?area_id={slot.area_id}")
+
+
+def _code(exc: Exception) -> int:
+    from api.web.common import status_for
+
+    return status_for(exc) if isinstance(exc, DomainError) else 422
+
+
+@router.get("/slots/{slot_id}/edit", response_class=HTMLResponse)
+def slot_edit_page(request: Request, session: SessionDep, principal: OperatorPage, slot_id: IdPath) -> HTMLResponse:
+    row = get_slot(session, slot_id)
+    area = slot_readable(session, row, principal.scope)
+    values = {"name": row.name, "start_time": f"{row.start_time:%H:%M}", "duration_minutes": row.duration_minutes,
+              "weekdays": weekdays_of(row), "starts_on": row.starts_on.strftime("%d/%m/%Y") if row.starts_on else "",
+              "ends_on": row.ends_on.strftime("%d/%m/%Y") if row.ends_on else "",
+              "commemorative_only": row.commemorative_only}
+    return render(request, "slot_edit.html", slot=row, area=area, values=values, weekday_names=WEEKDAY_NAMES,
+                  error=None)
+
+
+@router.post("/slots/{slot_id}", response_class=HTMLResponse)
+def slot_update(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
+                slot_id: IdPath, form: FormDep) -> HTMLResponse:
+    row = get_slot(session, slot_id)
+    area = slot_readable(session, row, principal.scope)
+    v = _values(form)
+    try:
+        data = SlotUpdate(name=v["name"] or "", start_time=v["start_time"] or "",
+                          duration_minutes=v["duration_minutes"] or 0, weekdays=v["weekdays"] or list(range(7)),
+                          starts_on=parse_date(v["starts_on"]), ends_on=parse_date(v["ends_on"]),
+                          commemorative_only=v["commemorative_only"])
+        update_slot(session, row, data, scope=principal.scope, tz=settings.tz, store=MediaStore(settings.media_dir))
+    except (DomainError, ValidationError) as exc:
+        session.rollback()
+        return render(request, "slot_edit.html", _code(exc), slot=get_slot(session, slot_id), area=area, values=v,
+                      weekday_names=WEEKDAY_NAMES, error=form_error(exc))
+    flash(request, f"Đã lưu khung giờ “{row.name}”.")
+    return redirect(f"/slots?area_id={area.id}")
+
+
+@router.post("/slots/{slot_id}/delete")
+def slot_delete(request: Request, session: SessionDep, principal: OperatorPage, slot_id: IdPath) -> RedirectResponse:
+    row = get_slot(session, slot_id)
+    area_id, name = row.area_id, row.name
+    delete_slot(session, row, scope=principal.scope)
+    flash(request, f"Đã xóa khung giờ “{name}”.")
+    return redirect(f"/slots?area_id={area_id}")

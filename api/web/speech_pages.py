@@ -1,0 +1,164 @@
+"""How the machine will read a text: the live spoken-form preview and the pronunciation lexicon editor."""
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from api.deps import IdPath, SessionDep, SettingsDep
+from api.web.common import (
+    FormDep,
+    OperatorPage,
+    ReaderPage,
+    WebUser,
+    area_options,
+    flash,
+    form_error,
+    form_value,
+    redirect,
+    render,
+    web_router,
+)
+from campaigns.speech import text_to_read
+from core.areas import Area
+from core.config import Settings
+from core.errors import DomainError, Forbidden, NotFound
+from core.users import Principal, Role
+from tts.lexicon import DEFAULT_LEXICON
+from tts.lexicon_store import (
+    LexiconEntryCreate,
+    LexiconEntryUpdate,
+    add_entry,
+    effective_lexicon,
+    get_entry,
+    list_entries,
+    update_entry,
+)
+from tts.normalizer import NormalizeError, NormalizeOptions, normalize
+
+router = web_router()
+
+MAX_PREVIEW_CHARS = 20_000
+
+
+def spoken_form(session: Session, settings: Settings, text: str, area: Area | None) -> str:
+    """The text as the machine will read it in that area (its lexicon overrides applied)."""
+    options = NormalizeOptions(zero_tens=settings.tts_zero_tens, thousand=settings.tts_thousand)
+    return normalize(text, lexicon=effective_lexicon(session, area), options=options).text
+
+
+def _visible_area(session: Session, principal: Principal, area_id: int | None) -> Area | None:
+    if area_id is None:
+        return principal.scope
+    area = session.get(Area, area_id)
+    if area is None:
+        raise NotFound("địa bàn", area_id)
+    if not principal.can_see(area):
+        raise Forbidden("Địa bàn này nằm ngoài phạm vi được giao.")
+    return area
+
+
+@router.post("/preview/spoken", response_class=HTMLResponse)
+def preview_spoken(request: Request, session: SessionDep, settings: SettingsDep, principal: WebUser,
+                   form: FormDep) -> HTMLResponse:
+    """htmx: the 'Máy sẽ đọc là' box, refreshed while the operator types."""
+    text = form.get("body")
+    text = text if isinstance(text, str) else ""
+    title = form_value(form, "title")
+    if title and text.strip():
+        text = text_to_read(title, text)
+    area_id = form_value(form, "preview_area_id")
+    area = _visible_area(session, principal, int(area_id) if area_id and area_id.isdigit() else None)
+    spoken, error = None, None
+    if not text.strip():
+        error = "Nhập nội dung để xem máy sẽ đọc thế nào."
+    elif len(text) > MAX_PREVIEW_CHARS:
+        error = f"Văn bản quá dài để xem trước (tối đa {MAX_PREVIEW_CHARS} ký tự)."
+    else:
+        try:
+            spoken = spoken_form(session, settings, text, area)
+        except NormalizeError as exc:
+            error = str(exc)
+    return render(request, "_spoken.html", spoken=spoken, error=error)
+
+
+# --- lexicon ------------------------------------------------------------------------------------
+
+def _may_edit(principal: Principal, entry_area_id: int | None, session: Session) -> bool:
+    if principal.role not in (Role.admin, Role.operator):
+        return False
+    if entry_area_id is None:
+        return principal.role == Role.admin and principal.scope is None
+    area = session.get(Area, entry_area_id)
+    return area is not None and principal.can_see(area)
+
+
+def _lexicon_page(request: Request, session: Session, settings: Settings, principal: Principal,
+                  area: Area | None, *, status_code: int = 200, error: str | None = None,
+                  values: dict | None = None) -> HTMLResponse:
+    chain: list[int | None] = [None] + (area.ancestor_ids if area else [])
+    entries = list_entries(session, area_ids=chain)
+    names = {a.id: a.name for a in (session.get(Area, i) for i in chain if i is not None) if a is not None}
+    rows = [{"entry": e, "area_name": names.get(e.area_id, "Toàn quốc") if e.area_id else "Toàn quốc",
+             "default": DEFAULT_LEXICON.get(e.term), "editable": _may_edit(principal, e.area_id, session)}
+            for e in entries]
+    return render(request, "lexicon.html", status_code, area=area, rows=rows, areas=area_options(session, principal),
+                  defaults=sorted(DEFAULT_LEXICON.items(), key=lambda kv: kv[0].lower()),
+                  can_add=_may_edit(principal, area.id if area else None, session),
+                  error=error, values=values or {})
+
+
+@router.get("/lexicon", response_class=HTMLResponse)
+def lexicon_page(request: Request, session: SessionDep, settings: SettingsDep, principal: ReaderPage,
+                 area_id: int | None = None) -> HTMLResponse:
+    return _lexicon_page(request, session, settings, principal, _visible_area(session, principal, area_id))
+
+
+@router.post("/lexicon", response_class=HTMLResponse)
+def lexicon_add(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
+                form: FormDep) -> HTMLResponse:
+    area_text = form_value(form, "area_id")
+    area = _visible_area(session, principal, int(area_text) if area_text and area_text.isdigit() else None)
+    values = {"term": form_value(form, "term"), "spoken": form_value(form, "spoken")}
+    try:
+        if not _may_edit(principal, area.id if area else None, session):
+            raise Forbidden("Chỉ quản trị toàn quốc được sửa cách đọc mặc định; hãy chọn một địa bàn.")
+        data = LexiconEntryCreate(term=values["term"] or "", spoken=values["spoken"] or "",
+                                  area_id=area.id if area else None)
+        entry = add_entry(session, data, created_by=principal.user_id)
+    except (DomainError, ValidationError) as exc:
+        session.rollback()
+        return _lexicon_page(request, session, settings, principal, area, status_code=422,
+                             error=form_error(exc), values=values)
+    flash(request, f"Đã thêm cách đọc «{entry.term}» → “{entry.spoken}”.")
+    return redirect(f"/lexicon?area_id={area.id}" if area else "/lexicon")
+
+
+@router.post("/lexicon/{entry_id}", response_class=HTMLResponse)
+def lexicon_update(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
+                   entry_id: IdPath, form: FormDep) -> HTMLResponse:
+    entry = get_entry(session, entry_id)
+    if not _may_edit(principal, entry.area_id, session):
+        raise Forbidden("Bạn không được sửa mục này.")
+    back = form_value(form, "back_area_id")
+    area = _visible_area(session, principal, int(back) if back and back.isdigit() else None)
+    try:
+        update_entry(session, entry, LexiconEntryUpdate(spoken=form_value(form, "spoken") or ""))
+    except (DomainError, ValidationError) as exc:
+        session.rollback()
+        return _lexicon_page(request, session, settings, principal, area, status_code=422, error=form_error(exc))
+    flash(request, f"Đã lưu cách đọc «{entry.term}».")
+    return redirect(f"/lexicon?area_id={area.id}" if area else "/lexicon")
+
+
+@router.post("/lexicon/{entry_id}/delete")
+def lexicon_delete(request: Request, session: SessionDep, principal: OperatorPage, entry_id: IdPath,
+                   form: FormDep) -> RedirectResponse:
+    entry = get_entry(session, entry_id)
+    if not _may_edit(principal, entry.area_id, session):
+        raise Forbidden("Bạn không được xóa mục này.")
+    term = entry.term
+    session.delete(entry)
+    flash(request, f"Đã xóa cách đọc riêng của «{term}».")
+    back = form_value(form, "back_area_id")
+    return redirect(f"/lexicon?area_id={back}" if back and back.isdigit() else "/lexicon")

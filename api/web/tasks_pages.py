@@ -1,0 +1,36 @@
+"""Progress of long actions (rendering many items, building a province): a box that polls the Task row."""
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from api.deps import IdPath, SessionDep
+from api.web.common import WebUser, render, web_router
+from core.errors import NotFound
+from core.tasks import TASK_STATUS_LABELS, Task, TaskStatus, get_task
+from core.users import Principal, Role
+
+router = web_router()
+
+
+def visible_task(session, principal: Principal, task_id: int) -> Task:
+    task = get_task(session, task_id)
+    if principal.role not in (Role.admin, Role.supervisor) and task.created_by != principal.user_id:
+        raise NotFound("tác vụ", task_id)
+    return task
+
+
+def task_view(task: Task) -> dict:
+    finished = task.status in (TaskStatus.done, TaskStatus.failed)
+    return {"task": task, "finished": finished, "label": TASK_STATUS_LABELS[TaskStatus(task.status)],
+            "percent": int(100 * task.progress_done / task.progress_total) if task.progress_total else None}
+
+
+@router.get("/tasks/{task_id}/progress", response_class=HTMLResponse)
+def task_progress(request: Request, session: SessionDep, principal: WebUser, task_id: IdPath) -> HTMLResponse:
+    """htmx partial: replaces itself every second until the task has finished."""
+    return render(request, "_task.html", **task_view(visible_task(session, principal, task_id)))
+
+
+@router.get("/tasks/{task_id}", response_class=HTMLResponse)
+def task_page(request: Request, session: SessionDep, principal: WebUser, task_id: IdPath) -> HTMLResponse:
+    return render(request, "task.html", **task_view(visible_task(session, principal, task_id)))
