@@ -1,0 +1,119 @@
+"""An acknowledged event is never lost: a real `loaxa serve` on SQLite, killed with SIGKILL right after
+answering 200, comes back with every acknowledged event (and its chain intact)."""
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from airtime.chain import verify_cluster
+from core.areas import AreaLevel
+from core.db import make_engine, session_scope, upgrade_database
+from core.users import issue_device_token
+from tests.airtime.builders import make_content
+from tests.factories import area
+
+ROOT = Path(__file__).resolve().parents[2]
+LOAXA = ROOT / ".venv" / "bin" / "loaxa"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start(data_dir: Path, port: int) -> subprocess.Popen:
+    env = {**os.environ, "LOAXA_DATA_DIR": str(data_dir), "LOAXA_SECRET_KEY": "durability-secret-0123456789",
+           "LOAXA_SCHEDULER_ENABLED": "false"}
+    env.pop("LOAXA_DATABASE_URL", None)
+    proc = subprocess.Popen([str(LOAXA), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"loaxa serve exited: {proc.stderr.read().decode()[-2000:]}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx.TransportError:
+            time.sleep(0.2)
+    proc.kill()
+    raise AssertionError("loaxa serve did not start within 60 s")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture
+def served(tmp_path):
+    """A data dir with the schema, one cluster, one content item and the cluster's device token."""
+    data_dir = tmp_path / "var"
+    data_dir.mkdir()
+    url = f"sqlite:///{(data_dir / 'loaxa.db').resolve()}"
+    upgrade_database(url)  # the migrations `serve` runs, made first so the test can add its rows
+    engine = make_engine(url)
+    with session_scope(engine) as s:
+        province = area(s, "Tỉnh Lào Cai", AreaLevel.province, code="15")
+        commune = area(s, "Xã Gia Phú", AreaLevel.commune, province, code="02923")
+        cluster = area(s, "Cụm loa bản 1", AreaLevel.cluster, commune, code="B1")
+        content = make_content(s, "Tin phòng chống cháy rừng")
+        token, _ = issue_device_token(s, cluster)
+    engine.dispose()
+    return data_dir, url, cluster.id, content.id, token
+
+
+def test_sigkill_right_after_the_answer_loses_nothing(served):
+    data_dir, url, cluster_id, content_id, token = served
+    port = _free_port()
+    headers = {"Authorization": f"Bearer {token}"}
+    start = datetime.now(UTC) - timedelta(hours=8)
+    acknowledged: list[str] = []
+    proc = _start(data_dir, port)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}/api/v1", headers=headers, timeout=30) as client:
+            for batch in range(4):
+                events = [{"event_id": f"b{batch}-{i}", "content_id": content_id,
+                           "started_at": (start + timedelta(seconds=10 * (batch * 250 + i))).isoformat(),
+                           "duration_ms": 9_000, "status": "played"} for i in range(250)]
+                res = client.post(f"/clusters/{cluster_id}/plays", json={"events": events})
+                assert res.status_code == 200, res.text
+                assert res.json()["accepted"] == 250
+                acknowledged += [e["event_id"] for e in events]
+            # The last acknowledgement has just arrived: kill the server before it can do anything else.
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+    finally:
+        _stop(proc)
+
+    proc = _start(data_dir, port)
+    try:
+        last = httpx.get(f"http://127.0.0.1:{port}/api/v1/clusters/{cluster_id}/plays/last", headers=headers,
+                         timeout=30).json()
+        assert last["events"] == 1000 and last["last_event_id"] == "b3-249"
+    finally:
+        _stop(proc)
+    engine = make_engine(url)
+    try:
+        with Session(engine) as s:
+            stored = set(s.execute(sa.text("SELECT event_id FROM play_event WHERE cluster_id = :c"),
+                                   {"c": cluster_id}).scalars())
+            assert stored == set(acknowledged)
+            assert verify_cluster(s, cluster_id).ok
+    finally:
+        engine.dispose()

@@ -1,0 +1,58 @@
+"""The shell interface of API.md, run as a user would: real subprocesses on a fresh data directory."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+LOAXA = [sys.executable, "-m", "api.cli"]
+
+
+def run(args, tmp_path, *, input=None, check=True):
+    env = {**os.environ, "LOAXA_DATA_DIR": str(tmp_path / "data")}
+    env.pop("LOAXA_DATABASE_URL", None)
+    result = subprocess.run(LOAXA + args, env=env, input=input, capture_output=True, text=True, timeout=300,
+                            cwd=Path(__file__).parents[2])
+    if check:
+        assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def test_users_create_on_an_empty_data_dir_then_duplicate_fails(tmp_path):
+    out = run(["users", "create", "--username", "ops1", "--password", "mat-khau-dai", "--role", "operator"], tmp_path)
+    assert "ops1" in out.stdout
+    again = run(["users", "create", "--username", "ops1", "--password", "mat-khau-dai", "--role", "operator"],
+                tmp_path, check=False)
+    assert again.returncode == 1 and "đã tồn tại" in again.stderr
+    bad = run(["users", "create", "--username", "x", "--password", "short", "--role", "king"], tmp_path, check=False)
+    assert bad.returncode == 1 and "role" in bad.stderr
+
+
+def test_tts_normalize_reads_stdin(tmp_path):
+    out = run(["tts", "normalize"], tmp_path, input="Giai đoạn 2021-2025, UBND tỉnh.\n")
+    assert "hai nghìn không trăm hai mươi mốt đến hai nghìn không trăm hai mươi lăm" in out.stdout
+    assert "Ủy ban nhân dân" in out.stdout
+    empty = run(["tts", "normalize"], tmp_path, input="   \n", check=False)
+    assert empty.returncode == 1 and "Lỗi" in empty.stderr
+
+
+@pytest.mark.parametrize("suffix", [".mp3", ".wav", ".ogg"])
+def test_tts_speak_writes_real_audio(tmp_path, suffix):
+    target = tmp_path / f"out{suffix}"
+    run(["tts", "speak", "-o", str(target), "Xin chào bà con thôn 3."], tmp_path)
+    probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
+                            str(target)], capture_output=True, text=True, check=True)
+    assert 1.0 < float(probe.stdout) < 10.0
+
+
+def test_areas_import_and_cluster_csv(tmp_path):
+    out = run(["areas", "import", "--province", "Lào Cai"], tmp_path)
+    assert "100" in out.stdout
+    csv_file = tmp_path / "cum.csv"
+    csv_file.write_text("commune_code,cluster_name,cluster_code\n02671,Cụm loa tổ 1,T1\n02671,Cụm loa tổ 2,T2\n")
+    assert "2 cụm loa" in run(["areas", "import-clusters", str(csv_file)], tmp_path).stdout
+    csv_file.write_text("99999,Cụm lạ\n")
+    bad = run(["areas", "import-clusters", str(csv_file)], tmp_path, check=False)
+    assert bad.returncode == 1 and "99999" in bad.stderr

@@ -1,0 +1,81 @@
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, SQLModel
+
+from core.db import alembic_config, import_all_models, make_engine, upgrade_database
+from core.tasks import Task
+
+
+def test_timestamps_come_back_aware_utc_whatever_offset_went_in(engine):
+    hanoi = timezone(timedelta(hours=7))
+    sent = datetime(2026, 11, 22, 6, 30, tzinfo=hanoi)
+    with Session(engine) as session:
+        task = Task(func="x:y", title="t", created_at=sent)
+        session.add(task)
+        session.commit()
+        task_id = task.id
+    with Session(engine) as session:
+        stored = session.get(Task, task_id).created_at
+    assert stored.tzinfo is not None
+    assert stored.utcoffset() == timedelta(0)
+    assert stored == datetime(2026, 11, 21, 23, 30, tzinfo=UTC)
+
+
+def test_naive_timestamps_are_refused(engine):
+    with Session(engine) as session:
+        session.add(Task(func="x:y", title="t", created_at=datetime(2026, 1, 1)))
+        with pytest.raises(sa.exc.StatementError):
+            session.commit()
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+@pytest.fixture
+def empty_db_url(db_url, tmp_path):
+    """An empty database of the same kind as db_url (migrations must start from nothing)."""
+    if db_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'migrated.db'}"
+        return
+    base = make_url(db_url)
+    name = f"loaxa_mig_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    yield base.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+def test_migrations_build_exactly_the_models_schema(empty_db_url):
+    """A model change without a migration fails here (the alembic `check` the CI relies on)."""
+    url = empty_db_url
+    upgrade_database(url)
+    upgrade_database(url)  # idempotent on start
+    import_all_models()
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True})
+        diff = compare_metadata(context, SQLModel.metadata)
+    engine.dispose()
+    assert diff == [], f"models and migrations differ: {diff}"
+
+
+def test_downgrade_to_base_and_back(tmp_path):
+    url = f"sqlite:///{tmp_path / 'updown.db'}"
+    cfg = alembic_config(url)
+    command.upgrade(cfg, "head")
+    command.downgrade(cfg, "base")
+    command.upgrade(cfg, "head")

@@ -1,0 +1,47 @@
+"""Airtime page, chart images, exports, and the dashboard's four panels."""
+
+import pytest
+
+from tests.web.test_content_pages import _new_campaign, _new_content
+
+
+def test_airtime_page_charts_and_exports(client, world, web_login):
+    csrf = web_login("operator_a")
+    _new_campaign(client, csrf, world)
+    web_login("supervisor")
+    page = client.get("/airtime?from=01/01/2026&to=31/01/2026")
+    assert page.status_code == 200
+    assert "Thi đua yêu nước 2021-2025" in page.text  # a campaign row with its target
+    assert 'src="/airtime/chart/weekly.png?from=2026-01-01&amp;to=2026-01-31&amp;area_id=' in page.text
+    for chart in ("weekly", "area"):
+        png = client.get(f"/airtime/chart/{chart}.png?from=2026-01-01&to=2026-01-31")
+        assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+        assert png.content.startswith(b"\x89PNG")
+    magic = {"csv": b"", "xlsx": b"PK", "pdf": b"%PDF"}
+    for fmt, start in magic.items():
+        response = client.get(f"/airtime/export.{fmt}?from=2026-01-01&to=2026-01-31")
+        assert response.status_code == 200, fmt
+        assert response.content.startswith(start)
+        assert "attachment" in response.headers["content-disposition"]
+    csv_text = client.get("/airtime/export.csv?from=2026-01-01&to=2026-01-31").content.decode("utf-8-sig")
+    assert "Thi đua yêu nước 2021-2025" in csv_text
+    bad = client.get("/airtime?from=31/01/2026&to=01/01/2026")
+    assert bad.status_code == 200 and "Kỳ báo cáo không hợp lệ" in bad.text
+    assert client.get("/airtime/export.doc").status_code == 404
+
+
+@pytest.mark.parametrize("username", ["operator_a", "approver_a", "supervisor"])
+def test_dashboard_counts(client, world, web_login, username):
+    csrf = web_login("operator_a")
+    campaign_id = _new_campaign(client, csrf, world)
+    _new_content(client, csrf, campaign_id, action="submit")
+    web_login(username)
+    page = client.get("/")
+    assert page.status_code == 200
+    text = page.text
+    assert 'id="panel-approvals"' in text and "Tuyên truyền thi đua" in text
+    # No playlists were built: every cluster in scope is missing tomorrow's.
+    clusters = 2 if username.endswith("_a") else 4
+    missing = text.split('id="panel-missing"')[1].split("</section>")[0]
+    assert f'<span class="big">{clusters}</span>' in missing
+    assert 'id="panel-behind"' in text and 'id="panel-silent"' in text
