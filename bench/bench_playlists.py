@@ -1,0 +1,334 @@
+"""Playlist build benchmark: a province (one day, one week) and a national day, on SQLite and PostgreSQL.
+
+    .venv/bin/python bench/bench_playlists.py                    # everything, prints one JSON document
+    .venv/bin/python bench/bench_playlists.py --quick            # smaller national day (1,000 communes)
+    .venv/bin/python bench/bench_playlists.py --backends sqlite --scenarios province_day
+
+Scenarios (each in its own child process on a fresh database, so peak memory is its own):
+- province_day:  150 communes x 12 clusters, 3 slots a day, 300 approved items (30 s - 5 min) across
+                 5 campaigns with weekly targets, some items targeted at communes; one day built.
+- province_week: the same province, the 7 days of an ISO week built in turn (each day sees the
+                 airtime and history of the days before it).
+- national_day:  10,000 communes x 10 clusters (100,000 clusters) in 34 provinces, slot times varying by
+                 province, national, provincial and commune-level content; one day built.
+
+For every built day the same run measures a baseline in the same database: inserting the same number
+of playlist_item rows with a plain DBAPI `executemany` (rows generated before the clock starts, one
+commit per 40,000 rows like the builder's chunks). `ratio` = build wall time / baseline wall time.
+Peak memory: the child's resident set high-water mark (ru_maxrss) after setting up the data and after
+the build. SQLite files live under /tmp; PostgreSQL (127.0.0.1:5432, trust auth) gets a database of
+its own per scenario, dropped afterwards (LOAXA_BENCH_PG to point elsewhere).
+"""
+
+import argparse
+import json
+import os
+import platform
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import sqlalchemy as sa  # noqa: E402
+from sqlalchemy.engine import Engine, make_url  # noqa: E402
+
+from campaigns.models import Campaign, CampaignArea, Content, ContentArea, ContentRevision  # noqa: E402
+from core.areas import Area  # noqa: E402
+from core.db import create_all, make_engine  # noqa: E402
+from playlists.models import Playlist, SlotTemplateRow  # noqa: E402
+from playlists.service import ITEM_COLUMNS, build_day  # noqa: E402
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+MONDAY = date(2026, 6, 8)
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+SCENARIOS = ("province_day", "province_week", "national_day")
+BASELINE_CHUNK = 40_000
+
+
+# ---------------------------------------------------------------------------- synthetic data
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _insert(conn, table, rows: list[dict], chunk: int = 20_000) -> None:
+    for start in range(0, len(rows), chunk):
+        conn.execute(sa.insert(table), rows[start:start + chunk])
+
+
+def _fake_sha(rng: random.Random) -> str:
+    return f"{rng.getrandbits(256):064x}"
+
+
+def make_country(engine: Engine, *, provinces: int, communes: int, clusters_per_commune: int, items: int,
+                 local_items: int, slot_variants: int, seed: int = 7) -> dict:
+    """Areas, slots, campaigns and approved content written with bulk inserts (ids assigned here)."""
+    rng = random.Random(seed)
+    now = datetime.now(UTC)
+    areas: list[dict] = []
+    next_id = 1
+    province_ids: list[int] = []
+    commune_rows: list[tuple[int, str]] = []
+    for p in range(provinces):
+        pid = next_id
+        next_id += 1
+        province_ids.append(pid)
+        areas.append({"id": pid, "name": f"Tỉnh {p + 1}", "level": "province", "code": f"P{p + 1}", "parent_id": None,
+                      "path": f"/{pid}/", "created_at": now})
+    for c in range(communes):
+        parent = province_ids[c % provinces]
+        cid = next_id
+        next_id += 1
+        path = f"/{parent}/{cid}/"
+        commune_rows.append((cid, path))
+        areas.append({"id": cid, "name": f"Xã {c + 1}", "level": "commune", "code": f"X{c + 1}", "parent_id": parent,
+                      "path": path, "created_at": now})
+    cluster_count = 0
+    for cid, path in commune_rows:
+        for k in range(clusters_per_commune):
+            kid = next_id
+            next_id += 1
+            cluster_count += 1
+            areas.append({"id": kid, "name": f"Cụm {k + 1}", "level": "cluster", "code": f"K{k + 1}", "parent_id": cid,
+                          "path": f"{path}{kid}/", "created_at": now})
+    with engine.begin() as conn:
+        _insert(conn, Area.__table__, areas)
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT setval('area_id_seq', :n)"), {"n": next_id})
+        # 3 slots a day on every province; start times vary between `slot_variants` groups of provinces.
+        slots = []
+        for i, pid in enumerate(province_ids):
+            shift = (i % slot_variants) * 15
+            for name, hh, mm, minutes in (("Bản tin sáng", 5, 30, 30), ("Bản tin trưa", 11, 0, 15),
+                                          ("Bản tin chiều", 17, 0, 30)):
+                start = datetime.combine(MONDAY, dtime(hh, mm)) + timedelta(minutes=shift)
+                slots.append({"area_id": pid, "name": name, "start_time": start.time(), "duration_minutes": minutes,
+                              "weekdays": "0123456", "commemorative_only": False, "created_at": now,
+                              "updated_at": now})
+        _insert(conn, SlotTemplateRow.__table__, slots)
+        campaigns = []
+        for k in range(5):
+            campaigns.append({"id": k + 1, "name": f"Chiến dịch {k + 1}", "starts_on": date(2026, 1, 1),
+                              "ends_on": date(2026, 12, 31), "target_minutes_per_week": [30, 20, 20, 15, 10][k],
+                              "color": "#1f77b4", "commemorations": [], "archived": False, "created_at": now,
+                              "updated_at": now})
+        _insert(conn, Campaign.__table__, campaigns)
+        _insert(conn, CampaignArea.__table__, [{"campaign_id": k + 1, "area_id": pid} for k in range(5)
+                                               for pid in province_ids])
+        contents, revisions, targets = [], [], []
+        for n in range(items):
+            content_id = n + 1
+            level = "priority" if n % 30 == 0 else "normal"
+            if n < items - local_items:
+                where = [province_ids[n % provinces]] if provinces > 1 and n % 3 else province_ids
+            else:  # local news: one to three communes
+                where = [commune_rows[rng.randrange(len(commune_rows))][0] for _ in range(rng.randint(1, 3))]
+            campaign_id = None if n % 10 == 9 else 1 + n % 5
+            duration = rng.randint(30_000, 300_000)
+            contents.append({"id": content_id, "campaign_id": campaign_id, "kind": "news", "language": "vi",
+                             "title": f"Tin {content_id}", "level": level, "valid_from": date(2026, 1, 1),
+                             "valid_until": date(2026, 12, 31), "status": "approved", "latest_revision_id": content_id,
+                             "airing_revision_id": content_id, "created_at": now, "updated_at": now,
+                             "search_text": f"tin {content_id}"})
+            revisions.append({"id": content_id, "content_id": content_id, "number": 1, "title": f"Tin {content_id}",
+                              "body": "…", "level": level, "valid_from": date(2026, 1, 1),
+                              "valid_until": date(2026, 12, 31), "status": "approved", "created_at": now,
+                              "decided_at": now, "audio_sha256": _fake_sha(rng), "audio_ext": "mp3",
+                              "audio_duration_ms": duration, "render_status": "ready"})
+            targets += [{"revision_id": content_id, "area_id": a, "content_id": content_id} for a in sorted(set(where))]
+        content_columns = set(Content.__table__.c.keys())
+        _insert(conn, Content.__table__, [{k: v for k, v in row.items() if k in content_columns} for row in contents])
+        _insert(conn, ContentRevision.__table__, revisions)
+        _insert(conn, ContentArea.__table__, targets)
+        if engine.dialect.name == "postgresql":
+            for table in ("campaign", "content", "contentrevision"):
+                conn.execute(sa.text(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))"))
+    return {"provinces": provinces, "communes": communes, "clusters": cluster_count, "items": items,
+            "local_items": local_items, "slots_per_day": 3}
+
+
+# ---------------------------------------------------------------------------- baseline
+
+
+def baseline_executemany(engine: Engine, rows_total: int) -> float:
+    """Seconds to insert `rows_total` playlist_item rows with a plain DBAPI executemany (same database)."""
+    with engine.begin() as conn:
+        cluster = conn.execute(sa.select(Area.id).where(Area.level == "cluster").limit(1)).scalar_one()
+        pid = conn.execute(sa.insert(Playlist.__table__).values(
+            cluster_id=cluster, day=date(2000, 1, 1), version=1, etag="x", inputs_hash="x", plan_hash="x",
+            built_at=datetime.now(UTC), is_current=False, item_count=0).returning(Playlist.__table__.c.id)).scalar_one()
+    start_utc = datetime(2026, 6, 8, 0, 0, tzinfo=UTC)
+    pg = engine.dialect.name == "postgresql"
+
+    def value(v):
+        if pg:
+            return v
+        if isinstance(v, datetime):
+            return v.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        if isinstance(v, date):
+            return v.isoformat()
+        return v
+
+    marks = ", ".join(["%s" if pg else "?"] * len(ITEM_COLUMNS))
+    sql = f"INSERT INTO playlist_item ({', '.join(ITEM_COLUMNS)}) VALUES ({marks})"
+    elapsed = 0.0
+    done = 0
+    raw_conn = engine.raw_connection()
+    try:
+        while done < rows_total:
+            n = min(BASELINE_CHUNK, rows_total - done)
+            rows = [tuple(value(v) for v in (
+                pid, cluster, date(2026, 6, 8), i % 3, "Bản tin sáng", start_utc, start_utc + timedelta(minutes=30),
+                i % 20, "content", 1 + i % 300, 1 + i % 300, 1 + i % 5, "normal", f"Tin {1 + i % 300}",
+                start_utc + timedelta(seconds=i % 1800), 60_000 + i % 1000, "%064x" % (i % 300), "mp3"))
+                for i in range(done, done + n)]
+            t0 = time.perf_counter()
+            cursor = raw_conn.cursor()
+            cursor.executemany(sql, rows)
+            cursor.close()
+            raw_conn.commit()
+            elapsed += time.perf_counter() - t0
+            done += n
+    finally:
+        raw_conn.close()
+    return elapsed
+
+
+# ---------------------------------------------------------------------------- scenarios
+
+
+def _built(result) -> dict:
+    return {"clusters": result.clusters, "written": result.written, "groups": result.groups, "items": result.items}
+
+
+def run_scenario(name: str, url: str, quick: bool) -> dict:
+    engine = make_engine(url)
+    create_all(engine)
+    if name.startswith("province"):
+        shape = {"provinces": 1, "communes": 150, "clusters_per_commune": 12, "items": 300, "local_items": 60,
+                 "slot_variants": 1}
+    else:
+        communes = 1_000 if quick else 10_000
+        shape = {"provinces": 34, "communes": communes, "clusters_per_commune": 10, "items": 300 + communes // 10,
+                 "local_items": communes // 10, "slot_variants": 3}
+    t0 = time.perf_counter()
+    data = make_country(engine, **shape)
+    setup_s = time.perf_counter() - t0
+    rss_setup = _rss_mb()
+    out: dict = {"scenario": name, "backend": engine.dialect.name, "data": data, "setup_s": round(setup_s, 2),
+                 "rss_after_setup_mb": round(rss_setup, 1)}
+    days = 7 if name == "province_week" else 1
+    per_day = []
+    t0 = time.perf_counter()
+    for offset in range(days):
+        d0 = time.perf_counter()
+        result = build_day(engine, day=MONDAY + timedelta(days=offset), tz=TZ, reason="bench")
+        per_day.append({"day": (MONDAY + timedelta(days=offset)).isoformat(),
+                        "seconds": round(time.perf_counter() - d0, 3), **_built(result)})
+    build_s = time.perf_counter() - t0
+    out["rss_peak_mb"] = round(_rss_mb(), 1)
+    items = sum(d["items"] for d in per_day)
+    out.update({"build_s": round(build_s, 3), "days": per_day, "items": items,
+                "items_per_s": round(items / build_s) if build_s else None})
+    base_s = baseline_executemany(engine, items)
+    out.update({"baseline_executemany_s": round(base_s, 3), "ratio_to_baseline": round(build_s / base_s, 2)})
+    # A second build of the same day with nothing changed: nothing is rewritten.
+    t0 = time.perf_counter()
+    again = build_day(engine, day=MONDAY, tz=TZ, reason="bench")
+    out["rebuild_unchanged_s"] = round(time.perf_counter() - t0, 3)
+    out["rebuild_unchanged_written"] = again.written
+    engine.dispose()
+    return out
+
+
+# ---------------------------------------------------------------------------- databases and children
+
+
+def _sqlite_url(workdir: Path, name: str) -> tuple[str, Callable[[], None]]:
+    path = workdir / f"{name}.db"
+
+    def cleanup() -> None:
+        for suffix in ("", "-wal", "-shm", ".playlist-build.lock"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+    return f"sqlite:///{path}", cleanup
+
+
+def _pg_url(name: str) -> tuple[str, Callable[[], None]]:
+    base = make_url(os.environ.get("LOAXA_BENCH_PG", PG_DEFAULT))
+    db = f"loaxa_bench_{name}_{uuid.uuid4().hex[:6]}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{db}"')
+
+    def cleanup() -> None:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        admin.dispose()
+
+    return base.set(database=db).render_as_string(hide_password=False), cleanup
+
+
+def run_child(name: str, backend: str, quick: bool, workdir: Path) -> dict:
+    url, cleanup = _sqlite_url(workdir, name) if backend == "sqlite" else _pg_url(name)
+    try:
+        command = [sys.executable, __file__, "--child", name, "--url", url] + (["--quick"] if quick else [])
+        proc = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+        if proc.returncode != 0:
+            return {"scenario": name, "backend": backend, "error": proc.stderr[-3000:]}
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+    finally:
+        cleanup()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS))
+    parser.add_argument("--quick", action="store_true", help="national day with 1,000 communes instead of 10,000")
+    parser.add_argument("--out", type=Path, help="also write the JSON document to this file")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run_scenario(args.child, args.url, args.quick), ensure_ascii=False))
+        return 0
+    load_before = os.getloadavg()
+    results = []
+    with tempfile.TemporaryDirectory(prefix="loaxa-bench-playlists-") as tmp:
+        for backend in args.backends.split(","):
+            for name in args.scenarios.split(","):
+                print(f"... {backend} {name}", file=sys.stderr, flush=True)
+                results.append(run_child(name, backend, args.quick, Path(tmp)))
+    national = [r for r in results if r.get("scenario") == "national_day" and "build_s" in r]
+    document = {
+        "benchmark": "playlists", "quick": args.quick, "machine": {
+            "cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+            # Other work on the machine skews wall times: the 1-minute load average before and after.
+            "loadavg_before": round(load_before[0], 2), "loadavg_after": round(os.getloadavg()[0], 2)},
+        "goal": "national day < 60 s on 2 cores, within 3x of a plain executemany of the same rows",
+        "goal_met": {r["backend"]: r["build_s"] < 60 and r["ratio_to_baseline"] <= 3 for r in national} or None,
+        "results": results,
+    }
+    text = json.dumps(document, ensure_ascii=False, indent=2)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n")
+    return 0 if all("error" not in r for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
