@@ -32,7 +32,7 @@ def thread_backend(engine):
 def test_task_runs_after_commit_and_reports_progress(engine, thread_backend):
     with session_scope(engine) as session:
         task_id = tasks.submit(session, "tests.core.test_tasks:sample_task", title="Thử", kwargs={"n": 3}).id
-    done = tasks.wait(engine, task_id, timeout=10)
+    done = tasks.wait(engine, task_id, timeout=60)
     assert done.status == TaskStatus.done
     assert (done.progress_done, done.progress_total, done.message) == (3, 3, "bước 3")
     assert done.result == {"total": 3}
@@ -51,7 +51,7 @@ def test_rolled_back_submission_never_runs(engine, thread_backend):
 def test_failure_is_recorded_not_raised(engine, thread_backend):
     with session_scope(engine) as session:
         task_id = tasks.submit(session, "tests.core.test_tasks:failing_task", title="Lỗi").id
-    done = tasks.wait(engine, task_id, timeout=10)
+    done = tasks.wait(engine, task_id, timeout=60)
     assert done.status == TaskStatus.failed
     assert "hỏng giữa chừng" in done.error
 
@@ -82,7 +82,7 @@ def test_rq_backend_runs_tasks_in_a_separate_worker_process(engine, db_url, tmp_
              "--worker-class", "rq.worker.SimpleWorker", queue_name],
             env=env, capture_output=True, text=True, timeout=120, cwd=os.getcwd())
         assert worker.returncode == 0, worker.stderr[-2000:]
-        done = tasks.wait(engine, task_id, timeout=10)
+        done = tasks.wait(engine, task_id, timeout=60)
         assert done.status == TaskStatus.done and done.result == {"total": 2}
     finally:
         tasks._backend = previous
@@ -100,7 +100,7 @@ def test_tasks_left_unfinished_by_a_dead_process_run_after_restart(engine):
         ids = tasks.recover_unfinished(engine)
         assert len(ids) == 2
         for task_id in ids:
-            assert tasks.wait(engine, task_id, timeout=10).status == TaskStatus.done
+            assert tasks.wait(engine, task_id, timeout=60).status == TaskStatus.done
     finally:
         tasks.shutdown()
 

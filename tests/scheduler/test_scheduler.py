@@ -37,7 +37,7 @@ def probe_specs() -> list[JobSpec]:
     return [JobSpec("probe", "tests.scheduler.probe:record", CronTrigger(minute="0,20,40", timezone="UTC"), "probe")]
 
 
-def _wait_for(predicate, timeout=10.0) -> bool:
+def _wait_for(predicate, timeout=30.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
