@@ -2,13 +2,13 @@
 and the reconciliation of a day's plan against what aired."""
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, WithJsonSchema
 
-from airtime import chain, ingest, reconcile
+from airtime import chain, events, ingest, reconcile
 from airtime.ingest import EVENT_ID_MAX, MAX_BATCH, MAX_DURATION_MS, STATUSES
 from api.deps import CurrentPrincipal, IdPath, ReaderOrDevice, SessionDep, SettingsDep, area_in_scope
 from core.areas import Area
@@ -82,6 +82,27 @@ class VerifyOut(BaseModel):
     head_seq: int
     head_hash: str | None
     first_broken: ChainBreakOut | None
+
+
+class StoredEventOut(BaseModel):
+    seq: int = Field(description="Position in the cluster's hash chain (1, 2, 3, ...).")
+    event_id: str
+    content_id: int
+    content_title: str | None
+    started_at: datetime
+    local_day: date
+    duration_ms: int
+    status: str
+    received_at: datetime
+    entered_by: int | None = Field(description="The user who entered it by hand; null when the device sent it.")
+    prev_hash: str = Field(description="sha256 of the previous event, hex.")
+    hash: str = Field(description="sha256 over prev_hash and this event's fields, hex (docs/airtime.md).")
+
+
+class StoredEventsOut(BaseModel):
+    cluster_id: int
+    events: list[StoredEventOut]
+    next_after_seq: int | None = Field(description="Pass as after_seq for the next page; null on the last page.")
 
 
 def _cluster_for_device_or_reader(session, principal: Principal, cluster_id: int) -> Area:
@@ -167,3 +188,33 @@ def reconciliation(session: SessionDep, settings: SettingsDep, principal: Curren
                    ) -> reconcile.ReconciliationOut:
     _reader_cluster(session, principal, cluster_id)
     return reconcile.reconcile_day(session, cluster_id=cluster_id, day=day, tz=settings.tz)
+
+
+@router.get(
+    "/clusters/{cluster_id}/plays", response_model=StoredEventsOut,
+    responses={200: {"content": {"text/csv": {}}}},
+    summary="A cluster's stored as-run events in chain order, with their hashes (JSON pages or CSV)",
+    description=(
+        "JSON: at most `limit` events after chain position `after_seq`, optionally only local days in "
+        "[from, to]; `next_after_seq` continues. CSV: every event of [from, to] (both required, at most "
+        f"{events.MAX_EXPORT_DAYS} days), UTF-8 with BOM, with prev_hash and hash so the file can be re-verified "
+        "without the database. Readers of the area only."),
+)
+def list_plays(session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal, cluster_id: IdPath,
+               day_from: Annotated[date | None, Query(alias="from", description="First local date")] = None,
+               day_to: Annotated[date | None, Query(alias="to", description="Last local date (inclusive)")] = None,
+               after_seq: Annotated[int, Query(ge=0, le=2**62)] = 0,
+               limit: Annotated[int, Query(ge=1, le=events.MAX_PAGE)] = 200,
+               format: Literal["json", "csv"] = "json") -> Any:
+    cluster = _reader_cluster(session, principal, cluster_id)
+    if format == "csv":
+        events.check_period(day_from, day_to, max_days=events.MAX_EXPORT_DAYS)
+        rows = events.list_events(session, cluster_id, day_from=day_from, day_to=day_to, after_seq=after_seq,
+                                  limit=None, tz=settings.tz)
+        name = f"nhat-ky-phat-cum-{cluster.id}-{day_from:%Y%m%d}-{day_to:%Y%m%d}.csv"
+        return Response(events.events_csv(rows), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    rows = events.list_events(session, cluster_id, day_from=day_from, day_to=day_to, after_seq=after_seq,
+                              limit=limit, tz=settings.tz)
+    return StoredEventsOut(cluster_id=cluster_id, events=[StoredEventOut(**r.__dict__) for r in rows],
+                           next_after_seq=rows[-1].seq if len(rows) == limit else None)

@@ -64,6 +64,9 @@ CASES: list[Case] = [
     Case(
         "last play of A1", "GET", lambda c: f"{API}/clusters/{_a1(c)}/plays/last", {**INSIDE_READERS, "device_a": 200}
     ),
+    Case("stored plays of A1", "GET", lambda c: f"{API}/clusters/{_a1(c)}/plays", INSIDE_READERS),
+    Case("stored plays of A1 as CSV", "GET",
+         lambda c: f"{API}/clusters/{_a1(c)}/plays?format=csv&from={FROM}&to={TO}", INSIDE_READERS),
     Case("verify chain of A1", "GET", lambda c: f"{API}/clusters/{_a1(c)}/plays/verify", INSIDE_READERS),
     Case("reconcile A1", "GET", lambda c: f"{API}/clusters/{_a1(c)}/reconciliation?date=2026-03-10", INSIDE_READERS),
     Case("airtime report of commune A", "GET", _report("/reports/airtime", **{"from": FROM, "to": TO}), INSIDE_READERS),

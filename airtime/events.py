@@ -1,0 +1,83 @@
+"""A cluster's stored as-run events, as an auditor reads them: in chain order, with their hashes.
+
+The JSON list is paged by chain position (`after_seq`), so a client can walk years of a
+cluster's log without offsets shifting under it. The CSV export carries every hashed field and
+both hashes: whoever holds the file can recompute the chain (docs/airtime.md, "Tamper
+evidence") without access to the database — the form events take when they are archived.
+"""
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+
+from sqlmodel import Session, col, select
+
+from airtime.models import PlayEvent
+from campaigns.models import Content
+from core.errors import Invalid
+
+MAX_PAGE = 1000
+MAX_EXPORT_DAYS = 366
+CSV_HEADER = ("seq", "event_id", "content_id", "content_title", "started_at", "local_day", "duration_ms",
+              "status", "received_at", "entered_by", "prev_hash", "hash")
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    seq: int
+    event_id: str
+    content_id: int
+    content_title: str | None
+    started_at: datetime
+    local_day: date
+    duration_ms: int
+    status: str
+    received_at: datetime
+    entered_by: int | None
+    prev_hash: str
+    hash: str
+
+
+def check_period(day_from: date | None, day_to: date | None, *, max_days: int | None = None) -> None:
+    if day_from and day_to and day_from > day_to:
+        raise Invalid(f"Ngày bắt đầu ({day_from:%d/%m/%Y}) sau ngày kết thúc ({day_to:%d/%m/%Y}).")
+    if max_days is not None:
+        if day_from is None or day_to is None:
+            raise Invalid("Cần cả ngày bắt đầu (from) và ngày kết thúc (to) để xuất tệp.")
+        if day_to - day_from >= timedelta(days=max_days):
+            raise Invalid(f"Mỗi lần xuất tối đa {max_days} ngày; hãy chia khoảng thời gian nhỏ hơn.")
+
+
+def list_events(session: Session, cluster_id: int, *, day_from: date | None = None, day_to: date | None = None,
+                after_seq: int = 0, limit: int | None = MAX_PAGE, tz: tzinfo) -> list[StoredEvent]:
+    """The cluster's events after `after_seq` in chain order, optionally only those of local days in a period."""
+    check_period(day_from, day_to)
+    query = (select(PlayEvent, Content.title)
+             .join(Content, col(Content.id) == PlayEvent.content_id, isouter=True)
+             .where(PlayEvent.cluster_id == cluster_id, col(PlayEvent.seq) > after_seq))
+    if day_from is not None:
+        query = query.where(col(PlayEvent.local_day) >= day_from)
+    if day_to is not None:
+        query = query.where(col(PlayEvent.local_day) <= day_to)
+    query = query.order_by(col(PlayEvent.seq))
+    if limit is not None:
+        query = query.limit(limit)
+    return [StoredEvent(seq=e.seq, event_id=e.event_id, content_id=e.content_id, content_title=title,
+                        started_at=e.started_at.astimezone(tz), local_day=e.local_day, duration_ms=e.duration_ms,
+                        status=e.status, received_at=e.received_at.astimezone(tz), entered_by=e.entered_by,
+                        prev_hash=bytes(e.prev_hash).hex(), hash=bytes(e.hash).hex())
+            for e, title in session.exec(query)]
+
+
+def events_csv(events: Sequence[StoredEvent]) -> bytes:
+    """UTF-8 with a BOM (Excel reads Vietnamese titles right), one line per event, ISO times with +07:00."""
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf)
+    writer.writerow(CSV_HEADER)
+    for e in events:
+        writer.writerow([e.seq, e.event_id, e.content_id, e.content_title or "", e.started_at.isoformat(),
+                         e.local_day.isoformat(), e.duration_ms, e.status, e.received_at.isoformat(),
+                         "" if e.entered_by is None else e.entered_by, e.prev_hash, e.hash])
+    return buf.getvalue().encode("utf-8-sig")
