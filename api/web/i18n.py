@@ -195,6 +195,7 @@ EN: dict[str, str] = {
     'Tải M3U8': 'Download M3U8',
     'Tải bản ghi âm (WAV, MP3, OGG, M4A)': 'Upload a recording (WAV, MP3, OGG, M4A)',
     'Tải gói (zip)': 'Download bundle (zip)',
+    'Tải nhật ký phát (CSV)': 'Download as-run log (CSV)',
     'Tải lên': 'Upload',
     'Tải về': 'Download',
     'Từ chối': 'Reject',

@@ -81,6 +81,10 @@ def test_build_with_progress_then_timeline(client, world, web_login, settings, e
     # The session cookie is enough for the downloads (the API accepts the page's login).
     assert "#EXT-X-PLAYLIST-TYPE:VOD" in client.get(m3u8).text
     assert client.get(m3u8.removesuffix(".m3u8") + "/bundle").content.startswith(b"PK")
+    log_csv = (f"/api/v1/clusters/{world.clusters_a[0].id}/plays?format=csv&from={day.isoformat()}"
+               f"&to={day.isoformat()}")
+    assert log_csv in timeline.text
+    assert client.get(log_csv).content.decode("utf-8-sig").startswith("seq,event_id,content_id,content_title")
     # A day without a playlist says so; another commune's cluster is refused.
     empty = client.get(f"/playlists/{world.clusters_a[0].id}?day={today + timedelta(days=5):%d/%m/%Y}")
     assert "Chưa có danh sách phát cho ngày này." in empty.text
