@@ -6,14 +6,13 @@ both hashes: whoever holds the file can recompute the chain (docs/airtime.md, "T
 evidence") without access to the database — the form events take when they are archived.
 """
 
-import csv
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
 from sqlmodel import Session, col, select
 
+from airtime.exports import csv_bytes
 from airtime.models import PlayEvent
 from campaigns.models import Content
 from core.errors import Invalid
@@ -72,12 +71,9 @@ def list_events(session: Session, cluster_id: int, *, day_from: date | None = No
 
 
 def events_csv(events: Sequence[StoredEvent]) -> bytes:
-    """UTF-8 with a BOM (Excel reads Vietnamese titles right), one line per event, ISO times with +07:00."""
-    buf = io.StringIO(newline="")
-    writer = csv.writer(buf)
-    writer.writerow(CSV_HEADER)
-    for e in events:
-        writer.writerow([e.seq, e.event_id, e.content_id, e.content_title or "", e.started_at.isoformat(),
-                         e.local_day.isoformat(), e.duration_ms, e.status, e.received_at.isoformat(),
-                         "" if e.entered_by is None else e.entered_by, e.prev_hash, e.hash])
-    return buf.getvalue().encode("utf-8-sig")
+    """One line per event, ISO times with +07:00; UTF-8 with a BOM, as the reports' CSV."""
+    return csv_bytes(CSV_HEADER, [
+        [str(e.seq), e.event_id, str(e.content_id), e.content_title or "", e.started_at.isoformat(),
+         e.local_day.isoformat(), str(e.duration_ms), e.status, e.received_at.isoformat(),
+         "" if e.entered_by is None else str(e.entered_by), e.prev_hash, e.hash]
+        for e in events])

@@ -121,7 +121,7 @@ def _csv_number(value: float | None) -> str:
     return "" if value is None else repr(float(value))
 
 
-def _csv_bytes(header: Sequence[str], lines: list[list[str]]) -> bytes:
+def csv_bytes(header: Sequence[str], lines: list[list[str]]) -> bytes:
     buf = io.StringIO(newline="")
     writer = csv.writer(buf)
     writer.writerow(header)
@@ -135,7 +135,7 @@ def to_csv(rows: Sequence[ReportRow], meta: ReportMeta | None = None) -> bytes:
 
     Text cells that start with = + - @ get a leading quote so a spreadsheet does not run them.
     """
-    return _csv_bytes(CSV_COLUMNS, [
+    return csv_bytes(CSV_COLUMNS, [
         [_safe_text(r.key), _safe_text(r.label), _csv_number(r.planned_seconds),
          _csv_number(r.aired_seconds), _csv_number(r.target_seconds), _csv_number(r.compliance)]
         for r in rows
@@ -143,7 +143,7 @@ def to_csv(rows: Sequence[ReportRow], meta: ReportMeta | None = None) -> bytes:
 
 
 def quota_to_csv(rows: Sequence[QuotaRow], meta: ReportMeta | None = None) -> bytes:
-    return _csv_bytes(QUOTA_CSV_COLUMNS, [
+    return csv_bytes(QUOTA_CSV_COLUMNS, [
         [_safe_text(r.unit_label), _safe_text(r.rule_label), _safe_text(r.period_label),
          str(r.required), str(r.submitted), str(r.approved), "true" if r.met else "false"]
         for r in rows
