@@ -2,7 +2,7 @@
 target per cluster, the directives behind it and the commemorative days it builds toward."""
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import Session, col, func, select
 
@@ -29,7 +29,10 @@ PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e
            "#bcbd22", "#7f7f7f")
 
 
-def create_campaign(session: Session, data: CampaignCreate, *, actor: Principal) -> Campaign:
+def create_campaign(session: Session, data: CampaignCreate, *, actor: Principal,
+                    at: datetime | None = None) -> Campaign:
+    """A new campaign; `at` (default now) is when it was created (the demo's past history)."""
+    at = at or now_utc()
     areas = load_areas(session, data.area_ids)
     require_within(areas, actor.scope)
     keys = commemorations.check_keys(data.commemorations or [])
@@ -41,7 +44,7 @@ def create_campaign(session: Session, data: CampaignCreate, *, actor: Principal)
     campaign = Campaign(name=data.name, description=data.description, starts_on=data.starts_on,
                         ends_on=data.ends_on, target_minutes_per_week=data.target_minutes_per_week,
                         color=color.lower(), commemorations=keys, search_text=search_text(data.name),
-                        created_by=actor.user_id)
+                        created_by=actor.user_id, created_at=at, updated_at=at)
     session.add(campaign)
     session.flush()
     _set_links(session, campaign.id, [a.id for a in areas], directive_ids)

@@ -6,12 +6,18 @@ today; bulletins are paragraphs of the directives, written by the demo operator 
 submitted, approved by "pheduyet" and rendered here, synchronously, with progress printed.
 Quotas come from the Sơn Tây and Khánh Hòa directives. Idempotent: what exists is kept, an item
 left half-way (say, a render interrupted) is taken on from where it stopped.
+
+The demo has a week of as-run history (airtime.demo), so its editorial work is recorded as done
+the day before that week (`editorial_day`): directives and campaigns in the morning, bulletins
+written and submitted, then approved and rendered in the afternoon, each step after the one before
+it; the bulletins are valid from the first day of the history. One bulletin is approved ahead of
+its validity (`valid_after_days`), which is what lets the airtime demo plant its one anomaly.
 """
 
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlmodel import Session, col, select
@@ -35,12 +41,15 @@ from campaigns.schemas import CampaignCreate, ContentCreate, DirectiveCreate, Qu
 from core.areas import Area, AreaLevel, get_area_by_code
 from core.config import Settings
 from core.errors import Invalid
-from core.timeutil import now_utc, to_local
+from core.timeutil import as_utc, now_utc, to_local
 from core.users import Principal, Role, User
 
 SEED_DIR = Path(__file__).with_name("seed_texts")
 OPERATOR, APPROVER = "bientap", "pheduyet"
 PROVINCE_CODE = "15"  # Tỉnh Lào Cai
+# Days of as-run history before today that the demo simulates (airtime.demo); the content is written,
+# approved and rendered the day before the first of them.
+HISTORY_DAYS = 7
 _MARKER_RE = re.compile(r"^(?:[-–•]\s*|\d+(?:\.\d+)*\.\s+)")
 
 
@@ -121,6 +130,7 @@ class SeedItem:
     level: ContentLevel = ContentLevel.normal
     kind: ContentKind = ContentKind.news
     unit: str | None = None  # submitting commune's code (counts toward its quota)
+    valid_after_days: int = 0  # valid from this many days after the first day of the history
 
 
 ITEMS = (
@@ -142,7 +152,7 @@ ITEMS = (
     SeedItem("tplaocai", "tplaocai", "Vai trò, ý nghĩa của phong trào “Lao động giỏi, Lao động sáng tạo”",
              ("1. Các cơ quan, đơn vị, UBND các xã, phường đẩy mạnh",)),
     SeedItem("tplaocai", "tplaocai", "UBND thành phố Lào Cai kêu gọi thi đua",
-             ("UBND thành phố Lào Cai kêu gọi toàn thể",), ContentLevel.priority),
+             ("UBND thành phố Lào Cai kêu gọi toàn thể",), ContentLevel.priority, valid_after_days=2),
 )
 
 
@@ -157,17 +167,32 @@ class _Context:
     directives: dict[str, Directive] = field(default_factory=dict)
     campaigns: dict[str, Campaign] = field(default_factory=dict)
 
+    def at(self, hour: int, minute: int) -> datetime:
+        """A local time of the editorial day, as an aware UTC instant (minutes may run past 59)."""
+        start = datetime.combine(editorial_day(self.today), time(hour), tzinfo=self.settings.tz)
+        return as_utc(start + timedelta(minutes=minute))
+
+
+def history_start(today: date) -> date:
+    """The first day of the demo's as-run history."""
+    return today - timedelta(days=HISTORY_DAYS)
+
+
+def editorial_day(today: date) -> date:
+    """The day the demo's directives, campaigns and bulletins are recorded as written and approved."""
+    return history_start(today) - timedelta(days=1)
+
 
 def load_demo_campaigns(session: Session, settings: Settings, echo: Callable[[str], None] = print) -> None:
     """Idempotent. Commits after each item so that a long render never holds the database."""
     ctx = _Context(session, settings, echo, to_local(now_utc(), settings.tz).date(),
                    _principal(session, OPERATOR), _principal(session, APPROVER))
-    for seed in DIRECTIVES:
-        ctx.directives[seed.key] = _directive(ctx, seed)
+    for index, seed in enumerate(DIRECTIVES):
+        ctx.directives[seed.key] = _directive(ctx, seed, ctx.at(7, 30 + index))
     echo(f"Văn bản chỉ đạo: {len(ctx.directives)}.")
-    for seed_campaign in CAMPAIGNS:
-        ctx.campaigns[seed_campaign.key] = _campaign(ctx, seed_campaign)
-    echo(f"Chiến dịch: {len(ctx.campaigns)}.")
+    for index, seed_campaign in enumerate(CAMPAIGNS):
+        ctx.campaigns[seed_campaign.key] = _campaign(ctx, seed_campaign, ctx.at(8, index))
+    echo(f"Chiến dịch: {len(ctx.campaigns)} (soạn, duyệt tin ngày {editorial_day(ctx.today):%d/%m/%Y}).")
     session.commit()
     for index, item in enumerate(ITEMS, start=1):
         _item(ctx, item, index)
@@ -208,7 +233,7 @@ def paragraph(text: str, start: str) -> str:
     raise ValueError(f"no paragraph starts with {start!r}")
 
 
-def _directive(ctx: _Context, seed: SeedDirective) -> Directive:
+def _directive(ctx: _Context, seed: SeedDirective, at: datetime) -> Directive:
     found = ctx.session.exec(select(Directive).where(Directive.number == seed.number, Directive.issuer == seed.issuer)
                              .order_by(col(Directive.id))).first()
     if found is not None:
@@ -217,7 +242,7 @@ def _directive(ctx: _Context, seed: SeedDirective) -> Directive:
     data = DirectiveCreate(number=seed.number, issuer=seed.issuer, title=seed.title, starts_on=seed.starts_on,
                            ends_on=seed.ends_on, full_text=seed_text(seed.file).strip(), area_ids=recipients)
     # Not every seed is addressed to the demo province: recorded as national, as the admin would.
-    return create_directive(ctx.session, data, actor=_national(ctx.operator))
+    return create_directive(ctx.session, data, actor=_national(ctx.operator), at=at)
 
 
 def _national(actor: Principal) -> Principal:
@@ -229,7 +254,7 @@ def campaign_end(today: date) -> date:
     return max(date(today.year, 12, 31), today + timedelta(days=60))
 
 
-def _campaign(ctx: _Context, seed: SeedCampaign) -> Campaign:
+def _campaign(ctx: _Context, seed: SeedCampaign, at: datetime) -> Campaign:
     found = ctx.session.exec(select(Campaign).where(Campaign.name == seed.name)).first()
     if found is not None:
         return found
@@ -238,7 +263,7 @@ def _campaign(ctx: _Context, seed: SeedCampaign) -> Campaign:
                           target_minutes_per_week=seed.target_minutes_per_week, color=seed.color,
                           commemorations=list(seed.commemorations),
                           directive_ids=[ctx.directives[k].id for k in seed.directives])
-    return create_campaign(ctx.session, data, actor=ctx.operator)
+    return create_campaign(ctx.session, data, actor=ctx.operator, at=at)
 
 
 def _item(ctx: _Context, item: SeedItem, index: int) -> None:
@@ -250,15 +275,21 @@ def _item(ctx: _Context, item: SeedItem, index: int) -> None:
         directive = next(d for d in DIRECTIVES if d.key == item.directive)
         text = seed_text(directive.file)
         body = "\n\n".join(paragraph(text, start) for start in item.paragraphs)
+        valid_from = history_start(ctx.today) + timedelta(days=item.valid_after_days)
         data = ContentCreate(title=item.title, body=body, campaign_id=campaign.id, level=item.level, kind=item.kind,
-                             valid_from=ctx.today, valid_until=ctx.today + timedelta(days=30),
+                             valid_from=valid_from, valid_until=ctx.today + timedelta(days=30),
                              unit_area_id=_area(session, item.unit).id if item.unit else None)
-        content = service.create_content(session, data, actor=ctx.operator)
+        content = service.create_content(session, data, actor=ctx.operator, at=ctx.at(8, 30 + 15 * index))
+    # Written in the morning, submitted a few minutes later, approved and rendered in the afternoon; an
+    # item taken on from an earlier run never gets a step dated before the one it follows.
+    rev = service.latest_revision(session, content)
     if content.status in (ContentStatus.draft, ContentStatus.rejected):
-        service.submit_content(session, content, actor=ctx.operator, settings=ctx.settings)
+        at = _after(ctx.at(8, 40 + 15 * index), rev.created_at)
+        service.submit_content(session, content, actor=ctx.operator, settings=ctx.settings, at=at)
     if content.status == ContentStatus.submitted:
+        at = _after(ctx.at(14, 10 * index), rev.submitted_at)
         service.approve_content(session, content, actor=ctx.approver, settings=ctx.settings,
-                                render_in_background=False)
+                                render_in_background=False, at=at)
     rev = service.latest_revision(session, content)
     if rev.render_status == RenderStatus.ready and rev.audio_sha256:
         ctx.echo(f"{prefix}: đã có.")
@@ -269,9 +300,17 @@ def _item(ctx: _Context, item: SeedItem, index: int) -> None:
         if done == total or done % 5 == 0:
             ctx.echo(f"{prefix}: đọc {done}/{total} đoạn")
 
-    result = render.render_now(session, rev.id, ctx.settings, progress=progress)
+    rendered_at = _after(ctx.at(14, 10 * index + 2), rev.decided_at)
+    result = render.render_now(session, rev.id, ctx.settings, progress=progress, at=rendered_at)
     if result is not None:
         ctx.echo(f"{prefix}: âm thanh {result.duration_ms / 1000:.0f} giây ({result.engine_used}).")
+
+
+def _after(planned: datetime, earlier: datetime | None) -> datetime:
+    """The planned time, or a minute after the step it follows when that was later; never in the future."""
+    if earlier is not None:
+        planned = max(planned, as_utc(earlier) + timedelta(minutes=1))
+    return min(planned, now_utc())
 
 
 QUOTAS = (

@@ -5,6 +5,7 @@ reader sees it. A scoped operator's new directive is addressed to their own area
 """
 
 from collections import defaultdict
+from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
@@ -18,13 +19,17 @@ from core.timeutil import now_utc
 from core.users import Principal
 
 
-def create_directive(session: Session, data: DirectiveCreate, *, actor: Principal) -> Directive:
+def create_directive(session: Session, data: DirectiveCreate, *, actor: Principal,
+                     at: datetime | None = None) -> Directive:
+    """A new directive; `at` (default now) is when it was recorded (the demo's past history)."""
+    at = at or now_utc()
     area_ids = data.area_ids if data.area_ids is not None else ([actor.scope.id] if actor.scope else [])
     areas = load_areas(session, area_ids)
     if actor.scope is not None and not areas:
         raise Invalid("Văn bản cần có nơi nhận trong phạm vi được giao.")
     require_within(areas, actor.scope)
-    directive = Directive(**data.model_dump(exclude={"area_ids"}), created_by=actor.user_id)
+    directive = Directive(**data.model_dump(exclude={"area_ids"}), created_by=actor.user_id, created_at=at,
+                          updated_at=at)
     directive.search_text = search_text(directive.number, directive.issuer, directive.title)
     session.add(directive)
     session.flush()

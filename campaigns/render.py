@@ -12,6 +12,7 @@ import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, select
@@ -117,8 +118,9 @@ def render_revision(ctx: TaskContext, *, revision_id: int, settings: dict[str, A
 
 
 def render_now(session: Session, revision_id: int, settings: Settings, *, progress: Progress | None = None,
-               notify: bool = False):
-    """Render in the caller's transaction (the demo, the CLI); returns the pipeline's result or None."""
+               notify: bool = False, at: datetime | None = None):
+    """Render in the caller's transaction (the demo, the CLI); returns the pipeline's result or None.
+    `at` (default now) is recorded as the render time (the demo's past editorial history)."""
     job = _prepare(session, revision_id)
     if job is None:
         return None
@@ -127,7 +129,7 @@ def render_now(session: Session, revision_id: int, settings: Settings, *, progre
     except Exception as exc:
         _record_failure(session, revision_id, exc)
         raise
-    _record_success(session, revision_id, result, notify=notify)
+    _record_success(session, revision_id, result, notify=notify, at=at)
     return result
 
 
@@ -152,16 +154,18 @@ def _synthesize(job: _Job, cfg: Settings, progress: Progress | None):
     return render(spoken, settings=render_settings(cfg), store=MediaStore(cfg.media_dir), progress=progress)
 
 
-def _record_success(session: Session, revision_id: int, result: Any, *, notify: bool) -> None:
+def _record_success(session: Session, revision_id: int, result: Any, *, notify: bool,
+                    at: datetime | None = None) -> None:
     rev = session.get(ContentRevision, revision_id)
     if rev is None or rev.audio_source == AudioSource.recording:
         return
     rev.audio_sha256, rev.audio_ext, rev.audio_duration_ms = result.sha256, result.ext, result.duration_ms
     rev.audio_source, rev.audio_engine = AudioSource.tts, str(result.engine_used)[:64]
     rev.spoken_text = result.spoken_text
-    rev.render_status, rev.render_error, rev.rendered_at = RenderStatus.ready, None, now_utc()
+    at = at or now_utc()
+    rev.render_status, rev.render_error, rev.rendered_at = RenderStatus.ready, None, at
     session.add(rev)
-    session.add(ContentEvent(content_id=rev.content_id, revision_id=rev.id, username=SYSTEM_USERNAME,
+    session.add(ContentEvent(content_id=rev.content_id, revision_id=rev.id, at=at, username=SYSTEM_USERNAME,
                              action="render_done"))
     session.flush()
     content = session.get(Content, rev.content_id)

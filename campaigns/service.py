@@ -54,7 +54,7 @@ from campaigns.scope import filter_scopes, load_areas, overlap_condition, requir
 from campaigns.search import fold, search_text
 from core.areas import Area, is_within
 from core.errors import Conflict, Forbidden, Invalid, NotFound
-from core.timeutil import now_utc, to_local
+from core.timeutil import as_utc, now_utc, to_local
 from core.users import Principal
 from media.store import media_url
 
@@ -116,25 +116,28 @@ def _require_live(content: Content) -> None:
 
 # --- create and edit ----------------------------------------------------------------------------
 
-def create_content(session: Session, data: ContentCreate, *, actor: Principal) -> Content:
+def create_content(session: Session, data: ContentCreate, *, actor: Principal, at: datetime | None = None) -> Content:
+    """A new draft. `at` (default now) is when it was written: the demo records a past editorial history."""
+    at = at or now_utc()
     campaign = _campaign(session, data.campaign_id, actor)
     areas = _target_areas(session, data.area_ids, campaign, actor)
     unit_id = _unit_area_id(session, data.unit_area_id, actor)
     content = Content(campaign_id=campaign.id if campaign else None, kind=data.kind, language=data.language,
                       title=data.title, level=data.level, valid_from=data.valid_from,
                       valid_until=data.valid_until, status=ContentStatus.draft, unit_area_id=unit_id,
-                      created_by=actor.user_id)
+                      created_by=actor.user_id, created_at=at, updated_at=at)
     session.add(content)
     session.flush()
     rev = ContentRevision(content_id=content.id, number=1, title=data.title, body=data.body, level=data.level,
-                          valid_from=data.valid_from, valid_until=data.valid_until, created_by=actor.user_id)
+                          valid_from=data.valid_from, valid_until=data.valid_until, created_by=actor.user_id,
+                          created_at=at)
     session.add(rev)
     session.flush()
     _set_areas(session, content.id, rev.id, [a.id for a in areas])
     content.latest_revision_id = rev.id
     content.search_text = search_text(rev.title, rev.body)
     session.add(content)
-    _event(session, content, rev, actor, "created", None, ContentStatus.draft)
+    _event(session, content, rev, actor, "created", None, ContentStatus.draft, at=at)
     return content
 
 
@@ -220,9 +223,12 @@ def _new_revision(session: Session, content: Content, base: ContentRevision, cha
 
 # --- transitions --------------------------------------------------------------------------------
 
-def submit_content(session: Session, content: Content, *, actor: Principal, settings: Any) -> Content:
+def submit_content(session: Session, content: Content, *, actor: Principal, settings: Any,
+                   at: datetime | None = None) -> Content:
+    """Send the latest revision for approval; `at` (default now) is when, never before it was written."""
     _require_live(content)
     rev = latest_revision(session, content)
+    at = _not_before(at, rev.created_at, "gửi duyệt", "soạn")
     _require_writable(session, content, rev, actor)
     if rev.status not in (RevisionStatus.draft, RevisionStatus.rejected):
         raise Conflict(f"Chỉ gửi duyệt được bản nháp hoặc bản bị từ chối (trạng thái hiện tại: "
@@ -236,13 +242,13 @@ def submit_content(session: Session, content: Content, *, actor: Principal, sett
     rev.spoken_text = speech.spoken_text(speech.text_to_read(rev.title, rev.body),
                                          lexicon=speech.lexicon_for(session, areas), settings=settings)
     old = content.status
-    rev.status, rev.submitted_by, rev.submitted_at = RevisionStatus.submitted, actor.user_id, now_utc()
+    rev.status, rev.submitted_by, rev.submitted_at = RevisionStatus.submitted, actor.user_id, at
     rev.decided_by = rev.decided_at = rev.reject_reason = None
     content.status = ContentStatus.submitted
     content.first_submitted_at = content.first_submitted_at or rev.submitted_at
-    content.updated_at = now_utc()
+    content.updated_at = at
     session.add_all([rev, content])
-    _event(session, content, rev, actor, "submitted", old, content.status)
+    _event(session, content, rev, actor, "submitted", old, content.status, at=at)
     return content
 
 
@@ -273,14 +279,16 @@ def _decision_checks(session: Session, content: Content, actor: Principal, verb:
 
 
 def approve_content(session: Session, content: Content, *, actor: Principal, settings: Any,
-                    render_in_background: bool = True) -> Content:
+                    render_in_background: bool = True, at: datetime | None = None) -> Content:
     """Approve the submitted revision; it airs from now on. Its audio is rendered by a task unless
-    `render_in_background` is false (the demo renders in the caller's process with campaigns.render.render_now)."""
+    `render_in_background` is false (the demo renders in the caller's process with campaigns.render.render_now).
+    `at` (default now) is the moment of the decision, never before the submission: the demo records
+    its content as approved before the week of airtime history it simulates."""
     rev = latest_revision(session, content)
     if _wrote(session, content, rev, actor):
         raise Forbidden("Nguyên tắc bốn mắt: không được tự duyệt tin do chính mình soạn, sửa hoặc gửi duyệt.")
     rev = _decision_checks(session, content, actor, "duyệt")
-    now = now_utc()
+    now = _not_before(at, rev.submitted_at, "duyệt", "gửi duyệt")
     if content.airing_revision_id is not None and content.airing_revision_id != rev.id:
         old = session.get(ContentRevision, content.airing_revision_id)
         if old is not None:
@@ -291,7 +299,7 @@ def approve_content(session: Session, content: Content, *, actor: Principal, set
     content.status, content.updated_at = ContentStatus.approved, now
     session.add_all([rev, content])
     session.flush()
-    _event(session, content, rev, actor, "approved", ContentStatus.submitted, ContentStatus.approved)
+    _event(session, content, rev, actor, "approved", ContentStatus.submitted, ContentStatus.approved, at=now)
     if rev.audio_sha256:
         rev.render_status = RenderStatus.ready
         session.add(rev)
@@ -300,6 +308,15 @@ def approve_content(session: Session, content: Content, *, actor: Principal, set
         render.queue_render(session, rev, settings=settings, created_by=actor.user_id)
         _event(session, content, rev, actor, "render_queued", None, None)
     return content
+
+
+def _not_before(at: datetime | None, earlier: datetime | None, verb: str, earlier_verb: str) -> datetime:
+    """`at` (default now), refused when it would put a step of the audit trail before the one it follows."""
+    if at is None:
+        return now_utc()
+    if earlier is not None and at < as_utc(earlier):
+        raise Invalid(f"Thời điểm {verb} không thể trước thời điểm {earlier_verb}.")
+    return at
 
 
 WRITING_ACTIONS = ("created", "edited", "revised", "submitted", "audio_uploaded")
