@@ -1,19 +1,23 @@
 """Demo slots and playlists: the demo province gets a morning and an evening bulletin, an extra slot on
-commemorative days, one cluster its own midday slot; today's and tomorrow's playlists are built and the
-week's forecast of every demo campaign is printed. Idempotent."""
+commemorative days, one cluster its own midday slot; the playlists of the past week (what the demo's
+as-run history, airtime.demo, aired), today's and tomorrow's are built and the week's forecast of every
+demo campaign is printed. Idempotent: a past day that already has its playlists is history and is not
+rebuilt; the past days are built first, oldest first, as they would have been, so that today's plan
+sees the same history on every run."""
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
-from core.areas import Area, AreaLevel
+from campaigns.demo import HISTORY_DAYS
+from core.areas import Area, AreaLevel, cluster_ids_under
 from core.config import Settings
 from core.errors import Conflict
 from core.timeutil import now_utc
 from playlists.forecast import forecast_campaign, parse_week
 from playlists.models import SlotTemplateRow
-from playlists.service import build_day
+from playlists.service import build_day, days_with_playlists
 from playlists.slots import SlotCreate, create_slot
 
 DEMO_PROVINCE = "Lào Cai"
@@ -39,9 +43,36 @@ def _ensure_slot(session: Session, settings: Settings, area: Area, name: str, st
         echo(f"Bỏ qua khung giờ {name}: {exc.message}")
 
 
+def demo_province(session: Session) -> Area | None:
+    return session.exec(select(Area).where(Area.level == AreaLevel.province,
+                                           col(Area.name).contains(DEMO_PROVINCE))).first()
+
+
+def ensure_past_playlists(session: Session, settings: Settings, province: Area, today: date,
+                          echo: Callable[[str], None] = print, days: int = HISTORY_DAYS,
+                          quiet_when_present: bool = False) -> list[date]:
+    """Publish the province's playlists of the `days` days before `today` that have none yet, oldest first.
+
+    Returns those past days. build_day takes any day; only the API and CLI refuse days too far away.
+    """
+    past = [today - timedelta(days=n) for n in range(days, 0, -1)]
+    clusters = cluster_ids_under(session, province)
+    have = set(days_with_playlists(session, past, clusters)) if clusters else set()
+    missing = [day for day in past if day not in have]
+    session.commit()  # the builder works in its own transactions
+    engine = session.get_bind()
+    written = 0
+    for day in missing:
+        result = build_day(engine, day=day, tz=settings.tz, area_id=province.id, reason="demo")  # type: ignore[arg-type]
+        written += result.written
+    if missing or not quiet_when_present:
+        echo(f"Danh sách phát {days} ngày qua ({past[0]:%d/%m/%Y}–{past[-1]:%d/%m/%Y}): lập {len(missing)} ngày "
+             f"({written} danh sách mới), {len(have)} ngày đã có.")
+    return past
+
+
 def load_demo_schedule(session: Session, settings: Settings, echo: Callable[[str], None] = print) -> None:
-    province = session.exec(select(Area).where(Area.level == AreaLevel.province,
-                                               col(Area.name).contains(DEMO_PROVINCE))).first()
+    province = demo_province(session)
     if province is None:
         echo("Chưa có tỉnh mẫu: bỏ qua lịch phát mẫu.")
         return
@@ -56,6 +87,7 @@ def load_demo_schedule(session: Session, settings: Settings, echo: Callable[[str
     session.commit()
     engine = session.get_bind()
     today = now_utc().astimezone(settings.tz).date()
+    ensure_past_playlists(session, settings, province, today, echo)
     for day in (today, today + timedelta(days=1)):
         result = build_day(engine, day=day, tz=settings.tz, area_id=province.id, reason="demo")  # type: ignore[arg-type]
         echo(f"Danh sách phát ngày {day:%d/%m/%Y}: {result.clusters} cụm loa "
