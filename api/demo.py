@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
 
+from airtime.demo import load_demo_airtime
 from campaigns.demo import load_demo_campaigns
 from core.config import Settings
 from core.db import session_scope
@@ -18,4 +19,6 @@ def load_demo(settings: Settings, engine: Engine, echo: Callable[[str], None] = 
         load_demo_campaigns(session, settings, echo=echo)
     with session_scope(engine) as session:
         load_demo_schedule(session, settings, echo=echo)
+    with session_scope(engine) as session:
+        load_demo_airtime(session, settings, echo=echo)
     echo("Dữ liệu mẫu đã sẵn sàng.")
