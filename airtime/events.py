@@ -9,7 +9,9 @@ evidence") without access to the database — the form events take when they are
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
+from typing import Annotated
 
+from pydantic import Field
 from sqlmodel import Session, col, select
 
 from airtime.exports import csv_bytes
@@ -25,7 +27,9 @@ CSV_HEADER = ("seq", "event_id", "content_id", "content_title", "started_at", "l
 
 @dataclass(frozen=True)
 class StoredEvent:
-    seq: int
+    """One stored event, times in local time; the API answers with it as is."""
+
+    seq: Annotated[int, Field(description="Position in the cluster's hash chain (1, 2, 3, ...).")]
     event_id: str
     content_id: int
     content_title: str | None
@@ -34,9 +38,9 @@ class StoredEvent:
     duration_ms: int
     status: str
     received_at: datetime
-    entered_by: int | None
-    prev_hash: str
-    hash: str
+    entered_by: Annotated[int | None, Field(description="The user who entered it by hand; null: the device.")]
+    prev_hash: Annotated[str, Field(description="sha256 of the previous event, hex.")]
+    hash: Annotated[str, Field(description="sha256 over prev_hash and this event's fields, hex.")]
 
 
 def check_period(day_from: date | None, day_to: date | None, *, max_days: int | None = None) -> None:

@@ -84,24 +84,9 @@ class VerifyOut(BaseModel):
     first_broken: ChainBreakOut | None
 
 
-class StoredEventOut(BaseModel):
-    seq: int = Field(description="Position in the cluster's hash chain (1, 2, 3, ...).")
-    event_id: str
-    content_id: int
-    content_title: str | None
-    started_at: datetime
-    local_day: date
-    duration_ms: int
-    status: str
-    received_at: datetime
-    entered_by: int | None = Field(description="The user who entered it by hand; null when the device sent it.")
-    prev_hash: str = Field(description="sha256 of the previous event, hex.")
-    hash: str = Field(description="sha256 over prev_hash and this event's fields, hex (docs/airtime.md).")
-
-
 class StoredEventsOut(BaseModel):
     cluster_id: int
-    events: list[StoredEventOut]
+    events: list[events.StoredEvent]
     next_after_seq: int | None = Field(description="Pass as after_seq for the next page; null on the last page.")
 
 
@@ -216,5 +201,5 @@ def list_plays(session: SessionDep, settings: SettingsDep, principal: CurrentPri
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
     rows = events.list_events(session, cluster_id, day_from=day_from, day_to=day_to, after_seq=after_seq,
                               limit=limit, tz=settings.tz)
-    return StoredEventsOut(cluster_id=cluster_id, events=[StoredEventOut(**r.__dict__) for r in rows],
+    return StoredEventsOut(cluster_id=cluster_id, events=rows,
                            next_after_seq=rows[-1].seq if len(rows) == limit else None)
