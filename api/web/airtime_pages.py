@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from airtime import exports
 from airtime.charts import area_chart, campaign_weekly_chart
-from airtime.report_rows import ReportMeta
+from airtime.report_rows import ReportMeta, ReportRow
 from airtime.reports import ReportQuery, airtime_rows, anomalies, silent_clusters, weekly_series
 from api.deps import SessionDep, SettingsDep
 from api.web.common import ReaderPage, area_options, local_today, parse_day_param, render, web_router
@@ -60,6 +60,13 @@ def _query(f: Filters, group_by: str, area_level: AreaLevel | None = None):
     return ReportQuery(f.day_from, f.day_to, group_by, f.area, f.campaign_id, area_level)
 
 
+def split_idle(rows: list[ReportRow]) -> tuple[list[ReportRow], list[ReportRow]]:
+    """Areas with something planned, aired or targeted, and the rest (shown as one collapsed line:
+    a province of a hundred communes where only a few have clusters would otherwise be a page of zeros)."""
+    active = [r for r in rows if r.planned_seconds or r.aired_seconds or r.target_seconds]
+    return active, [r for r in rows if r not in active]
+
+
 def _area_level(area: Area | None) -> AreaLevel:
     """One level below the report's area: a province reports by commune, a commune by cluster."""
     if area is None:
@@ -76,15 +83,16 @@ def airtime_page(request: Request, session: SessionDep, settings: SettingsDep, p
     error = None
     try:
         campaign_rows = airtime_rows(session, _query(f, "campaign"))
-        area_rows = airtime_rows(session, _query(f, "area", _area_level(f.area)))
+        area_rows, idle_areas = split_idle(airtime_rows(session, _query(f, "area", _area_level(f.area))))
         found, anomaly_total = anomalies(session, day_from=f.day_from, day_to=f.day_to, area=f.area,
                                          tz=settings.tz, limit=MAX_ROWS_SHOWN)
     except Invalid as exc:
-        error, campaign_rows, area_rows, found, anomaly_total = exc.message, [], [], [], 0
+        error, campaign_rows, area_rows, idle_areas, found, anomaly_total = exc.message, [], [], [], [], 0
     silent = silent_clusters(session, area=f.area, now=now_utc(), after_days=settings.silent_after_days)
     campaigns = list(session.exec(select(Campaign).order_by(Campaign.name).limit(300)))
     return render(request, "airtime.html", f=f, qs=f.query_string(), campaign_rows=campaign_rows,
-                  area_rows=area_rows[:MAX_ROWS_SHOWN], anomalies=found, anomaly_total=anomaly_total,
+                  area_rows=area_rows[:MAX_ROWS_SHOWN], idle_areas=idle_areas, anomalies=found,
+                  anomaly_total=anomaly_total,
                   silent=silent[:MAX_ROWS_SHOWN], silent_total=len(silent), error=error,
                   areas=area_options(session, principal, [AreaLevel.province, AreaLevel.district, AreaLevel.commune]),
                   campaigns=campaigns, silent_days=settings.silent_after_days)
@@ -107,7 +115,7 @@ def area_chart_png(request: Request, session: SessionDep, principal: ReaderPage,
                    campaign_id: int | None = None) -> Response:
     qp = request.query_params
     f = _filters(request, session, principal, qp.get("from"), qp.get("to"), area_id, campaign_id)
-    rows = airtime_rows(session, _query(f, "area", _area_level(f.area)))
+    rows, _idle = split_idle(airtime_rows(session, _query(f, "area", _area_level(f.area))))
     rows.sort(key=lambda r: (r.compliance if r.compliance is not None else 9e9, r.label))
     return _png(area_chart(rows))
 

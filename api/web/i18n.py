@@ -196,6 +196,7 @@ EN: dict[str, str] = {
     'Tải bản ghi âm (WAV, MP3, OGG, M4A)': 'Upload a recording (WAV, MP3, OGG, M4A)',
     'Tải gói (zip)': 'Download bundle (zip)',
     'Tải nhật ký phát (CSV)': 'Download as-run log (CSV)',
+    'địa bàn không có kế hoạch, không phát trong kỳ': 'areas with nothing planned or aired in the period',
     'Tải lên': 'Upload',
     'Tải về': 'Download',
     'Từ chối': 'Reject',

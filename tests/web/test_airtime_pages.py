@@ -1,7 +1,12 @@
 """Airtime page, chart images, exports, and the dashboard's four panels."""
 
+from datetime import datetime
+
 import pytest
 
+from airtime.ingest import ingest_plays
+from core.db import session_scope
+from tests.airtime.builders import TZ, event, make_content
 from tests.web.test_content_pages import _new_campaign, _new_content
 
 
@@ -45,3 +50,18 @@ def test_dashboard_counts(client, world, web_login, username):
     missing = text.split('id="panel-missing"')[1].split("</section>")[0]
     assert f'<span class="big">{clusters}</span>' in missing
     assert 'id="panel-behind"' in text and 'id="panel-silent"' in text
+
+
+def test_areas_with_nothing_planned_or_aired_fold_into_one_line(client, engine, world, web_login):
+    with session_scope(engine) as s:
+        content = make_content(s, "Tin phòng chống dịch")
+    with session_scope(engine) as s:
+        ingest_plays(s, cluster_id=world.clusters_a[0].id, tz=TZ,
+                     events=[event(content.id, datetime(2026, 1, 10, 6, 0, tzinfo=TZ), 90_000)])
+    web_login("supervisor")
+    page = client.get("/airtime?from=01/01/2026&to=31/01/2026").text
+    areas = page[page.index("<h2>Địa bàn</h2>"):page.index('id="anomalies"')]
+    table, idle = areas.split('id="idle-areas"')
+    assert world.commune_a.name in table and "1,5" in table  # 90 s aired: 1,5 minutes
+    assert world.commune_b.name not in table
+    assert "1 địa bàn không có kế hoạch, không phát trong kỳ" in idle and world.commune_b.name in idle
