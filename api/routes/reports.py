@@ -4,6 +4,7 @@ Readers (admin, operator, approver, supervisor) see their own subtree: without `
 report covers the caller's area; an `area_id` outside it is refused. Devices may not read reports.
 """
 
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -74,19 +75,6 @@ class QuotasOut(BaseModel):
     rows: list[QuotaRowOut]
 
 
-class AnomalyOut(BaseModel):
-    cluster_id: int
-    cluster_label: str
-    event_id: str
-    content_id: int
-    title: str | None
-    started_at: datetime
-    duration_ms: int
-    status: str
-    kind: str
-    kind_label: str
-
-
 class SilentClusterOut(BaseModel):
     cluster_id: int
     label: str
@@ -102,7 +90,7 @@ class SilentOut(BaseModel):
 
 class AnomaliesOut(BaseModel):
     total: int = Field(description="Anomalous events in the period (the list holds at most `limit`).")
-    anomalies: list[AnomalyOut]
+    anomalies: list[reports.Anomaly]
     silent_after_days: int
     silent_clusters: list[SilentClusterOut]
 
@@ -219,7 +207,7 @@ def anomalies(session: SessionDep, settings: SettingsDep, principal: Reader, day
                                      limit=limit)
     return AnomaliesOut(
         total=total, silent_after_days=settings.silent_after_days, silent_clusters=_silent(session, settings, area),
-        anomalies=[AnomalyOut(**{**a.__dict__, "started_at": a.started_at.astimezone(settings.tz)}) for a in found])
+        anomalies=[replace(a, started_at=a.started_at.astimezone(settings.tz)) for a in found])
 
 
 @router.get("/reports/silent-clusters", response_model=SilentOut,
