@@ -12,10 +12,10 @@ from airtime.charts import area_chart, campaign_weekly_chart
 from airtime.report_rows import ReportMeta, ReportRow
 from airtime.reports import ReportQuery, airtime_rows, anomalies, silent_clusters, weekly_series
 from api.deps import SessionDep, SettingsDep
-from api.web.common import ReaderPage, area_options, local_today, parse_day_param, render, web_router
+from api.web.common import ReaderPage, area_options, area_or_scope, local_today, parse_day_param, render, web_router
 from campaigns.models import Campaign
 from core.areas import Area, AreaLevel, ancestors
-from core.errors import Forbidden, Invalid, NotFound
+from core.errors import Invalid, NotFound
 from core.timeutil import now_utc
 from core.users import Principal
 
@@ -46,14 +46,7 @@ def _filters(request: Request, session: Session, principal: Principal, day_from:
     today = local_today(request)
     end = parse_day_param(day_to, today)
     start = parse_day_param(day_from, end - timedelta(days=DEFAULT_DAYS - 1))
-    area = principal.scope
-    if area_id is not None:
-        area = session.get(Area, area_id)
-        if area is None:
-            raise NotFound("địa bàn", area_id)
-        if not principal.can_see(area):
-            raise Forbidden("Địa bàn này nằm ngoài phạm vi được giao.")
-    return Filters(start, end, area, campaign_id)
+    return Filters(start, end, area_or_scope(session, principal, area_id), campaign_id)
 
 
 def _query(f: Filters, group_by: str, area_level: AreaLevel | None = None):

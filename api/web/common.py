@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from sqlmodel import Session, col, select
 from starlette.datastructures import FormData
 
-from api.deps import SessionDep
+from api.deps import SessionDep, area_in_scope
 from api.errors import STATUS_BY_ERROR
 from api.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 from core.areas import LEVEL_LABELS, Area, AreaLevel, subtree_condition
@@ -413,3 +413,8 @@ def tomorrow(request: Request) -> date:
 
 templates.env.filters.update(d=fmt_date, dt=fmt_datetime, t=fmt_time, hm=fmt_hm, dur=fmt_duration,
                              minutes=fmt_minutes, pct=fmt_percent, level_label=level_label)
+
+
+def area_or_scope(session: Session, principal: Principal, area_id: int | None) -> Area | None:
+    """The area a page asks for (404 unknown, 403 outside the caller's scope), else the caller's own scope."""
+    return principal.scope if area_id is None else area_in_scope(session, principal, area_id)

@@ -12,6 +12,7 @@ from api.web.common import (
     OperatorPage,
     ReaderPage,
     area_options,
+    area_or_scope,
     form_value,
     local_today,
     parse_date,
@@ -22,7 +23,7 @@ from api.web.common import (
 from campaigns.models import Campaign
 from core import tasks
 from core.areas import Area, AreaLevel
-from core.errors import Forbidden, Invalid, NotFound
+from core.errors import Invalid, NotFound
 from core.timeutil import as_utc
 from core.users import Principal, Role
 from media.store import media_url
@@ -33,17 +34,6 @@ from playlists.planner import REASON_LABELS
 router = web_router()
 
 MAX_CLUSTERS_SHOWN = 500
-
-
-def _area(session: Session, principal: Principal, area_id: int | None) -> Area | None:
-    if area_id is None:
-        return principal.scope
-    area = session.get(Area, area_id)
-    if area is None:
-        raise NotFound("địa bàn", area_id)
-    if not principal.can_see(area):
-        raise Forbidden("Địa bàn này nằm ngoài phạm vi được giao.")
-    return area
 
 
 def _clusters(session: Session, area: Area | None) -> list[Area]:
@@ -74,7 +64,7 @@ def _page(request: Request, session: Session, principal: Principal, area: Area |
 def playlists_page(request: Request, session: SessionDep, principal: ReaderPage, area_id: int | None = None,
                    day: str | None = None) -> HTMLResponse:
     the_day = parse_day_param(day, local_today(request))
-    return _page(request, session, principal, _area(session, principal, area_id), the_day)
+    return _page(request, session, principal, area_or_scope(session, principal, area_id), the_day)
 
 
 @router.post("/playlists/build", response_class=HTMLResponse)
@@ -84,7 +74,7 @@ def playlists_build(request: Request, session: SessionDep, principal: OperatorPa
     from playlists.service import check_build_day
 
     area_text = form_value(form, "area_id")
-    area = _area(session, principal, int(area_text) if area_text and area_text.isdigit() else None)
+    area = area_or_scope(session, principal, int(area_text) if area_text and area_text.isdigit() else None)
     day = parse_date(form_value(form, "day"))
     try:
         if not isinstance(day, date):
@@ -103,7 +93,7 @@ def playlists_build(request: Request, session: SessionDep, principal: OperatorPa
 @router.get("/playlists/{cluster_id}", response_class=HTMLResponse)
 def playlist_timeline(request: Request, session: SessionDep, settings: SettingsDep, principal: ReaderPage,
                       cluster_id: IdPath, day: str | None = None) -> HTMLResponse:
-    cluster = _area(session, principal, cluster_id)
+    cluster = area_or_scope(session, principal, cluster_id)
     if cluster is None or cluster.level != AreaLevel.cluster:
         raise NotFound("cụm loa", cluster_id)
     the_day = parse_day_param(day, local_today(request))

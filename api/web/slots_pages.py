@@ -13,6 +13,7 @@ from api.web.common import (
     OperatorPage,
     ReaderPage,
     area_options,
+    area_or_scope,
     flash,
     form_error,
     form_ids,
@@ -25,7 +26,7 @@ from api.web.common import (
     web_router,
 )
 from core.areas import Area, is_within
-from core.errors import DomainError, Forbidden, NotFound
+from core.errors import DomainError, Forbidden
 from core.timeutil import iso_week_start
 from core.users import Principal, Role
 from media.store import MediaStore
@@ -46,17 +47,6 @@ router = web_router()
 
 WEEKDAY_NAMES = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"]
 PX_PER_HOUR = 36
-
-
-def _area(session: Session, principal: Principal, area_id: int | None) -> Area | None:
-    if area_id is None:
-        return principal.scope
-    area = session.get(Area, area_id)
-    if area is None:
-        raise NotFound("địa bàn", area_id)
-    if not principal.can_see(area):
-        raise Forbidden("Địa bàn này nằm ngoài phạm vi được giao.")
-    return area
 
 
 def _slots_for(session: Session, principal: Principal, area: Area | None) -> list[tuple]:
@@ -112,7 +102,7 @@ def slots_page(request: Request, session: SessionDep, principal: ReaderPage, are
     if principal.role == Role.approver:
         raise Forbidden("Vai trò của bạn không được dùng trang này.")
     start = iso_week_start(parse_day_param(week, local_today(request)))
-    return _page(request, session, principal, _area(session, principal, area_id), start)
+    return _page(request, session, principal, area_or_scope(session, principal, area_id), start)
 
 
 def _values(form) -> dict:
@@ -132,7 +122,7 @@ def slots_create(request: Request, session: SessionDep, settings: SettingsDep, p
                  form: FormDep) -> HTMLResponse:
     v = _values(form)
     area_id = int(v["area_id"]) if v["area_id"] and v["area_id"].isdigit() else None
-    area = _area(session, principal, area_id)
+    area = area_or_scope(session, principal, area_id)
     try:
         data = SlotCreate(area_id=area.id if area else 0, name=v["name"] or "", start_time=v["start_time"] or "",
                           duration_minutes=v["duration_minutes"] or 0, weekdays=v["weekdays"] or None,
