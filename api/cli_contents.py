@@ -46,7 +46,7 @@ def list_cmd(status: Annotated[str | None, typer.Option(help="draft | submitted 
              = None,
              limit: Annotated[int, typer.Option(min=1, max=1000)] = 50) -> None:
     """Liệt kê tin, bài mới nhất."""
-    from campaigns.service import list_contents
+    from campaigns.contents import list_contents
     from core.db import session_scope
 
     with session_scope(_engine()) as session:
@@ -60,7 +60,7 @@ def list_cmd(status: Annotated[str | None, typer.Option(help="draft | submitted 
 @app.command("show")
 def show_cmd(content_id: int) -> None:
     """In một tin (JSON như GET /api/v1/contents/{id})."""
-    from campaigns.service import content_public, get_content, local_today
+    from campaigns.contents import content_public, get_content, local_today
     from core.db import session_scope
     from core.errors import DomainError
 
@@ -96,9 +96,9 @@ def import_cmd(path: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
 @app.command("render")
 def render_cmd(content_id: int) -> None:
     """Tạo lại âm thanh của bản đã duyệt, ngay trong tiến trình này (có hiển thị tiến độ)."""
+    from campaigns.contents import get_content, latest_revision
     from campaigns.models import ContentRevision, RevisionStatus
     from campaigns.render import render_now
-    from campaigns.service import get_content, latest_revision
     from core.db import session_scope
     from core.errors import DomainError
 

@@ -62,7 +62,7 @@ def show(cluster_id: Annotated[int, typer.Option("--cluster", help="Mã cụm lo
     """In danh sách phát đã công bố của một cụm loa."""
     from sqlmodel import Session
 
-    from playlists.forms import load_view, m3u8, playlist_json
+    from playlists.formats import load_view, m3u8, playlist_json
 
     settings, engine = _engine()
     base = settings.public_base_url or f"http://{settings.host}:{settings.port}"

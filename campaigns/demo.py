@@ -22,8 +22,8 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from campaigns import render, service
-from campaigns.campaign_service import create_campaign
+from campaigns import contents, render
+from campaigns.campaigns import create_campaign
 from campaigns.directives import create_directive
 from campaigns.models import (
     Campaign,
@@ -279,18 +279,18 @@ def _item(ctx: _Context, item: SeedItem, index: int) -> None:
         data = ContentCreate(title=item.title, body=body, campaign_id=campaign.id, level=item.level, kind=item.kind,
                              valid_from=valid_from, valid_until=ctx.today + timedelta(days=30),
                              unit_area_id=_area(session, item.unit).id if item.unit else None)
-        content = service.create_content(session, data, actor=ctx.operator, at=ctx.at(8, 30 + 15 * index))
+        content = contents.create_content(session, data, actor=ctx.operator, at=ctx.at(8, 30 + 15 * index))
     # Written in the morning, submitted a few minutes later, approved and rendered in the afternoon; an
     # item taken on from an earlier run never gets a step dated before the one it follows.
-    rev = service.latest_revision(session, content)
+    rev = contents.latest_revision(session, content)
     if content.status in (ContentStatus.draft, ContentStatus.rejected):
         at = _after(ctx.at(8, 40 + 15 * index), rev.created_at)
-        service.submit_content(session, content, actor=ctx.operator, settings=ctx.settings, at=at)
+        contents.submit_content(session, content, actor=ctx.operator, settings=ctx.settings, at=at)
     if content.status == ContentStatus.submitted:
         at = _after(ctx.at(14, 10 * index), rev.submitted_at)
-        service.approve_content(session, content, actor=ctx.approver, settings=ctx.settings,
+        contents.approve_content(session, content, actor=ctx.approver, settings=ctx.settings,
                                 render_in_background=False, at=at)
-    rev = service.latest_revision(session, content)
+    rev = contents.latest_revision(session, content)
     if rev.render_status == RenderStatus.ready and rev.audio_sha256:
         ctx.echo(f"{prefix}: đã có.")
         return

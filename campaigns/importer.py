@@ -22,9 +22,9 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
+from campaigns.contents import create_content, submit_content
 from campaigns.models import ContentKind, ContentLevel
 from campaigns.schemas import ContentCreate
-from campaigns.service import create_content, submit_content
 from core.areas import Area
 from core.errors import DomainError, Forbidden, Invalid
 from core.users import Principal

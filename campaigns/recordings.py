@@ -8,7 +8,7 @@ import logging
 import secrets
 from pathlib import Path
 
-from campaigns.service import Recording
+from campaigns.contents import Recording
 from core.config import Settings
 from core.errors import Invalid
 from media.encode import EncodeSpec

@@ -7,15 +7,15 @@ from fastapi import APIRouter, Query, Response, status
 
 from api.deps import MAX_ID, IdPath, OperatorUser, Reader, SessionDep, SettingsDep
 from campaigns import commemorations
-from campaigns.campaign_service import (
+from campaigns.campaigns import (
     campaigns_public,
     create_campaign,
     get_campaign,
     list_campaigns,
     update_campaign,
 )
+from campaigns.contents import local_today
 from campaigns.schemas import MAX_DATE, MIN_DATE, CampaignCreate, CampaignPublic, CampaignUpdate, CommemorationPublic
-from campaigns.service import local_today
 
 router = APIRouter(tags=["campaigns"])
 

@@ -17,7 +17,7 @@ from core.errors import Forbidden, NotFound
 from core.timeutil import now_utc
 from core.users import Principal, Role
 from media.store import MediaStore, media_url
-from playlists.forms import (
+from playlists.formats import (
     M3U8_MEDIA_TYPE,
     etag_matches,
     explanation_json,

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Form, HTTPException, Query, Response, UploadFile,
 from fastapi.concurrency import run_in_threadpool
 
 from api.deps import MAX_ID, ApproverUser, IdPath, OperatorUser, Reader, SessionDep, SettingsDep, require
-from campaigns import service
+from campaigns import contents as workflow
 from campaigns.importer import MAX_IMPORT_BYTES, import_contents
 from campaigns.models import ContentKind, ContentLevel, ContentStatus
 from campaigns.recordings import ACCEPTED_EXTENSIONS, MAX_UPLOAD_BYTES, store_recording
@@ -33,13 +33,13 @@ _CHUNK = 1024 * 1024
 
 
 def _public(session, settings, content) -> ContentPublic:
-    return service.content_public(session, content, today=service.local_today(settings))
+    return workflow.content_public(session, content, today=workflow.local_today(settings))
 
 
 @router.post("/contents", response_model=ContentPublic, status_code=status.HTTP_201_CREATED,
              summary="Write a content item (a draft). Without area_ids it targets its campaign's areas.")
 def create(session: SessionDep, principal: OperatorUser, settings: SettingsDep, body: ContentCreate) -> ContentPublic:
-    return _public(session, settings, service.create_content(session, body, actor=principal))
+    return _public(session, settings, workflow.create_content(session, body, actor=principal))
 
 
 @router.get("/contents", response_model=list[ContentSummary],
@@ -58,12 +58,12 @@ def list_(session: SessionDep, principal: Reader, settings: SettingsDep, respons
           mine: bool = False,
           limit: Annotated[int, Query(ge=1, le=500)] = 100,
           offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> list[ContentSummary]:
-    today = service.local_today(settings)
-    rows, total = service.list_contents(session, actor=principal, status="expired" if expired else status_,
+    today = workflow.local_today(settings)
+    rows, total = workflow.list_contents(session, actor=principal, status="expired" if expired else status_,
                                         campaign_id=campaign_id, area_id=area_id, level=level, kind=kind, q=q,
                                         mine=mine, airing=airing, today=today, limit=limit, offset=offset)
     response.headers["X-Total-Count"] = str(total)
-    return service.contents_summary(session, rows, today=today)
+    return workflow.contents_summary(session, rows, today=today)
 
 
 @router.post("/contents/import", response_model=ImportResultPublic, status_code=status.HTTP_201_CREATED,
@@ -81,7 +81,7 @@ async def import_(session: SessionDep, principal: OperatorUser, settings: Settin
 @router.get("/contents/{content_id}", response_model=ContentPublic,
             summary="One item: its latest revision, spoken text, audio once ready, and what airs")
 def get(session: SessionDep, principal: Reader, settings: SettingsDep, content_id: IdPath) -> ContentPublic:
-    return _public(session, settings, service.get_content(session, content_id, actor=principal))
+    return _public(session, settings, workflow.get_content(session, content_id, actor=principal))
 
 
 @router.patch("/contents/{content_id}", response_model=ContentPublic,
@@ -89,45 +89,45 @@ def get(session: SessionDep, principal: Reader, settings: SettingsDep, content_i
                       "the approved one keeps airing meanwhile")
 def patch(session: SessionDep, principal: OperatorUser, settings: SettingsDep, content_id: IdPath,
           body: ContentUpdate) -> ContentPublic:
-    content = service.get_content(session, content_id, actor=principal)
-    return _public(session, settings, service.update_content(session, content, body, actor=principal))
+    content = workflow.get_content(session, content_id, actor=principal)
+    return _public(session, settings, workflow.update_content(session, content, body, actor=principal))
 
 
 @router.post("/contents/{content_id}/submit", response_model=ContentPublic, summary="Send for approval")
 def submit(session: SessionDep, principal: OperatorUser, settings: SettingsDep, content_id: IdPath) -> ContentPublic:
-    content = service.get_content(session, content_id, actor=principal)
-    return _public(session, settings, service.submit_content(session, content, actor=principal, settings=settings))
+    content = workflow.get_content(session, content_id, actor=principal)
+    return _public(session, settings, workflow.submit_content(session, content, actor=principal, settings=settings))
 
 
 @router.post("/contents/{content_id}/withdraw", response_model=ContentPublic,
              summary="Take a submission back to draft")
 def withdraw(session: SessionDep, principal: OperatorUser, settings: SettingsDep, content_id: IdPath,
              body: ReasonBody | None = None) -> ContentPublic:
-    content = service.get_content(session, content_id, actor=principal)
-    return _public(session, settings, service.withdraw_content(session, content, actor=principal,
+    content = workflow.get_content(session, content_id, actor=principal)
+    return _public(session, settings, workflow.withdraw_content(session, content, actor=principal,
                                                                reason=body.reason if body else None))
 
 
 @router.post("/contents/{content_id}/approve", response_model=ContentPublic,
              summary="Approve (never your own item); the audio is rendered in the background")
 def approve(session: SessionDep, principal: ApproverUser, settings: SettingsDep, content_id: IdPath) -> ContentPublic:
-    content = service.get_content(session, content_id, actor=principal)
-    return _public(session, settings, service.approve_content(session, content, actor=principal, settings=settings))
+    content = workflow.get_content(session, content_id, actor=principal)
+    return _public(session, settings, workflow.approve_content(session, content, actor=principal, settings=settings))
 
 
 @router.post("/contents/{content_id}/reject", response_model=ContentPublic, summary="Reject, with a reason")
 def reject(session: SessionDep, principal: ApproverUser, settings: SettingsDep, content_id: IdPath,
            body: RejectBody) -> ContentPublic:
-    content = service.get_content(session, content_id, actor=principal)
-    return _public(session, settings, service.reject_content(session, content, actor=principal, reason=body.reason))
+    content = workflow.get_content(session, content_id, actor=principal)
+    return _public(session, settings, workflow.reject_content(session, content, actor=principal, reason=body.reason))
 
 
 @router.post("/contents/{content_id}/archive", response_model=ContentPublic,
              summary="Stop airing and close the item (kept for the record)")
 def archive(session: SessionDep, principal: OperatorOrApprover, settings: SettingsDep, content_id: IdPath,
             body: ReasonBody | None = None) -> ContentPublic:
-    content = service.get_content(session, content_id, actor=principal)
-    return _public(session, settings, service.archive_content(session, content, actor=principal,
+    content = workflow.get_content(session, content_id, actor=principal)
+    return _public(session, settings, workflow.archive_content(session, content, actor=principal,
                                                               reason=body.reason if body else None))
 
 
@@ -135,8 +135,8 @@ def archive(session: SessionDep, principal: OperatorOrApprover, settings: Settin
              summary="Render the approved text's audio again (after a failure)")
 def render(session: SessionDep, principal: OperatorOrApprover, settings: SettingsDep,
            content_id: IdPath) -> ContentPublic:
-    content = service.get_content(session, content_id, actor=principal)
-    return _public(session, settings, service.retry_render(session, content, actor=principal, settings=settings))
+    content = workflow.get_content(session, content_id, actor=principal)
+    return _public(session, settings, workflow.retry_render(session, content, actor=principal, settings=settings))
 
 
 @router.post("/contents/{content_id}/audio", response_model=ContentPublic,
@@ -144,8 +144,8 @@ def render(session: SessionDep, principal: OperatorOrApprover, settings: Setting
                      "TTS; loudness-normalized like TTS output")
 def upload_audio(session: SessionDep, principal: OperatorUser, settings: SettingsDep, content_id: IdPath,
                  file: UploadFile) -> ContentPublic:
-    content = service.get_content(session, content_id, actor=principal)
-    service.require_uploadable(session, content, actor=principal)
+    content = workflow.get_content(session, content_id, actor=principal)
+    workflow.require_uploadable(session, content, actor=principal)
     name = (file.filename or "").lower()
     suffix = next((ext for ext in ACCEPTED_EXTENSIONS if name.endswith(ext)), ".bin")
     tmp = MediaStore(settings.media_dir).tmp_dir() / f"upload-{secrets.token_hex(8)}{suffix}"
@@ -163,17 +163,17 @@ def upload_audio(session: SessionDep, principal: OperatorUser, settings: Setting
         recording = store_recording(tmp, settings)
     finally:
         tmp.unlink(missing_ok=True)
-    content = service.attach_recording(session, content, recording, actor=principal)
+    content = workflow.attach_recording(session, content, recording, actor=principal)
     return _public(session, settings, content)
 
 
 @router.get("/contents/{content_id}/history", response_model=list[ContentEventPublic],
             summary="Audit trail: who did what, when, from which status to which, and why")
 def history(session: SessionDep, principal: Reader, content_id: IdPath) -> list[ContentEventPublic]:
-    return service.history(session, service.get_content(session, content_id, actor=principal))
+    return workflow.history(session, workflow.get_content(session, content_id, actor=principal))
 
 
 @router.get("/contents/{content_id}/revisions", response_model=list[RevisionPublic],
             summary="Every revision of an item, oldest first")
 def revisions(session: SessionDep, principal: Reader, content_id: IdPath) -> list[RevisionPublic]:
-    return service.revisions(session, service.get_content(session, content_id, actor=principal))
+    return workflow.revisions(session, workflow.get_content(session, content_id, actor=principal))

@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse
 from api.deps import SettingsDep
 from core.errors import NotFound
 from media.store import MediaStore
-from playlists.forms import audio_media_type, etag_matches
+from playlists.formats import audio_media_type, etag_matches
 
 router = APIRouter(tags=["media"])
 

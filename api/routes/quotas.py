@@ -6,9 +6,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from api.deps import MAX_ID, IdPath, OperatorUser, Reader, SessionDep, SettingsDep
+from campaigns.contents import local_today
 from campaigns.quotas import compliance, create_rule, delete_rule, get_rule, list_rules, rule_public, update_rule
 from campaigns.schemas import MAX_DATE, MIN_DATE, ComplianceReport, QuotaCreate, QuotaPublic, QuotaUpdate
-from campaigns.service import local_today
 
 router = APIRouter(tags=["quotas"])
 

@@ -21,7 +21,7 @@ from api.web.common import (
     render,
     web_router,
 )
-from campaigns.campaign_service import campaigns_public, create_campaign, get_campaign, list_campaigns
+from campaigns.campaigns import campaigns_public, create_campaign, get_campaign, list_campaigns
 from campaigns.directives import create_directive, directives_public, list_directives
 from campaigns.schemas import CampaignCreate, DirectiveCreate
 from core.areas import Area, AreaLevel
@@ -127,7 +127,7 @@ def directives_create(request: Request, session: SessionDep, principal: Operator
 
 @router.get("/campaigns/{campaign_id}", response_class=HTMLResponse)
 def campaign_page(request: Request, session: SessionDep, principal: ReaderPage, campaign_id: IdPath) -> HTMLResponse:
-    from campaigns.service import contents_summary, list_contents
+    from campaigns.contents import contents_summary, list_contents
 
     today = local_today(request)
     campaign = campaigns_public(session, [get_campaign(session, campaign_id, actor=principal)], today=today)[0]

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import SessionDep
 from api.web.common import ReaderPage, local_today, render, web_router
-from campaigns.campaign_service import list_campaigns
+from campaigns.campaigns import list_campaigns
 from campaigns.commemorations import BY_KEY, observances
 from campaigns.models import Campaign
 from campaigns.schemas import MAX_DATE, MIN_DATE

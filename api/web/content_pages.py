@@ -27,8 +27,8 @@ from api.web.common import (
     status_for,
     web_router,
 )
-from campaigns import service
-from campaigns.campaign_service import list_campaigns
+from campaigns import contents as workflow
+from campaigns.campaigns import list_campaigns
 from campaigns.models import KIND_LABELS, LEVEL_LABELS, STATUS_LABELS, Campaign, ContentStatus
 from campaigns.schemas import ContentCreate, ContentUpdate, RejectBody
 from core.areas import AreaLevel
@@ -72,10 +72,10 @@ def contents_page(request: Request, session: SessionDep, principal: ReaderPage, 
     level = level if level in LEVEL_LABELS else None
     page = max(1, min(page, 10_000))
     q = (q or "").strip()[:100] or None
-    rows, total = service.list_contents(session, actor=principal, status=status, campaign_id=campaign_id,
+    rows, total = workflow.list_contents(session, actor=principal, status=status, campaign_id=campaign_id,
                                         level=level, q=q, mine=mine, today=today, limit=PAGE_SIZE,
                                         offset=(page - 1) * PAGE_SIZE)
-    items = service.contents_summary(session, rows, today=today)
+    items = workflow.contents_summary(session, rows, today=today)
     return render(request, "contents.html", items=items, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)),
                   campaigns=_campaign_choices(session, principal),
                   campaign_index=_campaign_index(session, {i.campaign_id for i in items if i.campaign_id}),
@@ -127,9 +127,9 @@ def content_create(request: Request, session: SessionDep, settings: SettingsDep,
                    form: FormDep) -> HTMLResponse:
     values = _form_values(form)
     try:
-        content = service.create_content(session, ContentCreate(**_fields(values)), actor=principal)
+        content = workflow.create_content(session, ContentCreate(**_fields(values)), actor=principal)
         if form.get("action") == "submit":
-            service.submit_content(session, content, actor=principal, settings=settings)
+            workflow.submit_content(session, content, actor=principal, settings=settings)
     except (DomainError, ValidationError) as exc:
         session.rollback()
         return _editor(request, session, principal, values=values, status_code=422, error=form_error(exc))
@@ -140,9 +140,9 @@ def content_create(request: Request, session: SessionDep, settings: SettingsDep,
 def _content_page(request: Request, session: Session, settings: Settings, principal: Principal, content_id: int, *,
                   status_code: int = 200, error: str | None = None, values: dict | None = None) -> HTMLResponse:
     today = local_today(request)
-    content = service.get_content(session, content_id, actor=principal)
-    view = service.content_public(session, content, today=today)
-    events = service.history(session, content)
+    content = workflow.get_content(session, content_id, actor=principal)
+    view = workflow.content_public(session, content, today=today)
+    events = workflow.history(session, content)
     user_ids = {e.user_id for e in events if e.user_id} | {view.created_by} - {None}
     users = {u.id: (u.full_name or u.username) for u in session.exec(select(User).where(col(User.id).in_(user_ids)))}
     campaign = session.get(Campaign, view.campaign_id) if view.campaign_id else None
@@ -174,13 +174,13 @@ def content_update(request: Request, session: SessionDep, settings: SettingsDep,
                    content_id: IdPath, form: FormDep) -> HTMLResponse:
     values = _form_values(form)
     try:
-        content = service.get_content(session, content_id, actor=principal)
+        content = workflow.get_content(session, content_id, actor=principal)
         fields = _fields(values)
         if fields["area_ids"] is None:
             fields.pop("area_ids")
-        service.update_content(session, content, ContentUpdate(**fields), actor=principal)
+        workflow.update_content(session, content, ContentUpdate(**fields), actor=principal)
         if form.get("action") == "submit":
-            service.submit_content(session, content, actor=principal, settings=settings)
+            workflow.submit_content(session, content, actor=principal, settings=settings)
     except (DomainError, ValidationError) as exc:
         session.rollback()
         return _content_page(request, session, settings, principal, content_id, status_code=422,
@@ -194,7 +194,7 @@ def content_update(request: Request, session: SessionDep, settings: SettingsDep,
 def _transition(request: Request, session: Session, settings: Settings, principal: Principal, content_id: int,
                 action, done: str, back: str | None = None) -> HTMLResponse:
     try:
-        content = service.get_content(session, content_id, actor=principal)
+        content = workflow.get_content(session, content_id, actor=principal)
         action(content)
     except (DomainError, ValidationError) as exc:
         session.rollback()
@@ -209,7 +209,7 @@ def _transition(request: Request, session: Session, settings: Settings, principa
 def content_submit(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
                    content_id: IdPath) -> HTMLResponse:
     return _transition(request, session, settings, principal, content_id,
-                       lambda c: service.submit_content(session, c, actor=principal, settings=settings),
+                       lambda c: workflow.submit_content(session, c, actor=principal, settings=settings),
                        "Đã gửi tin để duyệt.")
 
 
@@ -217,14 +217,14 @@ def content_submit(request: Request, session: SessionDep, settings: SettingsDep,
 def content_withdraw(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
                      content_id: IdPath) -> HTMLResponse:
     return _transition(request, session, settings, principal, content_id,
-                       lambda c: service.withdraw_content(session, c, actor=principal), "Đã rút lại, tin về bản nháp.")
+                       lambda c: workflow.withdraw_content(session, c, actor=principal), "Đã rút lại, tin về bản nháp.")
 
 
 @router.post("/contents/{content_id}/archive", response_class=HTMLResponse)
 def content_archive(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
                     content_id: IdPath) -> HTMLResponse:
     return _transition(request, session, settings, principal, content_id,
-                       lambda c: service.archive_content(session, c, actor=principal),
+                       lambda c: workflow.archive_content(session, c, actor=principal),
                        "Đã lưu trữ tin, tin ngừng phát.")
 
 
@@ -232,7 +232,7 @@ def content_archive(request: Request, session: SessionDep, settings: SettingsDep
 def content_render(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
                    content_id: IdPath) -> HTMLResponse:
     return _transition(request, session, settings, principal, content_id,
-                       lambda c: service.retry_render(session, c, actor=principal, settings=settings),
+                       lambda c: workflow.retry_render(session, c, actor=principal, settings=settings),
                        "Đang tạo lại âm thanh.")
 
 
@@ -241,7 +241,7 @@ def content_approve(request: Request, session: SessionDep, settings: SettingsDep
                     content_id: IdPath, form: FormDep) -> HTMLResponse:
     back = "/approvals" if form_value(form, "back") == "approvals" else None
     return _transition(request, session, settings, principal, content_id,
-                       lambda c: service.approve_content(session, c, actor=principal, settings=settings),
+                       lambda c: workflow.approve_content(session, c, actor=principal, settings=settings),
                        "Đã duyệt tin; âm thanh đang được tạo.", back)
 
 
@@ -252,7 +252,7 @@ def content_reject(request: Request, session: SessionDep, settings: SettingsDep,
 
     def reject(content) -> None:
         body = RejectBody(reason=form_value(form, "reason") or "")
-        service.reject_content(session, content, actor=principal, reason=body.reason)
+        workflow.reject_content(session, content, actor=principal, reason=body.reason)
 
     return _transition(request, session, settings, principal, content_id, reject, "Đã từ chối tin.", back)
 
@@ -265,14 +265,14 @@ def content_upload(request: Request, session: SessionDep, settings: SettingsDep,
     def attach(content) -> None:
         if upload is None or isinstance(upload, str) or not upload.filename:
             raise Invalid("Chưa chọn tệp ghi âm.")
-        service.require_uploadable(session, content, actor=principal)
+        workflow.require_uploadable(session, content, actor=principal)
         recording = _store_recording(settings, upload)
-        service.attach_recording(session, content, recording, actor=principal)
+        workflow.attach_recording(session, content, recording, actor=principal)
 
     return _transition(request, session, settings, principal, content_id, attach, "Đã tải bản ghi âm lên.")
 
 
-def _store_recording(settings: Settings, upload) -> "service.Recording":
+def _store_recording(settings: Settings, upload) -> "workflow.Recording":
     """Copy the upload to a temp file (bounded), then the same processing as the API's upload."""
     import shutil
     import tempfile
@@ -298,8 +298,8 @@ def _store_recording(settings: Settings, upload) -> "service.Recording":
 def content_audio_box(request: Request, session: SessionDep, principal: ReaderPage,
                       content_id: IdPath) -> HTMLResponse:
     """htmx: the audio player, or the render progress that polls until the audio is ready."""
-    content = service.get_content(session, content_id, actor=principal)
-    view = service.content_public(session, content, today=local_today(request))
+    content = workflow.get_content(session, content_id, actor=principal)
+    view = workflow.content_public(session, content, today=local_today(request))
     return render(request, "_audio.html", c=view, writer=principal.role in (Role.admin, Role.operator))
 
 
@@ -308,9 +308,9 @@ def content_audio_box(request: Request, session: SessionDep, principal: ReaderPa
 @router.get("/approvals", response_class=HTMLResponse)
 def approvals_page(request: Request, session: SessionDep, principal: ApproverPage) -> HTMLResponse:
     today = local_today(request)
-    rows, total = service.list_contents(session, actor=principal, status=ContentStatus.submitted, today=today,
+    rows, total = workflow.list_contents(session, actor=principal, status=ContentStatus.submitted, today=today,
                                         limit=100)
-    items = [service.content_public(session, c, today=today) for c in rows]
+    items = [workflow.content_public(session, c, today=today) for c in rows]
     return render(request, "approvals.html", items=items, total=total,
                   names=area_names(session, {a for i in items for a in i.area_ids}),
                   campaign_index=_campaign_index(session, {i.campaign_id for i in items if i.campaign_id}),

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from airtime.reports import ReportQuery, airtime_rows, silent_clusters
 from api.deps import SessionDep, SettingsDep
 from api.web.common import ReaderPage, local_today, render, tomorrow, web_router
-from campaigns import service as contents
+from campaigns import contents
 from campaigns.models import ContentStatus
 from core.areas import Area, AreaLevel
 from core.config import Settings

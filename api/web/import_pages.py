@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from api.deps import SessionDep, SettingsDep
 from api.web.common import FormDep, OperatorPage, flash, form_value, local_today, redirect, render, web_router
-from campaigns.campaign_service import list_campaigns
+from campaigns.campaigns import list_campaigns
 from campaigns.importer import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, import_contents
 from campaigns.models import KIND_LABELS, LEVEL_LABELS
 from core.areas import Area

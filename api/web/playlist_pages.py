@@ -27,7 +27,7 @@ from core.errors import Invalid, NotFound
 from core.timeutil import as_utc
 from core.users import Principal, Role
 from media.store import media_url
-from playlists.forms import load_view
+from playlists.formats import load_view
 from playlists.models import Playlist
 from playlists.planner import REASON_LABELS
 

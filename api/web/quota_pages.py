@@ -25,7 +25,7 @@ from api.web.common import (
     render,
     web_router,
 )
-from campaigns.campaign_service import list_campaigns
+from campaigns.campaigns import list_campaigns
 from campaigns.directives import list_directives
 from campaigns.models import KIND_LABELS, QuotaPeriod
 from campaigns.quotas import compliance, create_rule, delete_rule, get_rule, list_rules

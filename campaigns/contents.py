@@ -21,8 +21,8 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from campaigns import render, speech
-from campaigns.campaign_service import campaign_areas
-from campaigns.campaign_service import can_read as can_read_campaign
+from campaigns.campaigns import campaign_areas
+from campaigns.campaigns import can_read as can_read_campaign
 from campaigns.models import (
     KIND_LABELS,
     LEVEL_LABELS,
