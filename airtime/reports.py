@@ -1,6 +1,6 @@
 """Airtime reports: one aggregate SQL statement per report, rolled up into `ReportRow`s.
 
-Formulas (../shared/API.md, "As-run and audit"):
+Formulas (the public API, "As-run and audit"):
 - planned_seconds: durations of the content items (items with a content id: intro, outro and
   filler are programme furniture that devices do not report) of the current (published)
   playlists dated in [from, to];

@@ -4,8 +4,8 @@
     .venv/bin/python bench/bench_intelligibility.py --quick    # 4 paragraphs
 
 Optional and slow (minutes; the first run installs the tool's own venv and Whisper model):
-not part of the test run. About twelve seed paragraphs (from $LOAXA_SEEDS_DIR, <repo>/seeds or
-<repo>/../shared/seeds), picked round-robin over the directives among those with numbers, dates,
+not part of the test run. About twelve seed paragraphs (from $LOAXA_SEEDS_DIR or
+campaigns/seed_texts), picked round-robin over the directives among those with numbers, dates,
 document symbols or abbreviations (single-line body paragraphs: letterheads and recipient lists
 do not go on air), are rendered twice:
 
@@ -13,8 +13,8 @@ do not go on air), are rendered twice:
   loudness, MP3), as a commune would hear it;
 - raw espeak-ng: the raw paragraph read by ``espeak-ng -v vi`` at its default rate, no normalizer.
 
-Both are transcribed by the intelligibility tool (../shared/tools/intelligibility relative to the
-repo, or $LOAXA_INTELLIGIBILITY_TOOL: faster-whisper, Whisper base, language "vi") and scored by
+Both are transcribed by the intelligibility tool (a command given by
+$LOAXA_INTELLIGIBILITY_TOOL: faster-whisper, Whisper base, language "vi") and scored by
 character error rate against the same reference, the normalizer's spoken form: what a listener
 should hear. Lower is better; natural speech scores about 0.15.
 
@@ -39,6 +39,7 @@ if str(REPO) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(REPO))
 
 import tts.engines.espeak as espeak  # noqa: E402
+from campaigns.seeds import SEED_DIR  # noqa: E402
 from media.store import MediaStore  # noqa: E402
 from tts.normalizer import NormalizeError, NormalizeOptions, normalize  # noqa: E402
 from tts.pipeline import RenderSettings, render  # noqa: E402
@@ -53,17 +54,17 @@ _RESULT_RE = re.compile(r"^\{.*\}$")
 
 
 def seed_dir() -> Path:
-    for candidate in (os.environ.get("LOAXA_SEEDS_DIR"), REPO / "seeds", REPO.parent / "shared" / "seeds"):
+    for candidate in (os.environ.get("LOAXA_SEEDS_DIR"), SEED_DIR):
         if candidate and Path(candidate).is_dir() and any(Path(candidate).glob("*.txt")):
             return Path(candidate)
     raise FileNotFoundError("Không tìm thấy thư mục văn bản mẫu (seeds): đặt LOAXA_SEEDS_DIR.")
 
 
 def tool_path() -> Path:
-    tool = Path(os.environ.get(TOOL_ENV) or REPO.parent / "shared" / "tools" / "intelligibility")
-    if not tool.is_file():
-        raise FileNotFoundError(f"Không thấy công cụ đo độ dễ nghe {tool}: đặt {TOOL_ENV}.")
-    return tool
+    path = os.environ.get(TOOL_ENV)
+    if not path or not Path(path).is_file():
+        raise FileNotFoundError(f"Không thấy công cụ đo độ dễ nghe: đặt {TOOL_ENV} (hiện: {path!r}).")
+    return Path(path)
 
 
 def seed_paragraphs(count: int) -> list[tuple[str, str]]:

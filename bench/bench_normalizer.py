@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_normalizer.py      # prints JSON
 
-Seeds are looked for in $LOAXA_SEEDS_DIR, <repo>/seeds, then <repo>/../shared/seeds. One warm-up
+Seeds are read from $LOAXA_SEEDS_DIR, else campaigns/seed_texts. One warm-up
 pass (regex compilation, caches), then ``repeats`` timed passes over all seeds; the median counts.
 """
 
@@ -12,13 +12,14 @@ import statistics
 import time
 from pathlib import Path
 
+from campaigns.seeds import SEED_DIR
 from tts.normalizer import normalize
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def seed_dir() -> Path:
-    candidates = [os.environ.get("LOAXA_SEEDS_DIR"), REPO / "seeds", REPO.parent / "shared" / "seeds"]
+    candidates = [os.environ.get("LOAXA_SEEDS_DIR"), SEED_DIR]
     for candidate in candidates:
         if candidate and Path(candidate).is_dir() and any(Path(candidate).glob("*.txt")):
             return Path(candidate)

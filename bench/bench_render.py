@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_render.py            # prints JSON
     .venv/bin/python bench/bench_render.py --quick    # the first three items only
 
-The seed directives (../shared/seeds, or $LOAXA_SEEDS_DIR) are cut into content items of
+The seed directives (campaigns/seed_texts, or $LOAXA_SEEDS_DIR) are cut into content items of
 whole paragraphs, up to ~2,500 characters each (2-4 min of speech, like a bulletin item).
 Each item is rendered by the full pipeline (normalize -> espeak-ng -> join -> loudness
 -> MP3 -> store) into an empty store, and by the baseline: espeak-ng reading the same
@@ -30,6 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(REPO))
 
+from campaigns.seeds import SEED_DIR  # noqa: E402
 from media.encode import encode  # noqa: E402
 from media.ffmpeg import run_process  # noqa: E402
 from media.join import wav_duration_ms  # noqa: E402
@@ -43,7 +44,7 @@ SETTINGS = RenderSettings()
 
 
 def seed_dir() -> Path:
-    for candidate in (os.environ.get("LOAXA_SEEDS_DIR"), REPO / "seeds", REPO.parent / "shared" / "seeds"):
+    for candidate in (os.environ.get("LOAXA_SEEDS_DIR"), SEED_DIR):
         if candidate and Path(candidate).is_dir() and any(Path(candidate).glob("*.txt")):
             return Path(candidate)
     raise FileNotFoundError("Không tìm thấy thư mục văn bản mẫu (seeds): đặt LOAXA_SEEDS_DIR.")

@@ -18,7 +18,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 
 from sqlmodel import Session, col, select
 
@@ -38,13 +37,13 @@ from campaigns.models import (
 )
 from campaigns.quotas import create_rule
 from campaigns.schemas import CampaignCreate, ContentCreate, DirectiveCreate, QuotaCreate
+from campaigns.seeds import SEED_DIR
 from core.areas import Area, AreaLevel, get_area_by_code
 from core.config import Settings
 from core.errors import Invalid
 from core.timeutil import as_utc, now_utc, to_local
 from core.users import Principal, Role, User
 
-SEED_DIR = Path(__file__).with_name("seed_texts")
 OPERATOR, APPROVER = "bientap", "pheduyet"
 PROVINCE_CODE = "15"  # Tỉnh Lào Cai
 # Days of as-run history before today that the demo simulates (airtime.demo); the content is written,

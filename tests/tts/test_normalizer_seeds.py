@@ -1,6 +1,6 @@
 """Every paragraph of the five seed directives reads in full words, the same way every time.
 
-Seeds are looked for in $LOAXA_SEEDS_DIR, <repo>/seeds, then <repo>/../shared/seeds.
+The seeds ship with the package (campaigns/seed_texts).
 """
 
 import hashlib
@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from campaigns.seeds import SEED_DIR
 from tts.lexicon import DEFAULT_LEXICON
 from tts.normalizer import MAX_INPUT_CHARS, normalize
 
@@ -27,25 +28,11 @@ SEED_FILES = {
 }
 
 
-def _seed_dir() -> Path | None:
-    for candidate in (os.environ.get("LOAXA_SEEDS_DIR"), REPO / "seeds", REPO.parent / "shared" / "seeds"):
-        if candidate and (Path(candidate) / SEED_FILES["laocai"]).is_file():
-            return Path(candidate)
-    return None
-
-
-SEED_DIR = _seed_dir()
-pytestmark = pytest.mark.skipif(SEED_DIR is None, reason="seed directives not found (set LOAXA_SEEDS_DIR)")
-
-
 def seed(name: str) -> str:
-    assert SEED_DIR is not None
     return (SEED_DIR / SEED_FILES[name]).read_text(encoding="utf-8")
 
 
 def paragraphs() -> list[tuple[str, int, str]]:
-    if SEED_DIR is None:
-        return []
     found = []
     for name in SEED_FILES:
         for i, paragraph in enumerate(re.split(r"\n\s*\n", seed(name))):

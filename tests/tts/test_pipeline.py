@@ -8,6 +8,7 @@ import pytest
 import requests
 
 import tts.pipeline as pipeline
+from campaigns.seeds import SEED_DIR
 from media.ffmpeg import FFMPEG_ENV, MediaError, run_ffmpeg
 from media.loudness import measure
 from media.store import MediaStore
@@ -15,7 +16,6 @@ from tts.engines.espeak import EspeakEngine
 from tts.normalizer import Sentence, SpokenText
 from tts.pipeline import PIPELINE_VERSION, RenderSettings, render, render_text
 
-SEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
 TARGET_LUFS, PEAK_DBTP = -16.0, -1.5
 TP_TOLERANCE_DB = 0.1
 SHORT = SpokenText((Sentence("Bà con chú ý", 600), Sentence("Chiều nay tiêm chủng tại trạm y tế xã", 1000)))
@@ -23,7 +23,7 @@ SHORT = SpokenText((Sentence("Bà con chú ý", 600), Sentence("Chiều nay tiê
 
 def seed_paragraph() -> str:
     """The opening paragraph of the Sơn Tây 2017 plan: document numbers, dates, a long sentence."""
-    text = (SEEDS / "sontay-2017-ke-hoach-tuyen-truyen-dhtt-ntvt.txt").read_text(encoding="utf-8")
+    text = (SEED_DIR / "sontay-2017-ke-hoach-tuyen-truyen-dhtt-ntvt.txt").read_text(encoding="utf-8")
     return next(p for p in text.split("\n\n") if p.startswith("Thực hiện Kế hoạch số 06/KH-HĐTĐKT"))
 
 
