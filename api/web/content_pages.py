@@ -30,17 +30,16 @@ from api.web.common import (
 from campaigns import contents as workflow
 from campaigns.campaigns import list_campaigns
 from campaigns.models import KIND_LABELS, LEVEL_LABELS, STATUS_LABELS, Campaign, ContentStatus
+from campaigns.recordings import upload_limits_vi, upload_recording
 from campaigns.schemas import ContentCreate, ContentUpdate, RejectBody
 from core.areas import AreaLevel
 from core.config import Settings
 from core.errors import DomainError, Invalid
 from core.users import Principal, Role, User
-from media.store import MediaStore
 
 router = web_router()
 
 PAGE_SIZE = 50
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 EVENT_LABELS = {
     "created": "Soạn mới", "updated": "Sửa", "revised": "Sửa (bản mới)", "submitted": "Gửi duyệt",
     "withdrawn": "Rút lại", "approved": "Duyệt", "rejected": "Từ chối", "archived": "Lưu trữ",
@@ -160,7 +159,7 @@ def _content_page(request: Request, session: Session, settings: Settings, princi
                   campaigns=_campaign_choices(session, principal) if editable else [],
                   areas=area_options(session, principal, [AreaLevel.province, AreaLevel.district,
                                                           AreaLevel.commune, AreaLevel.cluster]) if editable else [],
-                  levels=list(LEVEL_LABELS.items()), kinds=list(KIND_LABELS.items()))
+                  levels=list(LEVEL_LABELS.items()), kinds=list(KIND_LABELS.items()), upload_limits=upload_limits_vi())
 
 
 @router.get("/contents/{content_id}", response_class=HTMLResponse)
@@ -265,33 +264,9 @@ def content_upload(request: Request, session: SessionDep, settings: SettingsDep,
     def attach(content) -> None:
         if upload is None or isinstance(upload, str) or not upload.filename:
             raise Invalid("Chưa chọn tệp ghi âm.")
-        workflow.require_uploadable(session, content, actor=principal)
-        recording = _store_recording(settings, upload)
-        workflow.attach_recording(session, content, recording, actor=principal)
+        upload_recording(session, content, upload.file, upload.filename, actor=principal, settings=settings)
 
     return _transition(request, session, settings, principal, content_id, attach, "Đã tải bản ghi âm lên.")
-
-
-def _store_recording(settings: Settings, upload) -> "workflow.Recording":
-    """Copy the upload to a temp file (bounded), then the same processing as the API's upload."""
-    import shutil
-    import tempfile
-    from pathlib import Path
-
-    from campaigns.recordings import store_recording
-
-    suffix = Path(upload.filename or "").suffix.lower()[:8]
-    tmp_dir = MediaStore(settings.media_dir).tmp_dir()
-    with tempfile.NamedTemporaryFile(dir=tmp_dir, suffix=suffix, delete=False) as tmp:
-        path = Path(tmp.name)
-        upload.file.seek(0)
-        shutil.copyfileobj(upload.file, tmp, length=1024 * 1024)
-    try:
-        if path.stat().st_size > MAX_UPLOAD_BYTES:
-            raise Invalid(f"Tệp ghi âm quá lớn (tối đa {MAX_UPLOAD_BYTES // (1024 * 1024)} MB).")
-        return store_recording(path, settings)
-    finally:
-        path.unlink(missing_ok=True)
 
 
 @router.get("/contents/{content_id}/audio-box", response_class=HTMLResponse)
