@@ -190,15 +190,15 @@ def get_cluster(session: Session, cluster_id: int) -> Area:
     return area
 
 
-def get_areas(session: Session, ids: Iterable[int]) -> dict[int, Area]:
-    """Areas by id (unknown ids are left out)."""
-    wanted = sorted(set(ids))
+def get_areas(session: Session, ids: Iterable[int | None]) -> dict[int, Area]:
+    """Areas by id (unknown ids and None are left out)."""
+    wanted = sorted({i for i in ids if i is not None})
     if not wanted:
         return {}
     return {a.id: a for a in session.exec(select(Area).where(col(Area.id).in_(wanted))) if a.id is not None}
 
 
-def get_area_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
+def get_area_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
     return {area_id: area.name for area_id, area in get_areas(session, ids).items()}
 
 

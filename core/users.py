@@ -172,9 +172,9 @@ def update_user(session: Session, user: User, data: UserUpdate) -> User:
     return user
 
 
-def get_user_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
-    """Display names (full name, else username) by user id."""
-    wanted = sorted(set(ids))
+def get_user_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+    """Display names (full name, else username) by user id (unknown ids and None are left out)."""
+    wanted = sorted({i for i in ids if i is not None})
     if not wanted:
         return {}
     return {u.id: u.full_name or u.username for u in session.exec(select(User).where(col(User.id).in_(wanted)))

@@ -6,16 +6,15 @@ from datetime import timedelta
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from api.deps import IdPath, SessionDep, SettingsDep
-from api.web.campaign_pages import area_names
+from api.web.area_choices import area_options
 from api.web.common import (
     ApproverPage,
     FormDep,
     OperatorPage,
     ReaderPage,
-    area_options,
     flash,
     form_error,
     form_ids,
@@ -28,14 +27,14 @@ from api.web.common import (
     web_router,
 )
 from campaigns import contents as workflow
-from campaigns.campaigns import list_campaigns
+from campaigns.campaigns import get_campaigns, list_campaigns
 from campaigns.models import KIND_LABELS, LEVEL_LABELS, STATUS_LABELS, Campaign, ContentStatus
 from campaigns.recordings import upload_limits_vi, upload_recording
 from campaigns.schemas import ContentCreate, ContentUpdate, RejectBody
-from core.areas import AreaLevel
+from core.areas import AreaLevel, get_area_names
 from core.config import Settings
 from core.errors import DomainError, Invalid
-from core.users import Principal, Role, User
+from core.users import Principal, Role, get_user_names
 
 router = web_router()
 
@@ -52,12 +51,6 @@ STATUS_FILTERS = [(s.value, STATUS_LABELS[s]) for s in ContentStatus] + [("expir
 def _campaign_choices(session: Session, principal: Principal) -> list[Campaign]:
     rows, _ = list_campaigns(session, actor=principal, limit=300)
     return rows
-
-
-def _campaign_index(session: Session, ids: set[int]) -> dict[int, Campaign]:
-    if not ids:
-        return {}
-    return {c.id: c for c in session.exec(select(Campaign).where(col(Campaign.id).in_(list(ids))))}
 
 
 # --- list ------------------------------------------------------------------------------------------
@@ -77,7 +70,7 @@ def contents_page(request: Request, session: SessionDep, principal: ReaderPage, 
     items = workflow.contents_summary(session, rows, today=today)
     return render(request, "contents.html", items=items, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)),
                   campaigns=_campaign_choices(session, principal),
-                  campaign_index=_campaign_index(session, {i.campaign_id for i in items if i.campaign_id}),
+                  campaign_index=get_campaigns(session, (i.campaign_id for i in items)),
                   filters={"status": status, "campaign_id": campaign_id, "level": level, "q": q or "", "mine": mine},
                   statuses=STATUS_FILTERS, levels=list(LEVEL_LABELS.items()),
                   can_write=principal.role in (Role.admin, Role.operator))
@@ -142,8 +135,7 @@ def _content_page(request: Request, session: Session, settings: Settings, princi
     content = workflow.get_content(session, content_id, actor=principal)
     view = workflow.content_public(session, content, today=today)
     events = workflow.history(session, content)
-    user_ids = {e.user_id for e in events if e.user_id} | {view.created_by} - {None}
-    users = {u.id: (u.full_name or u.username) for u in session.exec(select(User).where(col(User.id).in_(user_ids)))}
+    users = get_user_names(session, [*(e.user_id for e in events), view.created_by])
     campaign = session.get(Campaign, view.campaign_id) if view.campaign_id else None
     writer = principal.role in (Role.admin, Role.operator)
     decider = principal.role in (Role.admin, Role.approver)
@@ -153,7 +145,7 @@ def _content_page(request: Request, session: Session, settings: Settings, princi
                   "level": view.level, "kind": view.kind, "valid_from": view.valid_from.strftime("%d/%m/%Y"),
                   "valid_until": view.valid_until.strftime("%d/%m/%Y"), "area_ids": view.area_ids}
     return render(request, "content.html", status_code, c=view, events=events, users=users, campaign=campaign,
-                  names=area_names(session, set(view.area_ids)), editable=editable, writer=writer,
+                  names=get_area_names(session, set(view.area_ids)), editable=editable, writer=writer,
                   decider=decider and principal.user_id not in {view.created_by},
                   error=error, values=values, event_labels=EVENT_LABELS,
                   campaigns=_campaign_choices(session, principal) if editable else [],
@@ -287,6 +279,6 @@ def approvals_page(request: Request, session: SessionDep, principal: ApproverPag
                                         limit=100)
     items = [workflow.content_public(session, c, today=today) for c in rows]
     return render(request, "approvals.html", items=items, total=total,
-                  names=area_names(session, {a for i in items for a in i.area_ids}),
-                  campaign_index=_campaign_index(session, {i.campaign_id for i in items if i.campaign_id}),
+                  names=get_area_names(session, {a for i in items for a in i.area_ids}),
+                  campaign_index=get_campaigns(session, (i.campaign_id for i in items)),
                   own={i.id for i in items if i.created_by == principal.user_id})
