@@ -247,6 +247,15 @@ def revoke_token(session: Session, token: AccessToken) -> None:
         session.flush()
 
 
+def revoke_cluster_token(session: Session, cluster_id: int, token_id: int) -> AccessToken:
+    """Revoke one of the cluster's device tokens (404 when the id is not a device token of that cluster)."""
+    token = session.get(AccessToken, token_id)
+    if token is None or token.cluster_id != cluster_id or token.role != Role.device:
+        raise NotFound("mã thiết bị", token_id)
+    revoke_token(session, token)
+    return token
+
+
 def _revoke_user_tokens(session: Session, user_id: int) -> None:
     session.exec(sa.update(AccessToken).where(AccessToken.user_id == user_id,
                                               col(AccessToken.revoked_at).is_(None))

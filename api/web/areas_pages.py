@@ -35,8 +35,8 @@ from core.areas import (
     list_areas,
     update_area,
 )
-from core.errors import DomainError, Forbidden, Invalid, NotFound
-from core.users import AccessToken, Principal, Role, issue_device_token, list_device_tokens, revoke_token
+from core.errors import DomainError, Forbidden, Invalid
+from core.users import Principal, Role, issue_device_token, list_device_tokens, revoke_cluster_token
 
 router = web_router()
 
@@ -148,10 +148,7 @@ def token_issue(request: Request, session: SessionDep, principal: OperatorPage, 
 def token_revoke(request: Request, session: SessionDep, principal: OperatorPage, area_id: IdPath,
                  token_id: IdPath) -> RedirectResponse:
     area_in_scope(session, principal, area_id)
-    token = session.get(AccessToken, token_id)
-    if token is None or token.cluster_id != area_id or token.role != Role.device:
-        raise NotFound("mã thiết bị", token_id)
-    revoke_token(session, token)
+    revoke_cluster_token(session, area_id, token_id)
     flash(request, "Đã thu hồi mã thiết bị.")
     return redirect(f"/areas/{area_id}")
 
