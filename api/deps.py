@@ -107,7 +107,8 @@ def cluster_of_path(*roles: Role):
     return Depends(resolve)
 
 
-# Every /clusters/{cluster_id}/... route takes its cluster from one of these.
+# Every /clusters/{cluster_id}/... route takes one of these (the checked Area); a route that needs only the id
+# also reads it as `cluster_id: IdPath`.
 DeviceOrReaderCluster = Annotated[Area, cluster_of_path(Role.operator, Role.approver, Role.supervisor, Role.device)]
 DeviceOrOperatorCluster = Annotated[Area, cluster_of_path(Role.operator, Role.device)]
 ReaderCluster = Annotated[Area, cluster_of_path(Role.operator, Role.approver, Role.supervisor)]

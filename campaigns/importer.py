@@ -198,7 +198,8 @@ def _choice(value: Any, table: dict[str, Any], what: str):
 
 def _ids_with_code(session: Session, code: str) -> list[int]:
     """Up to two areas with this code: enough to tell "exactly one" from "several"."""
-    return list(session.exec(select(Area.id).where(Area.code == code).order_by(col(Area.id)).limit(2)))
+    query = select(Area).where(Area.code == code).order_by(col(Area.id)).limit(2)
+    return [area.id for area in session.exec(query) if area.id is not None]
 
 
 def area_token(session: Session, area: Area) -> str:

@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel
 from starlette.background import BackgroundTask
 
-from api.deps import DeviceOrReaderCluster, SessionDep, SettingsDep
+from api.deps import DeviceOrReaderCluster, IdPath, SessionDep, SettingsDep
 from core.config import Settings
 from core.timeutil import now_utc
 from media.store import MediaStore, media_url
@@ -87,11 +87,11 @@ def _not_modified(etag: str) -> Response:
 @router.get("/clusters/{cluster_id}/playlists/{day}.m3u8", response_class=Response,
             responses={200: {"content": {M3U8_MEDIA_TYPE: {}}}, 304: {"description": "Not modified"}},
             summary="The day's playlist as an extended M3U with HLS VOD tags (ffmpeg, mpv, VLC play it as is)")
-def playlist_m3u8(request: Request, session: SessionDep, settings: SettingsDep, cluster: DeviceOrReaderCluster,
-                  day: date,
+def playlist_m3u8(request: Request, session: SessionDep, settings: SettingsDep, _cluster: DeviceOrReaderCluster,
+                  cluster_id: IdPath, day: date,
                   slot: Annotated[int | None, Query(ge=0, le=1000, description="Only this slot's items")] = None,
                   if_none_match: Annotated[str | None, Header()] = None) -> Response:
-    view = load_view(session, cluster.id, day)
+    view = load_view(session, cluster_id, day)
     etag = quoted_etag(view, f"-m3u8{'' if slot is None else f'-{slot}'}")
     if etag_matches(if_none_match, etag):
         return _not_modified(etag)
@@ -102,18 +102,18 @@ def playlist_m3u8(request: Request, session: SessionDep, settings: SettingsDep, 
 @router.get("/clusters/{cluster_id}/playlists/{day}/bundle", response_class=FileResponse,
             responses={200: {"content": {"application/zip": {}}}, 304: {"description": "Not modified"}},
             summary="The day's playlist as a zip: manifest.json and every audio file named by its sha256")
-def playlist_bundle(request: Request, session: SessionDep, settings: SettingsDep, cluster: DeviceOrReaderCluster,
-                    day: date,
+def playlist_bundle(request: Request, session: SessionDep, settings: SettingsDep, _cluster: DeviceOrReaderCluster,
+                    cluster_id: IdPath, day: date,
                     if_none_match: Annotated[str | None, Header()] = None) -> Response:
-    view = load_view(session, cluster.id, day)
+    view = load_view(session, cluster_id, day)
     etag = quoted_etag(view, "-zip")
     if etag_matches(if_none_match, etag):
         return _not_modified(etag)
     store = MediaStore(settings.media_dir)
     manifest = playlist_json(view, settings.tz, base_url(request, settings))
-    out = store.tmp_dir() / f"bundle-{cluster.id}-{day.isoformat()}-{secrets.token_hex(6)}.zip"
+    out = store.tmp_dir() / f"bundle-{cluster_id}-{day.isoformat()}-{secrets.token_hex(6)}.zip"
     write_bundle(view, manifest, store, out)
-    name = f"loaxa-{cluster.id}-{day.isoformat()}-v{view.playlist.version}.zip"
+    name = f"loaxa-{cluster_id}-{day.isoformat()}-v{view.playlist.version}.zip"
     return FileResponse(out, media_type="application/zip", filename=name,
                         headers={"ETag": etag, "Cache-Control": "no-cache"},
                         background=BackgroundTask(out.unlink, missing_ok=True))
@@ -122,31 +122,31 @@ def playlist_bundle(request: Request, session: SessionDep, settings: SettingsDep
 @router.get("/clusters/{cluster_id}/playlists/{day}/programme/{slot_index}.mp3", response_class=FileResponse,
             responses={200: {"content": {"audio/mpeg": {}}}, 304: {"description": "Not modified"}},
             summary="One slot as a single continuous MP3 (for stations that play one file from a PC)")
-def playlist_programme(session: SessionDep, settings: SettingsDep, cluster: DeviceOrReaderCluster,
+def playlist_programme(session: SessionDep, settings: SettingsDep, _cluster: DeviceOrReaderCluster, cluster_id: IdPath,
                        day: date, slot_index: SlotIndex,
                        if_none_match: Annotated[str | None, Header()] = None) -> Response:
-    view = load_view(session, cluster.id, day)
+    view = load_view(session, cluster_id, day)
     sha256, path = programme_file(session, MediaStore(settings.media_dir), view, slot_index)
     etag = f'"{sha256}"'
     if etag_matches(if_none_match, etag):
         return _not_modified(etag)
-    name = f"loaxa-{cluster.id}-{day.isoformat()}-slot{slot_index}.mp3"
+    name = f"loaxa-{cluster_id}-{day.isoformat()}-slot{slot_index}.mp3"
     return FileResponse(path, media_type="audio/mpeg", filename=name, content_disposition_type="inline",
                         headers={"ETag": etag, "Cache-Control": "no-cache"})
 
 
 @router.get("/clusters/{cluster_id}/playlists/{day}/explain",
             summary="Why eligible content is not in the playlist (slot full, not valid, no audio...)")
-def playlist_explain(session: SessionDep, cluster: DeviceOrReaderCluster, day: date) -> dict:
-    return explanation_json(load_view(session, cluster.id, day))
+def playlist_explain(session: SessionDep, _cluster: DeviceOrReaderCluster, cluster_id: IdPath, day: date) -> dict:
+    return explanation_json(load_view(session, cluster_id, day))
 
 
 @router.get("/clusters/{cluster_id}/playlists/{day}", response_model=PlaylistOut,
             responses={304: {"description": "Not modified (If-None-Match matched the ETag)"}},
             summary="The day's published playlist (JSON, with an ETag)")
-def playlist(request: Request, session: SessionDep, settings: SettingsDep, cluster: DeviceOrReaderCluster, day: date,
-             if_none_match: Annotated[str | None, Header()] = None) -> Response:
-    view = load_view(session, cluster.id, day)
+def playlist(request: Request, session: SessionDep, settings: SettingsDep, _cluster: DeviceOrReaderCluster,
+             cluster_id: IdPath, day: date, if_none_match: Annotated[str | None, Header()] = None) -> Response:
+    view = load_view(session, cluster_id, day)
     etag = quoted_etag(view)
     if etag_matches(if_none_match, etag):
         return _not_modified(etag)

@@ -14,6 +14,7 @@ from api.deps import (
     CurrentPrincipal,
     DeviceOrOperatorCluster,
     DeviceOrReaderCluster,
+    IdPath,
     ReaderCluster,
     SessionDep,
     SettingsDep,
@@ -108,9 +109,9 @@ class StoredEventsOut(BaseModel):
         "area for manual entry (recorded as such in the log)."),
 )
 def post_plays(session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal,
-               cluster: DeviceOrOperatorCluster, body: PlaysIn) -> Any:
+               _cluster: DeviceOrOperatorCluster, cluster_id: IdPath, body: PlaysIn) -> Any:
     entered_by = None if principal.role == Role.device else principal.user_id  # a person's entry is marked
-    result = ingest.ingest_plays(session, cluster_id=cluster.id, events=body.events, tz=settings.tz,
+    result = ingest.ingest_plays(session, cluster_id=cluster_id, events=body.events, tz=settings.tz,
                                  entered_by=entered_by)
     errors = [EventErrorOut(index=e.index, event_id=e.event_id, field=e.field, message=e.message)
               for e in result.errors]
@@ -125,10 +126,11 @@ def post_plays(session: SessionDep, settings: SettingsDep, principal: CurrentPri
 
 @router.get("/clusters/{cluster_id}/plays/last", response_model=LastOut,
             summary="The latest event the server has for a cluster (for store-and-forward senders)")
-def get_last(session: SessionDep, settings: SettingsDep, cluster: DeviceOrReaderCluster) -> LastOut:
-    last = ingest.last_play(session, cluster.id)
+def get_last(session: SessionDep, settings: SettingsDep, _cluster: DeviceOrReaderCluster,
+             cluster_id: IdPath) -> LastOut:
+    last = ingest.last_play(session, cluster_id)
     tz = settings.tz
-    return LastOut(cluster_id=cluster.id,
+    return LastOut(cluster_id=cluster_id,
                    last_started_at=last.last_started_at.astimezone(tz) if last.last_started_at else None,
                    last_event_id=last.last_event_id, events=last.events,
                    last_received_at=last.last_received_at.astimezone(tz) if last.last_received_at else None)
@@ -136,8 +138,8 @@ def get_last(session: SessionDep, settings: SettingsDep, cluster: DeviceOrReader
 
 @router.get("/clusters/{cluster_id}/plays/verify", response_model=VerifyOut,
             summary="Re-check a cluster's hash chain: detects edited, inserted or deleted events")
-def verify(session: SessionDep, cluster: ReaderCluster) -> VerifyOut:
-    check = chain.verify_cluster(session, cluster.id)
+def verify(session: SessionDep, _cluster: ReaderCluster, cluster_id: IdPath) -> VerifyOut:
+    check = chain.verify_cluster(session, cluster_id)
     broken = check.first_broken
     return VerifyOut(cluster_id=check.cluster_id, ok=check.ok, checked=check.checked, head_seq=check.head_seq,
                      head_hash=check.head_hash,
@@ -147,10 +149,10 @@ def verify(session: SessionDep, cluster: ReaderCluster) -> VerifyOut:
 
 @router.get("/clusters/{cluster_id}/reconciliation", response_model=reconcile.ReconciliationOut,
             summary="A day's published plan of a cluster against what it reported as aired")
-def reconciliation(session: SessionDep, settings: SettingsDep, cluster: ReaderCluster,
+def reconciliation(session: SessionDep, settings: SettingsDep, _cluster: ReaderCluster, cluster_id: IdPath,
                    day: Annotated[date, Query(alias="date", description="Local date, YYYY-MM-DD")]
                    ) -> reconcile.ReconciliationOut:
-    return reconcile.reconcile_day(session, cluster_id=cluster.id, day=day, tz=settings.tz)
+    return reconcile.reconcile_day(session, cluster_id=cluster_id, day=day, tz=settings.tz)
 
 
 @router.get(
@@ -163,7 +165,7 @@ def reconciliation(session: SessionDep, settings: SettingsDep, cluster: ReaderCl
         f"{events.MAX_EXPORT_DAYS} days), UTF-8 with BOM, with prev_hash and hash so the file can be re-verified "
         "without the database. Readers of the area only."),
 )
-def list_plays(session: SessionDep, settings: SettingsDep, cluster: ReaderCluster,
+def list_plays(session: SessionDep, settings: SettingsDep, _cluster: ReaderCluster, cluster_id: IdPath,
                day_from: Annotated[date | None, Query(alias="from", description="First local date")] = None,
                day_to: Annotated[date | None, Query(alias="to", description="Last local date (inclusive)")] = None,
                after_seq: Annotated[int, Query(ge=0, le=2**62)] = 0,
@@ -171,12 +173,12 @@ def list_plays(session: SessionDep, settings: SettingsDep, cluster: ReaderCluste
                format: Literal["json", "csv"] = "json") -> Any:
     if format == "csv":
         events.check_period(day_from, day_to, max_days=events.MAX_EXPORT_DAYS)
-        rows = events.list_events(session, cluster.id, day_from=day_from, day_to=day_to, after_seq=after_seq,
+        rows = events.list_events(session, cluster_id, day_from=day_from, day_to=day_to, after_seq=after_seq,
                                   limit=None, tz=settings.tz)
-        name = f"nhat-ky-phat-cum-{cluster.id}-{day_from:%Y%m%d}-{day_to:%Y%m%d}.csv"
+        name = f"nhat-ky-phat-cum-{cluster_id}-{day_from:%Y%m%d}-{day_to:%Y%m%d}.csv"
         return Response(events.events_csv(rows), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
-    rows = events.list_events(session, cluster.id, day_from=day_from, day_to=day_to, after_seq=after_seq,
+    rows = events.list_events(session, cluster_id, day_from=day_from, day_to=day_to, after_seq=after_seq,
                               limit=limit, tz=settings.tz)
-    return StoredEventsOut(cluster_id=cluster.id, events=rows,
+    return StoredEventsOut(cluster_id=cluster_id, events=rows,
                            next_after_seq=rows[-1].seq if len(rows) == limit else None)

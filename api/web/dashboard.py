@@ -57,7 +57,7 @@ def _missing_playlists(request: Request, session: Session, principal: Principal)
     parents = get_areas(session, {c.parent_id for c in found[:SHOWN]})
     rows = []
     for c in found[:SHOWN]:
-        parent = parents.get(c.parent_id)
+        parent = parents.get(c.parent_id) if c.parent_id is not None else None
         # The playlists page of the cluster's commune (or of the cluster, for a user scoped to it) for that
         # day: its build button is the fix.
         where = parent.id if parent is not None and principal.can_see(parent) else c.id

@@ -85,7 +85,7 @@ def playlist_timeline(request: Request, session: SessionDep, settings: SettingsD
     slots = []
     if view is not None:
         campaigns = get_campaigns(session, (it.campaign_id for it in view.items))
-        colors = {i: (c.color, c.name) for i, c in campaigns.items()}
+        colors: dict[int | None, tuple[str, str]] = {i: (c.color, c.name) for i, c in campaigns.items()}
         for s in view.slots:
             starts, ends = (as_utc(_dt(s["starts_at"])), as_utc(_dt(s["ends_at"])))
             length_ms = max(1, int((ends - starts).total_seconds() * 1000))

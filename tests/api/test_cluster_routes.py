@@ -21,7 +21,8 @@ def _routes() -> list[APIRoute]:
 
 
 def _cluster_routes() -> list[tuple[str, str]]:
-    return sorted((method, API_PREFIX + route.path) for route in _routes() for method in route.methods - {"HEAD"})
+    return sorted((method, API_PREFIX + route.path) for route in _routes()
+                  for method in (route.methods or set()) - {"HEAD"})
 
 
 def _uses_cluster_dependency(route: APIRoute) -> bool:
