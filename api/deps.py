@@ -1,4 +1,4 @@
-"""Typed dependencies shared by every route: the session, the caller, role checks."""
+"""Typed dependencies shared by every route: the session, the caller, role checks, the cluster of a path."""
 
 import secrets
 from collections.abc import Iterator
@@ -11,7 +11,7 @@ from sqlmodel import Session
 from core.areas import Area, get_area
 from core.config import Settings
 from core.errors import Forbidden
-from core.users import Principal, Role, principal_for_token
+from core.users import OUTSIDE_SCOPE, Principal, Role, principal_for_token, readable_cluster
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -91,5 +91,24 @@ def area_in_scope(session: Session, principal: Principal, area_id: int) -> Area:
     """The area, if the caller may see it; 404 when it does not exist, 403 when outside the scope."""
     area = get_area(session, area_id)
     if not principal.can_see(area):
-        raise Forbidden("Địa bàn này nằm ngoài phạm vi được giao.")
+        raise Forbidden(OUTSIDE_SCOPE)
     return area
+
+
+def cluster_of_path(*roles: Role):
+    """A dependency resolving the `cluster_id` path parameter for the given roles (admin always):
+    403 for other roles, another cluster's device or a cluster outside the caller's subtree, 404 for an
+    unknown id, 422 for an area that is not a cluster (core.users.readable_cluster)."""
+    allowed = require(*roles)
+
+    def resolve(session: SessionDep, principal: Annotated[Principal, allowed], cluster_id: IdPath) -> Area:
+        return readable_cluster(session, principal, cluster_id)
+
+    return Depends(resolve)
+
+
+# Every /clusters/{cluster_id}/... route takes one of these (the checked Area); a route that needs only the id
+# also reads it as `cluster_id: IdPath`.
+DeviceOrReaderCluster = Annotated[Area, cluster_of_path(Role.operator, Role.approver, Role.supervisor, Role.device)]
+DeviceOrOperatorCluster = Annotated[Area, cluster_of_path(Role.operator, Role.device)]
+ReaderCluster = Annotated[Area, cluster_of_path(Role.operator, Role.approver, Role.supervisor)]

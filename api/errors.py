@@ -8,11 +8,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError
 
-from core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, TooMany
+from core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, TooLarge, TooMany
 
 log = logging.getLogger(__name__)
 
-STATUS_BY_ERROR = {NotFound: 404, Invalid: 422, Conflict: 409, Forbidden: 403, TooMany: 429}
+STATUS_BY_ERROR = {NotFound: 404, Invalid: 422, Conflict: 409, Forbidden: 403, TooMany: 429, TooLarge: 413}
 
 
 def _status_for(exc: DomainError) -> int:

@@ -2,6 +2,7 @@
 target per cluster, the directives behind it and the commemorative days it builds toward."""
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from sqlmodel import Session, col, func, select
@@ -91,6 +92,19 @@ def get_campaign(session: Session, campaign_id: int, *, actor: Principal) -> Cam
     if campaign is None or not can_read(session, campaign, actor):
         raise NotFound("chiến dịch", campaign_id)
     return campaign
+
+
+def get_campaigns(session: Session, ids: Iterable[int | None]) -> dict[int, Campaign]:
+    """Campaigns by id, for labels and colours of rows that name them (unknown ids are left out)."""
+    wanted = sorted({i for i in ids if i is not None})
+    if not wanted:
+        return {}
+    return {c.id: c for c in session.exec(select(Campaign).where(col(Campaign.id).in_(wanted))) if c.id is not None}
+
+
+def list_campaigns_by_name(session: Session, *, limit: int) -> list[Campaign]:
+    """Every campaign, archived ones too, by name: the choices of a report filter."""
+    return list(session.exec(select(Campaign).order_by(col(Campaign.name)).limit(limit)))
 
 
 def can_read(session: Session, campaign: Campaign, actor: Principal) -> bool:

@@ -196,9 +196,22 @@ def _choice(value: Any, table: dict[str, Any], what: str):
     return table[key]
 
 
+def _ids_with_code(session: Session, code: str) -> list[int]:
+    """Up to two areas with this code: enough to tell "exactly one" from "several"."""
+    query = select(Area).where(Area.code == code).order_by(col(Area.id)).limit(2)
+    return [area.id for area in session.exec(query) if area.id is not None]
+
+
+def area_token(session: Session, area: Area) -> str:
+    """How a sheet names `area`: its code when the code names only this area (looked up first), else its id."""
+    if area.code and len(_ids_with_code(session, area.code)) == 1:
+        return area.code
+    return str(area.id)
+
+
 def _area_id(session: Session, token: str) -> int:
     token = token.strip()
-    matches = list(session.exec(select(Area.id).where(Area.code == token).order_by(col(Area.id)).limit(2)))
+    matches = _ids_with_code(session, token)
     if len(matches) == 1:
         return matches[0]
     if len(matches) > 1:

@@ -1,20 +1,26 @@
-"""Human recordings that replace TTS: validated with ffprobe, loudness-normalized like TTS output,
-then stored content-addressed. A refused file leaves nothing behind.
+"""Human recordings that replace TTS: streamed to a temp file, validated with ffprobe, loudness-normalized
+like TTS output, then stored content-addressed and attached to the content. A refused file leaves nothing behind.
 
-Limits (documented in the API): MP3, WAV, OGG or M4A; at most 50 MB; 0.5 s to 30 minutes.
+The one upload path for the API (`POST /contents/{id}/audio`) and the web form alike. Limits (stated by
+both): MP3, WAV, OGG or M4A; at most MAX_UPLOAD_BYTES (50 MB); 0.5 s to 30 minutes.
 """
 
 import logging
 import secrets
 from pathlib import Path
+from typing import BinaryIO
 
-from campaigns.contents import Recording
+from sqlmodel import Session
+
+from campaigns.contents import Recording, attach_recording, require_uploadable
+from campaigns.models import Content
 from core.config import Settings
-from core.errors import Invalid
+from core.errors import Invalid, TooLarge
+from core.users import Principal
 from media.encode import EncodeSpec
 from media.ffmpeg import MediaError, ProcessTimedOut
 from media.loudness import LoudnessError, normalize
-from media.probe import InvalidAudio, probe, validate_upload
+from media.probe import InvalidAudio, format_duration_vi, format_size_vi, probe, validate_upload
 from media.store import MediaStore
 
 log = logging.getLogger(__name__)
@@ -24,6 +30,39 @@ MAX_UPLOAD_DURATION_MS = 30 * 60 * 1000
 ACCEPTED_EXTENSIONS = (".mp3", ".wav", ".ogg", ".m4a")
 # Delivered like TTS output: mono MP3 (media.encode's speech defaults).
 DELIVERY = EncodeSpec()
+_CHUNK = 1024 * 1024
+
+
+def upload_limits_vi() -> str:
+    """The limits in the words of the refusals ("50 MB, 30 phút"), for forms and help texts."""
+    return f"{format_size_vi(MAX_UPLOAD_BYTES)}, {format_duration_vi(MAX_UPLOAD_DURATION_MS)}"
+
+
+def upload_recording(session: Session, content: Content, upload: BinaryIO, filename: str, *, actor: Principal,
+                     settings: Settings) -> Content:
+    """Attach an uploaded recording to `content`: who may is checked first (the processing is slow), then the
+    file is received, validated, normalized and stored. Raises TooLarge (413) or Invalid (422)."""
+    require_uploadable(session, content, actor=actor)
+    recording = receive_recording(upload, filename, settings)
+    return attach_recording(session, content, recording, actor=actor)
+
+
+def receive_recording(upload: BinaryIO, filename: str, settings: Settings) -> Recording:
+    """Copy `upload` to a temp file, stopping at MAX_UPLOAD_BYTES, then `store_recording` it; the temp file goes."""
+    name = filename.lower()
+    suffix = next((ext for ext in ACCEPTED_EXTENSIONS if name.endswith(ext)), ".bin")
+    tmp = MediaStore(settings.media_dir).tmp_dir() / f"upload-{secrets.token_hex(8)}{suffix}"
+    try:
+        size = 0
+        with tmp.open("wb") as out:
+            while chunk := upload.read(_CHUNK):
+                size += len(chunk)
+                if size > MAX_UPLOAD_BYTES:
+                    raise TooLarge(f"Tệp ghi âm quá lớn: tối đa {format_size_vi(MAX_UPLOAD_BYTES)}.")
+                out.write(chunk)
+        return store_recording(tmp, settings)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def store_recording(source: Path, settings: Settings) -> Recording:

@@ -6,12 +6,13 @@ indexed prefix match on SQLite and PostgreSQL alike.
 
 import csv
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Field, Session, SQLModel, col, func, select
 
 from core.db import UTCDateTime
 from core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -181,9 +182,30 @@ def _check_code_free(session: Session, code: str | None, level: AreaLevel, paren
         raise Conflict(f"Mã địa bàn {code!r} đã được dùng.")
 
 
+def get_cluster(session: Session, cluster_id: int) -> Area:
+    """The cluster: 404 when no such area, 422 when the area is not a cluster."""
+    area = get_area(session, cluster_id)
+    if area.level != AreaLevel.cluster:
+        raise Invalid(f"Địa bàn mã {cluster_id} ({area.name}) không phải cụm loa.")
+    return area
+
+
+def get_areas(session: Session, ids: Iterable[int | None]) -> dict[int, Area]:
+    """Areas by id (unknown ids and None are left out)."""
+    wanted = sorted({i for i in ids if i is not None})
+    if not wanted:
+        return {}
+    return {a.id: a for a in session.exec(select(Area).where(col(Area.id).in_(wanted))) if a.id is not None}
+
+
+def get_area_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+    return {area_id: area.name for area_id, area in get_areas(session, ids).items()}
+
+
 def list_areas(session: Session, *, scope: Area | None, parent_id: int | None = None,
-               level: AreaLevel | None = None, q: str | None = None, limit: int = 500,
-               offset: int = 0) -> list[Area]:
+               level: AreaLevel | None = None, levels: Iterable[AreaLevel] | None = None, q: str | None = None,
+               limit: int = 500, offset: int = 0) -> list[Area]:
+    """Areas of the subtree of `scope` (None: everywhere) in tree order (by path)."""
     query = select(Area)
     if scope is not None:
         query = query.where(subtree_condition(scope))
@@ -191,6 +213,8 @@ def list_areas(session: Session, *, scope: Area | None, parent_id: int | None = 
         query = query.where(Area.parent_id == parent_id)
     if level is not None:
         query = query.where(Area.level == level)
+    if levels is not None:
+        query = query.where(col(Area.level).in_([lvl.value for lvl in levels]))
     if q:
         query = query.where(col(Area.name).icontains(q))
     return list(session.exec(query.order_by(Area.path).offset(offset).limit(limit)))
@@ -199,6 +223,14 @@ def list_areas(session: Session, *, scope: Area | None, parent_id: int | None = 
 def cluster_ids_under(session: Session, area: Area) -> list[int]:
     query = select(Area.id).where(subtree_condition(area), Area.level == AreaLevel.cluster)
     return list(session.exec(query.order_by(Area.id)))
+
+
+def count_clusters(session: Session, area: Area | None) -> int:
+    """Clusters below `area` (the area itself when it is one); None counts every cluster."""
+    query = select(func.count()).select_from(Area).where(Area.level == AreaLevel.cluster)
+    if area is not None:
+        query = query.where(subtree_condition(area))
+    return session.exec(query).one()
 
 
 def ancestors(session: Session, area: Area) -> list[Area]:

@@ -31,3 +31,7 @@ class Forbidden(DomainError):
 
 class TooMany(DomainError):
     """Rate limited (429)."""
+
+
+class TooLarge(DomainError):
+    """An upload over its size limit (413)."""

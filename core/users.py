@@ -1,5 +1,6 @@
 """Users, roles, bearer tokens (user and per-cluster device tokens) and login rate limiting."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -7,7 +8,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, Session, SQLModel, col, func, select
 
-from core.areas import Area, AreaLevel, is_within, subtree_condition
+from core.areas import Area, AreaLevel, get_area, get_cluster, is_within, subtree_condition
 from core.db import UTCDateTime
 from core.errors import Conflict, Forbidden, Invalid, NotFound, TooMany
 from core.security import hash_password, new_token, token_hash, verify_password
@@ -117,6 +118,25 @@ class Principal:
         return None if self.scope is None else subtree_condition(self.scope)
 
 
+OUTSIDE_SCOPE = "Địa bàn này nằm ngoài phạm vi được giao."
+OTHER_CLUSTER = "Mã thiết bị này thuộc cụm loa khác: thiết bị chỉ đọc và gửi dữ liệu của cụm loa của mình."
+
+
+def cluster_readable_by(principal: Principal, cluster: Area) -> bool:
+    """A device reads (and reports for) only its own cluster; a person, the clusters of their subtree."""
+    if principal.role == Role.device:
+        return principal.cluster_id == cluster.id
+    return principal.can_see(cluster)
+
+
+def readable_cluster(session: Session, principal: Principal, cluster_id: int) -> Area:
+    """The cluster, if `principal` may read it: 404 unknown, 403 not readable by them, 422 not a cluster."""
+    area = get_area(session, cluster_id)
+    if not cluster_readable_by(principal, area):
+        raise Forbidden(OTHER_CLUSTER if principal.role == Role.device else OUTSIDE_SCOPE)
+    return get_cluster(session, cluster_id)
+
+
 def create_user(session: Session, data: UserCreate, *, password_hash: str | None = None) -> User:
     if session.exec(select(User).where(User.username == data.username)).first() is not None:
         raise Conflict(f"Tên đăng nhập {data.username!r} đã tồn tại.")
@@ -150,6 +170,15 @@ def update_user(session: Session, user: User, data: UserUpdate) -> User:
         _revoke_user_tokens(session, user.id)
     session.flush()
     return user
+
+
+def get_user_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+    """Display names (full name, else username) by user id (unknown ids and None are left out)."""
+    wanted = sorted({i for i in ids if i is not None})
+    if not wanted:
+        return {}
+    return {u.id: u.full_name or u.username for u in session.exec(select(User).where(col(User.id).in_(wanted)))
+            if u.id is not None}
 
 
 def get_user(session: Session, user_id: int) -> User:
@@ -216,6 +245,15 @@ def revoke_token(session: Session, token: AccessToken) -> None:
         token.revoked_at = now_utc()
         session.add(token)
         session.flush()
+
+
+def revoke_cluster_token(session: Session, cluster_id: int, token_id: int) -> AccessToken:
+    """Revoke one of the cluster's device tokens (404 when the id is not a device token of that cluster)."""
+    token = session.get(AccessToken, token_id)
+    if token is None or token.cluster_id != cluster_id or token.role != Role.device:
+        raise NotFound("mã thiết bị", token_id)
+    revoke_token(session, token)
+    return token
 
 
 def _revoke_user_tokens(session: Session, user_id: int) -> None:

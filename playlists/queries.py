@@ -7,8 +7,8 @@ from datetime import date, datetime
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col, select
 
-from core.areas import Area
-from playlists.models import Playlist, PlaylistItem
+from core.areas import Area, AreaLevel, is_within, subtree_condition
+from playlists.models import Playlist, PlaylistBuild, PlaylistItem
 
 # Large id lists are sent in chunks: SQLite and PostgreSQL both cap bound parameters per statement.
 _CHUNK = 5_000
@@ -54,6 +54,49 @@ def current_playlist(session: Session, cluster_id: int, day: date) -> Playlist |
     query = select(Playlist).where(Playlist.cluster_id == cluster_id, Playlist.day == day,
                                    col(Playlist.is_current).is_(True))
     return session.exec(query).first()
+
+
+def get_current_playlists(session: Session, *, day: date, cluster_ids: Iterable[int]) -> dict[int, Playlist]:
+    """The current playlist of `day` of each of `cluster_ids` that has one, by cluster id."""
+    ids = sorted(set(cluster_ids))
+    found: dict[int, Playlist] = {}
+    for start in range(0, len(ids), _CHUNK):
+        query = select(Playlist).where(Playlist.day == day, col(Playlist.is_current).is_(True),
+                                       col(Playlist.cluster_id).in_(ids[start:start + _CHUNK]))
+        found.update((p.cluster_id, p) for p in session.exec(query))
+    return found
+
+
+def list_clusters_without_playlist(session: Session, *, day: date, scope: Area | None,
+                                   limit: int) -> list[Area]:
+    """Clusters of the subtree of `scope` (None: everywhere) with no current playlist for `day`, in tree order."""
+    clusters = select(Area.id).where(Area.level == AreaLevel.cluster)
+    if scope is not None:
+        clusters = clusters.where(subtree_condition(scope))
+    have = select(Playlist.cluster_id).where(Playlist.day == day, col(Playlist.is_current).is_(True))
+    missing = select(Area).where(col(Area.id).in_(clusters), col(Area.id).not_in(have)).order_by(col(Area.path))
+    return list(session.exec(missing.limit(limit)))
+
+
+def list_builds(session: Session, *, scope: Area | None, day: date | None = None,
+                limit: int = 50) -> list[PlaylistBuild]:
+    """Recent builds, newest first; a user with a scope sees only builds of areas inside it."""
+    query = select(PlaylistBuild)
+    if day is not None:
+        query = query.where(PlaylistBuild.day == day)
+    rows = session.exec(query.order_by(col(PlaylistBuild.id).desc()).limit(limit * 4 if scope else limit))
+    visible = []
+    for row in rows:
+        if scope is not None:
+            if row.area_id is None:
+                continue
+            area = session.get(Area, row.area_id)
+            if area is None or not is_within(area, scope):
+                continue
+        visible.append(row)
+        if len(visible) >= limit:
+            break
+    return visible
 
 
 def playlist_items(session: Session, playlist_id: int) -> list[PlaylistItem]:

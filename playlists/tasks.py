@@ -1,15 +1,26 @@
-"""Background task functions of the playlists package (run through core.tasks, referenced by name).
+"""Background task functions of the playlists package (run through core.tasks, referenced by name), and
+`submit_build`, the one way a person asks for a day's build (the API and the web page both call it).
 
 `content_changed` is the hook the campaigns package calls (by the string
 "playlists.tasks:content_changed") when approved content gets its audio, or is withdrawn,
 archived or replaced: today's playlists of the affected clusters follow at once.
 """
 
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
 
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from core import tasks
+from core.areas import Area, count_clusters
 from core.config import get_settings
-from core.tasks import TaskContext
-from playlists.service import apply_content_change, build_day
+from core.tasks import Task, TaskContext
+from core.users import Principal
+from playlists.service import BuildResult, apply_content_change, build_day, check_build_day
+
+# Up to this many clusters a build may answer when it is done; bigger ones always run as a background task.
+SYNC_BUILD_MAX_CLUSTERS = 5_000
 
 
 def content_changed(ctx: TaskContext, *, content_id: int, now: str | None = None) -> dict:
@@ -28,3 +39,38 @@ def build_day_task(ctx: TaskContext, *, day: str, area_id: int | None = None, cr
     result = build_day(ctx.engine, day=date.fromisoformat(day), tz=get_settings().tz, area_id=area_id,
                        reason=reason, created_by=created_by, progress=ctx.progress)
     return result.as_dict()
+
+
+@dataclass(frozen=True)
+class BuildSubmission:
+    """What a build request led to: the build itself (run at once) or its background task."""
+
+    day: date
+    clusters: int  # clusters below the area (all clusters for the whole country)
+    result: BuildResult | None = None
+    task: Task | None = None
+
+
+def submit_build(session: Session, *, day: date, today: date, tz: tzinfo, area: Area | None, actor: Principal,
+                 background: bool = True, reason: str = "manual") -> BuildSubmission:
+    """Build and publish `day` for every cluster below `area` (None: the whole country) on behalf of `actor`.
+
+    The day must be within MAX_DAYS_FROM_TODAY of `today` (Invalid otherwise). With `background`, or past
+    SYNC_BUILD_MAX_CLUSTERS clusters, the build is queued as a task that runs once the caller's transaction
+    commits; otherwise it runs now, in its own transactions (BuildBusy while another build runs)."""
+    check_build_day(day, today)
+    clusters = count_clusters(session, area)
+    area_id = area.id if area is not None else None
+    if background or clusters > SYNC_BUILD_MAX_CLUSTERS:
+        where = area.name if area is not None else "toàn quốc"
+        task = tasks.submit(session, "playlists.tasks:build_day_task",
+                            title=f"Lập danh sách phát ngày {day:%d/%m/%Y} — {where}",
+                            kwargs={"day": day.isoformat(), "area_id": area_id, "created_by": actor.user_id,
+                                    "reason": reason},
+                            created_by=actor.user_id)
+        return BuildSubmission(day=day, clusters=clusters, task=task)
+    engine = session.get_bind()
+    if not isinstance(engine, Engine):  # the build opens its own transactions on the engine
+        raise TypeError("submit_build needs a session bound to an engine")
+    result = build_day(engine, day=day, tz=tz, area_id=area_id, reason=reason, created_by=actor.user_id)
+    return BuildSubmission(day=day, clusters=result.clusters, result=result)

@@ -24,14 +24,12 @@ from core.areas import (
     to_public,
     update_area,
 )
-from core.errors import Forbidden, NotFound
+from core.errors import Forbidden
 from core.users import (
-    AccessToken,
     DeviceTokenPublic,
-    Role,
     issue_device_token,
     list_device_tokens,
-    revoke_token,
+    revoke_cluster_token,
 )
 
 router = APIRouter(prefix="/areas", tags=["areas"])
@@ -120,7 +118,4 @@ def device_tokens(session: SessionDep, principal: OperatorUser, cluster_id: IdPa
 def revoke_device_token(session: SessionDep, principal: OperatorUser, cluster_id: IdPath,
                         token_id: IdPath) -> None:
     area_in_scope(session, principal, cluster_id)
-    token = session.get(AccessToken, token_id)
-    if token is None or token.cluster_id != cluster_id or token.role != Role.device:
-        raise NotFound("mã thiết bị", token_id)
-    revoke_token(session, token)
+    revoke_cluster_token(session, cluster_id, token_id)

@@ -10,12 +10,9 @@ from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel
 from starlette.background import BackgroundTask
 
-from api.deps import IdPath, ReaderOrDevice, SessionDep, SettingsDep, area_in_scope
-from core.areas import Area, AreaLevel
+from api.deps import DeviceOrReaderCluster, IdPath, SessionDep, SettingsDep
 from core.config import Settings
-from core.errors import Forbidden, NotFound
 from core.timeutil import now_utc
-from core.users import Principal, Role
 from media.store import MediaStore, media_url
 from playlists.formats import (
     M3U8_MEDIA_TYPE,
@@ -79,16 +76,6 @@ class AlertOut(BaseModel):
     valid_until: date
 
 
-def cluster_for_reader(session, principal: Principal, cluster_id: int) -> Area:
-    """The cluster, if the caller may read it: a device only its own, people within their subtree."""
-    if principal.role == Role.device and principal.cluster_id != cluster_id:
-        raise Forbidden("Thiết bị chỉ đọc được danh sách phát của cụm loa của mình.")
-    area = area_in_scope(session, principal, cluster_id)
-    if area.level != AreaLevel.cluster:
-        raise NotFound("cụm loa", cluster_id)
-    return area
-
-
 def base_url(request: Request, settings: Settings) -> str:
     return (settings.public_base_url or str(request.base_url)).rstrip("/")
 
@@ -100,11 +87,10 @@ def _not_modified(etag: str) -> Response:
 @router.get("/clusters/{cluster_id}/playlists/{day}.m3u8", response_class=Response,
             responses={200: {"content": {M3U8_MEDIA_TYPE: {}}}, 304: {"description": "Not modified"}},
             summary="The day's playlist as an extended M3U with HLS VOD tags (ffmpeg, mpv, VLC play it as is)")
-def playlist_m3u8(request: Request, session: SessionDep, settings: SettingsDep, principal: ReaderOrDevice,
+def playlist_m3u8(request: Request, session: SessionDep, settings: SettingsDep, _cluster: DeviceOrReaderCluster,
                   cluster_id: IdPath, day: date,
                   slot: Annotated[int | None, Query(ge=0, le=1000, description="Only this slot's items")] = None,
                   if_none_match: Annotated[str | None, Header()] = None) -> Response:
-    cluster_for_reader(session, principal, cluster_id)
     view = load_view(session, cluster_id, day)
     etag = quoted_etag(view, f"-m3u8{'' if slot is None else f'-{slot}'}")
     if etag_matches(if_none_match, etag):
@@ -116,10 +102,9 @@ def playlist_m3u8(request: Request, session: SessionDep, settings: SettingsDep, 
 @router.get("/clusters/{cluster_id}/playlists/{day}/bundle", response_class=FileResponse,
             responses={200: {"content": {"application/zip": {}}}, 304: {"description": "Not modified"}},
             summary="The day's playlist as a zip: manifest.json and every audio file named by its sha256")
-def playlist_bundle(request: Request, session: SessionDep, settings: SettingsDep, principal: ReaderOrDevice,
+def playlist_bundle(request: Request, session: SessionDep, settings: SettingsDep, _cluster: DeviceOrReaderCluster,
                     cluster_id: IdPath, day: date,
                     if_none_match: Annotated[str | None, Header()] = None) -> Response:
-    cluster_for_reader(session, principal, cluster_id)
     view = load_view(session, cluster_id, day)
     etag = quoted_etag(view, "-zip")
     if etag_matches(if_none_match, etag):
@@ -137,10 +122,9 @@ def playlist_bundle(request: Request, session: SessionDep, settings: SettingsDep
 @router.get("/clusters/{cluster_id}/playlists/{day}/programme/{slot_index}.mp3", response_class=FileResponse,
             responses={200: {"content": {"audio/mpeg": {}}}, 304: {"description": "Not modified"}},
             summary="One slot as a single continuous MP3 (for stations that play one file from a PC)")
-def playlist_programme(session: SessionDep, settings: SettingsDep, principal: ReaderOrDevice, cluster_id: IdPath,
+def playlist_programme(session: SessionDep, settings: SettingsDep, _cluster: DeviceOrReaderCluster, cluster_id: IdPath,
                        day: date, slot_index: SlotIndex,
                        if_none_match: Annotated[str | None, Header()] = None) -> Response:
-    cluster_for_reader(session, principal, cluster_id)
     view = load_view(session, cluster_id, day)
     sha256, path = programme_file(session, MediaStore(settings.media_dir), view, slot_index)
     etag = f'"{sha256}"'
@@ -153,17 +137,15 @@ def playlist_programme(session: SessionDep, settings: SettingsDep, principal: Re
 
 @router.get("/clusters/{cluster_id}/playlists/{day}/explain",
             summary="Why eligible content is not in the playlist (slot full, not valid, no audio...)")
-def playlist_explain(session: SessionDep, principal: ReaderOrDevice, cluster_id: IdPath, day: date) -> dict:
-    cluster_for_reader(session, principal, cluster_id)
+def playlist_explain(session: SessionDep, _cluster: DeviceOrReaderCluster, cluster_id: IdPath, day: date) -> dict:
     return explanation_json(load_view(session, cluster_id, day))
 
 
 @router.get("/clusters/{cluster_id}/playlists/{day}", response_model=PlaylistOut,
             responses={304: {"description": "Not modified (If-None-Match matched the ETag)"}},
             summary="The day's published playlist (JSON, with an ETag)")
-def playlist(request: Request, session: SessionDep, settings: SettingsDep, principal: ReaderOrDevice,
+def playlist(request: Request, session: SessionDep, settings: SettingsDep, _cluster: DeviceOrReaderCluster,
              cluster_id: IdPath, day: date, if_none_match: Annotated[str | None, Header()] = None) -> Response:
-    cluster_for_reader(session, principal, cluster_id)
     view = load_view(session, cluster_id, day)
     etag = quoted_etag(view)
     if etag_matches(if_none_match, etag):
@@ -174,9 +156,8 @@ def playlist(request: Request, session: SessionDep, settings: SettingsDep, princ
 
 @router.get("/clusters/{cluster_id}/alerts", response_model=list[AlertOut],
             summary="Active emergency items for the cluster (approved, valid today, targeted at it)")
-def alerts(request: Request, session: SessionDep, settings: SettingsDep, principal: ReaderOrDevice,
-           cluster_id: IdPath) -> list[AlertOut]:
-    cluster = cluster_for_reader(session, principal, cluster_id)
+def alerts(request: Request, session: SessionDep, settings: SettingsDep,
+           cluster: DeviceOrReaderCluster) -> list[AlertOut]:
     today = now_utc().astimezone(settings.tz).date()
     base = base_url(request, settings)
     return [AlertOut(content_id=a.content_id, title=a.title,

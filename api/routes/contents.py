@@ -1,16 +1,15 @@
 """Content items ("tin, bài") and their approval workflow, audio and import."""
 
-import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Query, Response, UploadFile, status
+from fastapi import APIRouter, Form, Query, Response, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
 
 from api.deps import MAX_ID, ApproverUser, IdPath, OperatorUser, Reader, SessionDep, SettingsDep, require
 from campaigns import contents as workflow
 from campaigns.importer import MAX_IMPORT_BYTES, import_contents
 from campaigns.models import ContentKind, ContentLevel, ContentStatus
-from campaigns.recordings import ACCEPTED_EXTENSIONS, MAX_UPLOAD_BYTES, store_recording
+from campaigns.recordings import MAX_UPLOAD_BYTES, MAX_UPLOAD_DURATION_MS, upload_recording
 from campaigns.schemas import (
     ContentCreate,
     ContentEventPublic,
@@ -22,14 +21,11 @@ from campaigns.schemas import (
     RejectBody,
     RevisionPublic,
 )
-from core.errors import Invalid
 from core.users import Principal, Role
-from media.store import MediaStore
 
 router = APIRouter(tags=["contents"])
 
 OperatorOrApprover = Annotated[Principal, require(Role.operator, Role.approver)]
-_CHUNK = 1024 * 1024
 
 
 def _public(session, settings, content) -> ContentPublic:
@@ -140,30 +136,14 @@ def render(session: SessionDep, principal: OperatorOrApprover, settings: Setting
 
 
 @router.post("/contents/{content_id}/audio", response_model=ContentPublic,
-             summary="Upload a human recording (MP3/WAV/OGG/M4A, at most 50 MB and 30 minutes) that replaces "
-                     "TTS; loudness-normalized like TTS output")
+             responses={413: {"description": f"Over {MAX_UPLOAD_BYTES // (1024 * 1024)} MB"}},
+             summary=f"Upload a human recording (MP3/WAV/OGG/M4A, at most {MAX_UPLOAD_BYTES // (1024 * 1024)} MB "
+                     f"and {MAX_UPLOAD_DURATION_MS // 60_000} minutes) that replaces TTS; loudness-normalized like "
+                     "TTS output")
 def upload_audio(session: SessionDep, principal: OperatorUser, settings: SettingsDep, content_id: IdPath,
                  file: UploadFile) -> ContentPublic:
     content = workflow.get_content(session, content_id, actor=principal)
-    workflow.require_uploadable(session, content, actor=principal)
-    name = (file.filename or "").lower()
-    suffix = next((ext for ext in ACCEPTED_EXTENSIONS if name.endswith(ext)), ".bin")
-    tmp = MediaStore(settings.media_dir).tmp_dir() / f"upload-{secrets.token_hex(8)}{suffix}"
-    try:
-        size = 0
-        with tmp.open("wb") as out:
-            while chunk := file.file.read(_CHUNK):
-                size += len(chunk)
-                if size > MAX_UPLOAD_BYTES:
-                    raise HTTPException(413,
-                                        detail=f"Tệp quá lớn: tối đa {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
-                out.write(chunk)
-        if size == 0:
-            raise Invalid("Tệp tải lên rỗng.")
-        recording = store_recording(tmp, settings)
-    finally:
-        tmp.unlink(missing_ok=True)
-    content = workflow.attach_recording(session, content, recording, actor=principal)
+    content = upload_recording(session, content, file.file, file.filename or "", actor=principal, settings=settings)
     return _public(session, settings, content)
 
 

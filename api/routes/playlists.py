@@ -2,22 +2,17 @@ import datetime as dt
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
-from sqlmodel import col, func, select
 
 from api.deps import MAX_ID, IdPath, OperatorUser, Reader, SessionDep, SettingsDep, area_in_scope
-from core import tasks
-from core.areas import Area, AreaLevel, cluster_ids_under, is_within
 from core.timeutil import now_utc
 from playlists.forecast import forecast_campaign, parse_week
-from playlists.models import PlaylistBuild
-from playlists.service import build_day, check_build_day
+from playlists.queries import list_builds
+from playlists.service import check_build_day
+from playlists.tasks import submit_build
 
 router = APIRouter(tags=["playlists"])
-
-# Up to this many clusters a build answers when it is done; bigger ones run as a background task.
-SYNC_BUILD_MAX_CLUSTERS = 5_000
 
 
 class BuildRequest(BaseModel):
@@ -56,26 +51,19 @@ class BuildPublic(BaseModel):
              responses={202: {"model": BuildOut, "description": "Queued as a background task"},
                         409: {"description": "Another build is running"}},
              summary="Build and publish the day's playlist of every cluster below an area")
-def build(request: Request, response: Response, session: SessionDep, settings: SettingsDep,
-          principal: OperatorUser, body: BuildRequest) -> BuildOut:
-    check_build_day(body.date, now_utc().astimezone(settings.tz).date())
+def build(response: Response, session: SessionDep, settings: SettingsDep, principal: OperatorUser,
+          body: BuildRequest) -> BuildOut:
     area_id = body.area_id
     if area_id is None and principal.scope is not None:
         area_id = principal.scope.id
     area = area_in_scope(session, principal, area_id) if area_id is not None else None
-    if area is not None:
-        clusters = len(cluster_ids_under(session, area)) if area.level != AreaLevel.cluster else 1
-    else:
-        clusters = session.exec(select(func.count()).select_from(Area).where(Area.level == AreaLevel.cluster)).one()
-    if body.background or clusters > SYNC_BUILD_MAX_CLUSTERS:
-        task = tasks.submit(session, "playlists.tasks:build_day_task",
-                            title=f"Lập danh sách phát ngày {body.date:%d/%m/%Y}",
-                            kwargs={"day": body.date.isoformat(), "area_id": area_id, "created_by": principal.user_id},
-                            created_by=principal.user_id)
+    done = submit_build(session, day=body.date, today=now_utc().astimezone(settings.tz).date(), tz=settings.tz,
+                        area=area, actor=principal, background=body.background)
+    result = done.result
+    if result is None:
         response.status_code = status.HTTP_202_ACCEPTED
-        return BuildOut(playlists=clusters, date=body.date, task_id=task.id, status="queued")
-    result = build_day(request.app.state.engine, day=body.date, tz=settings.tz, area_id=area_id,
-                       reason="manual", created_by=principal.user_id)
+        return BuildOut(playlists=done.clusters, date=body.date, task_id=done.task.id if done.task else None,
+                        status="queued")
     return BuildOut(playlists=result.clusters, written=result.written, unchanged=result.unchanged, date=body.date,
                     build_id=result.build_id)
 
@@ -84,22 +72,8 @@ def build(request: Request, response: Response, session: SessionDep, settings: S
 def builds(session: SessionDep, principal: Reader,
            day: Annotated[date | None, Query(alias="date")] = None,
            limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[BuildPublic]:
-    query = select(PlaylistBuild)
-    if day is not None:
-        query = query.where(PlaylistBuild.day == day)
-    rows = session.exec(query.order_by(col(PlaylistBuild.id).desc()).limit(limit * 4 if principal.scope else limit))
-    visible = []
-    for row in rows:
-        if principal.scope is not None:
-            if row.area_id is None:
-                continue
-            area = session.get(Area, row.area_id)
-            if area is None or not is_within(area, principal.scope):
-                continue
-        visible.append(BuildPublic(**row.model_dump()))
-        if len(visible) >= limit:
-            break
-    return visible
+    return [BuildPublic(**row.model_dump()) for row in list_builds(session, scope=principal.scope, day=day,
+                                                                    limit=limit)]
 
 
 @router.get("/campaigns/{campaign_id}/forecast",

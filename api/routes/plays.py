@@ -10,10 +10,16 @@ from pydantic import BaseModel, Field, WithJsonSchema
 
 from airtime import chain, events, ingest, reconcile
 from airtime.ingest import EVENT_ID_MAX, MAX_BATCH, MAX_DURATION_MS, STATUSES
-from api.deps import CurrentPrincipal, IdPath, ReaderOrDevice, SessionDep, SettingsDep, area_in_scope
-from core.areas import Area
-from core.errors import Forbidden
-from core.users import Principal, Role
+from api.deps import (
+    CurrentPrincipal,
+    DeviceOrOperatorCluster,
+    DeviceOrReaderCluster,
+    IdPath,
+    ReaderCluster,
+    SessionDep,
+    SettingsDep,
+)
+from core.users import Role
 
 router = APIRouter(tags=["plays"])
 
@@ -90,22 +96,6 @@ class StoredEventsOut(BaseModel):
     next_after_seq: int | None = Field(description="Pass as after_seq for the next page; null on the last page.")
 
 
-def _cluster_for_device_or_reader(session, principal: Principal, cluster_id: int) -> Area:
-    cluster = ingest.get_cluster(session, cluster_id)
-    if principal.role == Role.device:
-        if principal.cluster_id != cluster.id:
-            raise Forbidden("Mã thiết bị này thuộc cụm loa khác.")
-        return cluster
-    return area_in_scope(session, principal, cluster_id)
-
-
-def _reader_cluster(session, principal: Principal, cluster_id: int) -> Area:
-    if principal.role not in (Role.admin, Role.operator, Role.approver, Role.supervisor):
-        raise Forbidden(f"Vai trò {principal.role.value} không được xem mục này.")
-    ingest.get_cluster(session, cluster_id)
-    return area_in_scope(session, principal, cluster_id)
-
-
 @router.post(
     "/clusters/{cluster_id}/plays", response_model=PlaysOut,
     responses={422: {"model": PlaysRejected, "description": "Every event of the batch was refused."}},
@@ -118,17 +108,9 @@ def _reader_cluster(session, principal: Principal, cluster_id: int) -> Area:
         "the events are committed. Posted by the cluster's device, or by an admin or an operator of the "
         "area for manual entry (recorded as such in the log)."),
 )
-def post_plays(session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal, cluster_id: IdPath,
-               body: PlaysIn) -> Any:
-    if principal.role == Role.device:
-        _cluster_for_device_or_reader(session, principal, cluster_id)
-        entered_by = None
-    elif principal.role in (Role.admin, Role.operator):
-        ingest.get_cluster(session, cluster_id)
-        area_in_scope(session, principal, cluster_id)
-        entered_by = principal.user_id
-    else:
-        raise Forbidden("Chỉ thiết bị của cụm loa, quản trị hoặc biên tập viên được ghi nhật ký phát.")
+def post_plays(session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal,
+               _cluster: DeviceOrOperatorCluster, cluster_id: IdPath, body: PlaysIn) -> Any:
+    entered_by = None if principal.role == Role.device else principal.user_id  # a person's entry is marked
     result = ingest.ingest_plays(session, cluster_id=cluster_id, events=body.events, tz=settings.tz,
                                  entered_by=entered_by)
     errors = [EventErrorOut(index=e.index, event_id=e.event_id, field=e.field, message=e.message)
@@ -144,8 +126,8 @@ def post_plays(session: SessionDep, settings: SettingsDep, principal: CurrentPri
 
 @router.get("/clusters/{cluster_id}/plays/last", response_model=LastOut,
             summary="The latest event the server has for a cluster (for store-and-forward senders)")
-def get_last(session: SessionDep, settings: SettingsDep, principal: ReaderOrDevice, cluster_id: IdPath) -> LastOut:
-    _cluster_for_device_or_reader(session, principal, cluster_id)
+def get_last(session: SessionDep, settings: SettingsDep, _cluster: DeviceOrReaderCluster,
+             cluster_id: IdPath) -> LastOut:
     last = ingest.last_play(session, cluster_id)
     tz = settings.tz
     return LastOut(cluster_id=cluster_id,
@@ -156,8 +138,7 @@ def get_last(session: SessionDep, settings: SettingsDep, principal: ReaderOrDevi
 
 @router.get("/clusters/{cluster_id}/plays/verify", response_model=VerifyOut,
             summary="Re-check a cluster's hash chain: detects edited, inserted or deleted events")
-def verify(session: SessionDep, principal: CurrentPrincipal, cluster_id: IdPath) -> VerifyOut:
-    _reader_cluster(session, principal, cluster_id)
+def verify(session: SessionDep, _cluster: ReaderCluster, cluster_id: IdPath) -> VerifyOut:
     check = chain.verify_cluster(session, cluster_id)
     broken = check.first_broken
     return VerifyOut(cluster_id=check.cluster_id, ok=check.ok, checked=check.checked, head_seq=check.head_seq,
@@ -168,10 +149,9 @@ def verify(session: SessionDep, principal: CurrentPrincipal, cluster_id: IdPath)
 
 @router.get("/clusters/{cluster_id}/reconciliation", response_model=reconcile.ReconciliationOut,
             summary="A day's published plan of a cluster against what it reported as aired")
-def reconciliation(session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal, cluster_id: IdPath,
+def reconciliation(session: SessionDep, settings: SettingsDep, _cluster: ReaderCluster, cluster_id: IdPath,
                    day: Annotated[date, Query(alias="date", description="Local date, YYYY-MM-DD")]
                    ) -> reconcile.ReconciliationOut:
-    _reader_cluster(session, principal, cluster_id)
     return reconcile.reconcile_day(session, cluster_id=cluster_id, day=day, tz=settings.tz)
 
 
@@ -185,18 +165,17 @@ def reconciliation(session: SessionDep, settings: SettingsDep, principal: Curren
         f"{events.MAX_EXPORT_DAYS} days), UTF-8 with BOM, with prev_hash and hash so the file can be re-verified "
         "without the database. Readers of the area only."),
 )
-def list_plays(session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal, cluster_id: IdPath,
+def list_plays(session: SessionDep, settings: SettingsDep, _cluster: ReaderCluster, cluster_id: IdPath,
                day_from: Annotated[date | None, Query(alias="from", description="First local date")] = None,
                day_to: Annotated[date | None, Query(alias="to", description="Last local date (inclusive)")] = None,
                after_seq: Annotated[int, Query(ge=0, le=2**62)] = 0,
                limit: Annotated[int, Query(ge=1, le=events.MAX_PAGE)] = 200,
                format: Literal["json", "csv"] = "json") -> Any:
-    cluster = _reader_cluster(session, principal, cluster_id)
     if format == "csv":
         events.check_period(day_from, day_to, max_days=events.MAX_EXPORT_DAYS)
         rows = events.list_events(session, cluster_id, day_from=day_from, day_to=day_to, after_seq=after_seq,
                                   limit=None, tz=settings.tz)
-        name = f"nhat-ky-phat-cum-{cluster.id}-{day_from:%Y%m%d}-{day_to:%Y%m%d}.csv"
+        name = f"nhat-ky-phat-cum-{cluster_id}-{day_from:%Y%m%d}-{day_to:%Y%m%d}.csv"
         return Response(events.events_csv(rows), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
     rows = events.list_events(session, cluster_id, day_from=day_from, day_to=day_to, after_seq=after_seq,

@@ -5,14 +5,16 @@ from datetime import date, timedelta
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from airtime import exports
 from airtime.charts import area_chart, campaign_weekly_chart
 from airtime.report_rows import ReportMeta, ReportRow
 from airtime.reports import ReportQuery, airtime_rows, anomalies, silent_clusters, weekly_series
 from api.deps import SessionDep, SettingsDep
-from api.web.common import ReaderPage, area_options, area_or_scope, local_today, parse_day_param, render, web_router
+from api.web.area_choices import area_options, area_or_scope
+from api.web.common import ReaderPage, local_today, parse_day_param, render, web_router
+from campaigns.campaigns import list_campaigns_by_name
 from campaigns.models import Campaign
 from core.areas import Area, AreaLevel, ancestors
 from core.errors import Invalid, NotFound
@@ -23,6 +25,7 @@ router = web_router()
 
 DEFAULT_DAYS = 28
 MAX_ROWS_SHOWN = 200
+MAX_CAMPAIGN_CHOICES = 300
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,7 @@ def airtime_page(request: Request, session: SessionDep, settings: SettingsDep, p
     except Invalid as exc:
         error, campaign_rows, area_rows, idle_areas, found, anomaly_total = exc.message, [], [], [], [], 0
     silent = silent_clusters(session, area=f.area, now=now_utc(), after_days=settings.silent_after_days)
-    campaigns = list(session.exec(select(Campaign).order_by(Campaign.name).limit(300)))
+    campaigns = list_campaigns_by_name(session, limit=MAX_CAMPAIGN_CHOICES)
     return render(request, "airtime.html", f=f, qs=f.query_string(), campaign_rows=campaign_rows,
                   area_rows=area_rows[:MAX_ROWS_SHOWN], idle_areas=idle_areas, anomalies=found,
                   anomaly_total=anomaly_total,

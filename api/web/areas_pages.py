@@ -7,19 +7,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from api.deps import IdPath, SessionDep
+from api.deps import IdPath, SessionDep, area_in_scope
+from api.web.area_choices import area_options, visible_areas
 from api.web.common import (
     FormDep,
     OperatorPage,
     ReaderPage,
-    area_options,
     flash,
     form_error,
     form_value,
     redirect,
     render,
     status_for,
-    visible_areas,
     web_router,
 )
 from core.areas import (
@@ -36,8 +35,8 @@ from core.areas import (
     list_areas,
     update_area,
 )
-from core.errors import DomainError, Forbidden, Invalid, NotFound
-from core.users import AccessToken, Principal, Role, issue_device_token, list_device_tokens, revoke_token
+from core.errors import DomainError, Forbidden, Invalid
+from core.users import Principal, Role, issue_device_token, list_device_tokens, revoke_cluster_token
 
 router = web_router()
 
@@ -108,15 +107,6 @@ def areas_import(request: Request, session: SessionDep, principal: OperatorPage,
     return redirect("/areas")
 
 
-def _area_in_scope(session: Session, principal: Principal, area_id: int) -> Area:
-    area = session.get(Area, area_id)
-    if area is None:
-        raise NotFound("địa bàn", area_id)
-    if not principal.can_see(area):
-        raise Forbidden("Địa bàn này nằm ngoài phạm vi được giao.")
-    return area
-
-
 def _is_own_root(principal: Principal, area: Area) -> bool:
     return principal.scope is not None and area.id == principal.scope.id
 
@@ -137,13 +127,13 @@ def _area_page(request: Request, session: Session, principal: Principal, area: A
 
 @router.get("/areas/{area_id}", response_class=HTMLResponse)
 def area_page(request: Request, session: SessionDep, principal: ReaderPage, area_id: IdPath) -> HTMLResponse:
-    return _area_page(request, session, principal, _area_in_scope(session, principal, area_id))
+    return _area_page(request, session, principal, area_in_scope(session, principal, area_id))
 
 
 @router.post("/areas/{area_id}/tokens", response_class=HTMLResponse)
 def token_issue(request: Request, session: SessionDep, principal: OperatorPage, area_id: IdPath,
                 form: FormDep) -> HTMLResponse:
-    area = _area_in_scope(session, principal, area_id)
+    area = area_in_scope(session, principal, area_id)
     label = (form_value(form, "label") or "")[:200] or None
     try:
         token, _row = issue_device_token(session, area, label=label)
@@ -157,11 +147,8 @@ def token_issue(request: Request, session: SessionDep, principal: OperatorPage, 
 @router.post("/areas/{area_id}/tokens/{token_id}/revoke")
 def token_revoke(request: Request, session: SessionDep, principal: OperatorPage, area_id: IdPath,
                  token_id: IdPath) -> RedirectResponse:
-    _area_in_scope(session, principal, area_id)
-    token = session.get(AccessToken, token_id)
-    if token is None or token.cluster_id != area_id or token.role != Role.device:
-        raise NotFound("mã thiết bị", token_id)
-    revoke_token(session, token)
+    area_in_scope(session, principal, area_id)
+    revoke_cluster_token(session, area_id, token_id)
     flash(request, "Đã thu hồi mã thiết bị.")
     return redirect(f"/areas/{area_id}")
 
@@ -171,7 +158,7 @@ def token_revoke(request: Request, session: SessionDep, principal: OperatorPage,
 @router.post("/areas/{area_id}/edit", response_class=HTMLResponse)
 def area_rename(request: Request, session: SessionDep, principal: OperatorPage, area_id: IdPath,
                 form: FormDep) -> HTMLResponse:
-    area = _area_in_scope(session, principal, area_id)
+    area = area_in_scope(session, principal, area_id)
     if _is_own_root(principal, area):
         raise Forbidden("Không thể sửa địa bàn gốc của chính mình.")
     values = {k: form_value(form, k) for k in ("name", "code")}
@@ -191,7 +178,7 @@ def area_rename(request: Request, session: SessionDep, principal: OperatorPage, 
 
 @router.post("/areas/{area_id}/delete", response_class=HTMLResponse)
 def area_delete(request: Request, session: SessionDep, principal: OperatorPage, area_id: IdPath) -> HTMLResponse:
-    area = _area_in_scope(session, principal, area_id)
+    area = area_in_scope(session, principal, area_id)
     if _is_own_root(principal, area):
         raise Forbidden("Không thể xóa địa bàn gốc của chính mình.")
     name, parent_id = area.name, area.parent_id
@@ -199,7 +186,7 @@ def area_delete(request: Request, session: SessionDep, principal: OperatorPage, 
         delete_area(session, area)  # refuses (Conflict) an area with children or rows pointing at it
     except DomainError as exc:
         session.rollback()
-        area = _area_in_scope(session, principal, area_id)
+        area = area_in_scope(session, principal, area_id)
         return _area_page(request, session, principal, area, status_code=status_for(exc), edit_error=exc.message,
                           values={"name": area.name, "code": area.code})
     flash(request, f"Đã xóa “{name}”.")

@@ -3,14 +3,14 @@
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from api.deps import IdPath, SessionDep
+from api.web.area_choices import area_options
 from api.web.common import (
     FormDep,
     OperatorPage,
     ReaderPage,
-    area_options,
     flash,
     form_error,
     form_ids,
@@ -24,7 +24,7 @@ from api.web.common import (
 from campaigns.campaigns import campaigns_public, create_campaign, get_campaign, list_campaigns
 from campaigns.directives import create_directive, directives_public, list_directives
 from campaigns.schemas import CampaignCreate, DirectiveCreate
-from core.areas import Area, AreaLevel
+from core.areas import AreaLevel, get_area_names
 from core.errors import DomainError
 from core.users import Principal, Role
 
@@ -33,19 +33,13 @@ router = web_router()
 TARGET_LEVELS = [AreaLevel.province, AreaLevel.district, AreaLevel.commune, AreaLevel.cluster]
 
 
-def area_names(session: Session, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    return {a.id: a.name for a in session.exec(select(Area).where(col(Area.id).in_(list(ids))))}
-
-
 def _campaigns_page(request: Request, session: Session, principal: Principal, *, status_code: int = 200,
                     error: str | None = None, values: dict | None = None, q: str | None = None,
                     archived: bool = False) -> HTMLResponse:
     today = local_today(request)
     rows, total = list_campaigns(session, actor=principal, q=q, include_archived=archived, limit=200)
     campaigns = campaigns_public(session, rows, today=today)
-    names = area_names(session, {a for c in campaigns for a in c.area_ids})
+    names = get_area_names(session, {a for c in campaigns for a in c.area_ids})
     directives, _ = list_directives(session, actor=principal, limit=200)
     return render(request, "campaigns.html", status_code, campaigns=campaigns, total=total, names=names,
                   directives=directives, areas=area_options(session, principal, TARGET_LEVELS),
@@ -100,7 +94,7 @@ def _directives_page(request: Request, session: Session, principal: Principal, *
                      error: str | None = None, values: dict | None = None, q: str | None = None) -> HTMLResponse:
     rows, total = list_directives(session, actor=principal, q=q, limit=300)
     directives = directives_public(session, rows)
-    names = area_names(session, {a for d in directives for a in d.area_ids})
+    names = get_area_names(session, {a for d in directives for a in d.area_ids})
     return render(request, "directives.html", status_code, directives=directives, total=total, names=names,
                   areas=area_options(session, principal, TARGET_LEVELS[:3]),
                   can_edit=principal.role in (Role.admin, Role.operator), error=error, values=values or {},
@@ -133,5 +127,5 @@ def campaign_page(request: Request, session: SessionDep, principal: ReaderPage, 
     campaign = campaigns_public(session, [get_campaign(session, campaign_id, actor=principal)], today=today)[0]
     rows, total = list_contents(session, actor=principal, campaign_id=campaign_id, today=today, limit=200)
     return render(request, "campaign.html", campaign=campaign, contents=contents_summary(session, rows, today=today),
-                  total=total, names=area_names(session, set(campaign.area_ids)),
+                  total=total, names=get_area_names(session, set(campaign.area_ids)),
                   can_edit=principal.role in (Role.admin, Role.operator))

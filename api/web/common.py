@@ -1,4 +1,6 @@
-"""What every page shares: templates, the logged-in user, CSRF, error pages, form parsing, formatting."""
+"""What every page shares: templates, the logged-in user, CSRF, error pages, form parsing, formatting.
+
+Web concerns only: which areas a page offers is api/web/area_choices.py; rules live in the domain packages."""
 
 import hmac
 import secrets
@@ -15,13 +17,12 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from pydantic import ValidationError
-from sqlmodel import Session, col, select
 from starlette.datastructures import FormData
 
-from api.deps import SessionDep, area_in_scope
+from api.deps import SessionDep
 from api.errors import STATUS_BY_ERROR
 from api.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
-from core.areas import LEVEL_LABELS, Area, AreaLevel, subtree_condition
+from core.areas import LEVEL_LABELS, AreaLevel
 from core.errors import DomainError, Forbidden
 from core.timeutil import to_local
 from core.users import ROLE_LABELS, Principal, Role, principal_for_token
@@ -318,32 +319,7 @@ def form_ids(form: FormData, key: str) -> list[int]:
     return ids
 
 
-# --- areas for pickers ----------------------------------------------------------------------
-
-MAX_PICKER_AREAS = 3000
-
-
-def visible_areas(session: Session, principal: Principal, levels: Iterable[AreaLevel] | None = None) -> list[Area]:
-    """Areas the user may see, in tree order (path), for selects and trees."""
-    query = select(Area)
-    if principal.scope is not None:
-        query = query.where(subtree_condition(principal.scope))
-    if levels is not None:
-        query = query.where(col(Area.level).in_([lvl.value for lvl in levels]))
-    return list(session.exec(query.order_by(Area.path).limit(MAX_PICKER_AREAS)))
-
-
-def area_label(area: Area, base_depth: int = 0) -> str:
-    depth = max(0, len(area.ancestor_ids) - 1 - base_depth)
-    return ("\u00a0\u00a0" * depth) + area.name
-
-
-def area_options(session: Session, principal: Principal,
-                 levels: Iterable[AreaLevel] | None = None) -> list[tuple[int, str]]:
-    areas = visible_areas(session, principal, levels)
-    base = min((len(a.ancestor_ids) - 1 for a in areas), default=0)
-    return [(a.id, area_label(a, base)) for a in areas]
-
+# --- labels ---------------------------------------------------------------------------------
 
 def level_label(level: str) -> str:
     return LEVEL_LABELS.get(AreaLevel(level), level)
@@ -414,7 +390,3 @@ def tomorrow(request: Request) -> date:
 templates.env.filters.update(d=fmt_date, dt=fmt_datetime, t=fmt_time, hm=fmt_hm, dur=fmt_duration,
                              minutes=fmt_minutes, pct=fmt_percent, level_label=level_label)
 
-
-def area_or_scope(session: Session, principal: Principal, area_id: int | None) -> Area | None:
-    """The area a page asks for (404 unknown, 403 outside the caller's scope), else the caller's own scope."""
-    return principal.scope if area_id is None else area_in_scope(session, principal, area_id)

@@ -6,16 +6,15 @@ from datetime import timedelta
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from api.deps import IdPath, SessionDep, SettingsDep
-from api.web.campaign_pages import area_names
+from api.web.area_choices import area_options
 from api.web.common import (
     ApproverPage,
     FormDep,
     OperatorPage,
     ReaderPage,
-    area_options,
     flash,
     form_error,
     form_ids,
@@ -28,19 +27,18 @@ from api.web.common import (
     web_router,
 )
 from campaigns import contents as workflow
-from campaigns.campaigns import list_campaigns
+from campaigns.campaigns import get_campaigns, list_campaigns
 from campaigns.models import KIND_LABELS, LEVEL_LABELS, STATUS_LABELS, Campaign, ContentStatus
+from campaigns.recordings import upload_limits_vi, upload_recording
 from campaigns.schemas import ContentCreate, ContentUpdate, RejectBody
-from core.areas import AreaLevel
+from core.areas import AreaLevel, get_area_names
 from core.config import Settings
 from core.errors import DomainError, Invalid
-from core.users import Principal, Role, User
-from media.store import MediaStore
+from core.users import Principal, Role, get_user_names
 
 router = web_router()
 
 PAGE_SIZE = 50
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 EVENT_LABELS = {
     "created": "Soạn mới", "updated": "Sửa", "revised": "Sửa (bản mới)", "submitted": "Gửi duyệt",
     "withdrawn": "Rút lại", "approved": "Duyệt", "rejected": "Từ chối", "archived": "Lưu trữ",
@@ -53,12 +51,6 @@ STATUS_FILTERS = [(s.value, STATUS_LABELS[s]) for s in ContentStatus] + [("expir
 def _campaign_choices(session: Session, principal: Principal) -> list[Campaign]:
     rows, _ = list_campaigns(session, actor=principal, limit=300)
     return rows
-
-
-def _campaign_index(session: Session, ids: set[int]) -> dict[int, Campaign]:
-    if not ids:
-        return {}
-    return {c.id: c for c in session.exec(select(Campaign).where(col(Campaign.id).in_(list(ids))))}
 
 
 # --- list ------------------------------------------------------------------------------------------
@@ -78,7 +70,7 @@ def contents_page(request: Request, session: SessionDep, principal: ReaderPage, 
     items = workflow.contents_summary(session, rows, today=today)
     return render(request, "contents.html", items=items, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)),
                   campaigns=_campaign_choices(session, principal),
-                  campaign_index=_campaign_index(session, {i.campaign_id for i in items if i.campaign_id}),
+                  campaign_index=get_campaigns(session, (i.campaign_id for i in items)),
                   filters={"status": status, "campaign_id": campaign_id, "level": level, "q": q or "", "mine": mine},
                   statuses=STATUS_FILTERS, levels=list(LEVEL_LABELS.items()),
                   can_write=principal.role in (Role.admin, Role.operator))
@@ -143,8 +135,7 @@ def _content_page(request: Request, session: Session, settings: Settings, princi
     content = workflow.get_content(session, content_id, actor=principal)
     view = workflow.content_public(session, content, today=today)
     events = workflow.history(session, content)
-    user_ids = {e.user_id for e in events if e.user_id} | {view.created_by} - {None}
-    users = {u.id: (u.full_name or u.username) for u in session.exec(select(User).where(col(User.id).in_(user_ids)))}
+    users = get_user_names(session, [*(e.user_id for e in events), view.created_by])
     campaign = session.get(Campaign, view.campaign_id) if view.campaign_id else None
     writer = principal.role in (Role.admin, Role.operator)
     decider = principal.role in (Role.admin, Role.approver)
@@ -154,13 +145,13 @@ def _content_page(request: Request, session: Session, settings: Settings, princi
                   "level": view.level, "kind": view.kind, "valid_from": view.valid_from.strftime("%d/%m/%Y"),
                   "valid_until": view.valid_until.strftime("%d/%m/%Y"), "area_ids": view.area_ids}
     return render(request, "content.html", status_code, c=view, events=events, users=users, campaign=campaign,
-                  names=area_names(session, set(view.area_ids)), editable=editable, writer=writer,
+                  names=get_area_names(session, set(view.area_ids)), editable=editable, writer=writer,
                   decider=decider and principal.user_id not in {view.created_by},
                   error=error, values=values, event_labels=EVENT_LABELS,
                   campaigns=_campaign_choices(session, principal) if editable else [],
                   areas=area_options(session, principal, [AreaLevel.province, AreaLevel.district,
                                                           AreaLevel.commune, AreaLevel.cluster]) if editable else [],
-                  levels=list(LEVEL_LABELS.items()), kinds=list(KIND_LABELS.items()))
+                  levels=list(LEVEL_LABELS.items()), kinds=list(KIND_LABELS.items()), upload_limits=upload_limits_vi())
 
 
 @router.get("/contents/{content_id}", response_class=HTMLResponse)
@@ -265,33 +256,9 @@ def content_upload(request: Request, session: SessionDep, settings: SettingsDep,
     def attach(content) -> None:
         if upload is None or isinstance(upload, str) or not upload.filename:
             raise Invalid("Chưa chọn tệp ghi âm.")
-        workflow.require_uploadable(session, content, actor=principal)
-        recording = _store_recording(settings, upload)
-        workflow.attach_recording(session, content, recording, actor=principal)
+        upload_recording(session, content, upload.file, upload.filename, actor=principal, settings=settings)
 
     return _transition(request, session, settings, principal, content_id, attach, "Đã tải bản ghi âm lên.")
-
-
-def _store_recording(settings: Settings, upload) -> "workflow.Recording":
-    """Copy the upload to a temp file (bounded), then the same processing as the API's upload."""
-    import shutil
-    import tempfile
-    from pathlib import Path
-
-    from campaigns.recordings import store_recording
-
-    suffix = Path(upload.filename or "").suffix.lower()[:8]
-    tmp_dir = MediaStore(settings.media_dir).tmp_dir()
-    with tempfile.NamedTemporaryFile(dir=tmp_dir, suffix=suffix, delete=False) as tmp:
-        path = Path(tmp.name)
-        upload.file.seek(0)
-        shutil.copyfileobj(upload.file, tmp, length=1024 * 1024)
-    try:
-        if path.stat().st_size > MAX_UPLOAD_BYTES:
-            raise Invalid(f"Tệp ghi âm quá lớn (tối đa {MAX_UPLOAD_BYTES // (1024 * 1024)} MB).")
-        return store_recording(path, settings)
-    finally:
-        path.unlink(missing_ok=True)
 
 
 @router.get("/contents/{content_id}/audio-box", response_class=HTMLResponse)
@@ -312,6 +279,6 @@ def approvals_page(request: Request, session: SessionDep, principal: ApproverPag
                                         limit=100)
     items = [workflow.content_public(session, c, today=today) for c in rows]
     return render(request, "approvals.html", items=items, total=total,
-                  names=area_names(session, {a for i in items for a in i.area_ids}),
-                  campaign_index=_campaign_index(session, {i.campaign_id for i in items if i.campaign_id}),
+                  names=get_area_names(session, {a for i in items for a in i.area_ids}),
+                  campaign_index=get_campaigns(session, (i.campaign_id for i in items)),
                   own={i.id for i in items if i.created_by == principal.user_id})

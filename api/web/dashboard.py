@@ -5,22 +5,23 @@ from datetime import timedelta
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from airtime.reports import ReportQuery, airtime_rows, silent_clusters
 from api.deps import SessionDep, SettingsDep
 from api.web.common import ReaderPage, local_today, render, tomorrow, web_router
 from campaigns import contents
 from campaigns.models import ContentStatus
-from core.areas import Area, AreaLevel
+from core.areas import get_areas
 from core.config import Settings
 from core.timeutil import now_utc
 from core.users import Principal, Role
-from playlists.models import Playlist
+from playlists.queries import list_clusters_without_playlist
 
 router = web_router()
 
 SHOWN = 5
+MAX_MISSING_COUNTED = 2000
 # "Behind target" is judged on the last full week: today's airtime is still coming in.
 BEHIND_WINDOW_DAYS = 7
 
@@ -50,19 +51,13 @@ def _approvals(request: Request, session: Session, principal: Principal) -> Pane
 
 def _missing_playlists(request: Request, session: Session, principal: Principal) -> Panel:
     day = tomorrow(request)
-    clusters = select(Area.id).where(Area.level == AreaLevel.cluster)
-    if principal.scope is not None:
-        clusters = clusters.where(col(Area.path).startswith(principal.scope.path))
-    have = select(Playlist.cluster_id).where(Playlist.day == day, col(Playlist.is_current).is_(True))
-    missing = select(Area).where(col(Area.id).in_(clusters), col(Area.id).not_in(have)).order_by(Area.path)
-    found = list(session.exec(missing.limit(2000)))
+    found = list_clusters_without_playlist(session, day=day, scope=principal.scope, limit=MAX_MISSING_COUNTED)
     panel = Panel("missing", "Cụm loa chưa có danh sách phát ngày mai", f"/playlists?day={day:%d/%m/%Y}",
                   len(found))
-    parents = {a.id: a for a in session.exec(select(Area).where(
-        col(Area.id).in_({c.parent_id for c in found[:SHOWN]})))} if found else {}
+    parents = get_areas(session, {c.parent_id for c in found[:SHOWN]})
     rows = []
     for c in found[:SHOWN]:
-        parent = parents.get(c.parent_id)
+        parent = parents.get(c.parent_id) if c.parent_id is not None else None
         # The playlists page of the cluster's commune (or of the cluster, for a user scoped to it) for that
         # day: its build button is the fix.
         where = parent.id if parent is not None and principal.can_see(parent) else c.id

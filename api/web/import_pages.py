@@ -9,14 +9,13 @@ from datetime import timedelta
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from api.deps import SessionDep, SettingsDep
 from api.web.common import FormDep, OperatorPage, flash, form_value, local_today, redirect, render, web_router
 from campaigns.campaigns import list_campaigns
-from campaigns.importer import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, import_contents
+from campaigns.importer import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, area_token, import_contents
 from campaigns.models import KIND_LABELS, LEVEL_LABELS
-from core.areas import Area
 from core.errors import DomainError, Invalid
 from core.users import Principal
 
@@ -62,18 +61,11 @@ def import_page(request: Request, session: SessionDep, principal: OperatorPage) 
     return _page(request, session, principal)
 
 
-def _area_token(session: Session, area: Area) -> str:
-    """The area's code when it names only this area (what the importer looks up first), else its id."""
-    if area.code and len(session.exec(select(Area.id).where(Area.code == area.code).limit(2)).all()) == 1:
-        return area.code
-    return str(area.id)
-
-
 @router.get("/contents/import/template.csv")
 def import_template(request: Request, session: SessionDep, principal: OperatorPage) -> Response:
     """The header row and one example row; the example targets the user's own area when it has a code."""
     today = local_today(request)
-    area = _area_token(session, principal.scope) if principal.scope is not None else ""
+    area = area_token(session, principal.scope) if principal.scope is not None else ""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(TEMPLATE_HEADER)

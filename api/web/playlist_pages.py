@@ -4,15 +4,14 @@ from datetime import date, timedelta
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from api.deps import IdPath, SessionDep, SettingsDep
+from api.web.area_choices import area_options, area_or_scope
 from api.web.common import (
     FormDep,
     OperatorPage,
     ReaderPage,
-    area_options,
-    area_or_scope,
     form_value,
     local_today,
     parse_date,
@@ -20,38 +19,27 @@ from api.web.common import (
     render,
     web_router,
 )
-from campaigns.models import Campaign
-from core import tasks
-from core.areas import Area, AreaLevel
+from campaigns.campaigns import get_campaigns
+from core.areas import Area, AreaLevel, get_area_names, list_areas
 from core.errors import Invalid, NotFound
 from core.timeutil import as_utc
 from core.users import Principal, Role
 from media.store import media_url
 from playlists.formats import load_view
-from playlists.models import Playlist
 from playlists.planner import REASON_LABELS
+from playlists.queries import get_current_playlists
+from playlists.tasks import submit_build
 
 router = web_router()
 
 MAX_CLUSTERS_SHOWN = 500
 
 
-def _clusters(session: Session, area: Area | None) -> list[Area]:
-    query = select(Area).where(Area.level == AreaLevel.cluster)
-    if area is not None:
-        query = query.where(col(Area.path).startswith(area.path))
-    return list(session.exec(query.order_by(Area.path).limit(MAX_CLUSTERS_SHOWN)))
-
-
 def _page(request: Request, session: Session, principal: Principal, area: Area | None, day: date, *,
           task=None, status_code: int = 200, error: str | None = None) -> HTMLResponse:
-    clusters = _clusters(session, area)
-    ids = [c.id for c in clusters]
-    current = {p.cluster_id: p for p in session.exec(
-        select(Playlist).where(Playlist.day == day, col(Playlist.is_current).is_(True),
-                               col(Playlist.cluster_id).in_(ids)))} if ids else {}
-    parent_ids = {c.parent_id for c in clusters}
-    parents = {a.id: a.name for a in session.exec(select(Area).where(col(Area.id).in_(parent_ids)))}
+    clusters = list_areas(session, scope=area, level=AreaLevel.cluster, limit=MAX_CLUSTERS_SHOWN)
+    current = get_current_playlists(session, day=day, cluster_ids=[c.id for c in clusters if c.id is not None])
+    parents = get_area_names(session, {c.parent_id for c in clusters})
     return render(request, "playlists.html", status_code, area=area, day=day, clusters=clusters, current=current,
                   parents=parents, areas=area_options(session, principal, [AreaLevel.province, AreaLevel.district,
                                                                           AreaLevel.commune]),
@@ -68,26 +56,19 @@ def playlists_page(request: Request, session: SessionDep, principal: ReaderPage,
 
 
 @router.post("/playlists/build", response_class=HTMLResponse)
-def playlists_build(request: Request, session: SessionDep, principal: OperatorPage,
+def playlists_build(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
                     form: FormDep) -> HTMLResponse:
-    from api.web.common import form_error
-    from playlists.service import check_build_day
-
     area_text = form_value(form, "area_id")
     area = area_or_scope(session, principal, int(area_text) if area_text and area_text.isdigit() else None)
     day = parse_date(form_value(form, "day"))
     try:
         if not isinstance(day, date):
             raise Invalid("Ngày: phải là ngày hợp lệ (dd/mm/yyyy).")
-        check_build_day(day, local_today(request))
+        done = submit_build(session, day=day, today=local_today(request), tz=settings.tz, area=area,
+                            actor=principal, background=True, reason="web")
     except Invalid as exc:
-        return _page(request, session, principal, area, local_today(request), status_code=422, error=form_error(exc))
-    where = area.name if area else "toàn quốc"
-    task = tasks.submit(session, "playlists.tasks:build_day_task", title=f"Lập danh sách phát {day:%d/%m/%Y} — {where}",
-                        kwargs={"day": day.isoformat(), "area_id": area.id if area else None,
-                                "created_by": principal.user_id, "reason": "web"},
-                        created_by=principal.user_id)
-    return _page(request, session, principal, area, day, task=task)
+        return _page(request, session, principal, area, local_today(request), status_code=422, error=exc.message)
+    return _page(request, session, principal, area, day, task=done.task)
 
 
 @router.get("/playlists/{cluster_id}", response_class=HTMLResponse)
@@ -103,9 +84,8 @@ def playlist_timeline(request: Request, session: SessionDep, settings: SettingsD
         view = None
     slots = []
     if view is not None:
-        campaign_ids = {it.campaign_id for it in view.items if it.campaign_id}
-        colors = {c.id: (c.color, c.name) for c in session.exec(
-            select(Campaign).where(col(Campaign.id).in_(campaign_ids)))} if campaign_ids else {}
+        campaigns = get_campaigns(session, (it.campaign_id for it in view.items))
+        colors: dict[int | None, tuple[str, str]] = {i: (c.color, c.name) for i, c in campaigns.items()}
         for s in view.slots:
             starts, ends = (as_utc(_dt(s["starts_at"])), as_utc(_dt(s["ends_at"])))
             length_ms = max(1, int((ends - starts).total_seconds() * 1000))

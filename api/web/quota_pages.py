@@ -8,13 +8,12 @@ from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from api.deps import IdPath, SessionDep, SettingsDep
-from api.web.campaign_pages import area_names
+from api.deps import IdPath, SessionDep, SettingsDep, area_in_scope
+from api.web.area_choices import area_options
 from api.web.common import (
     FormDep,
     OperatorPage,
     ReaderPage,
-    area_options,
     flash,
     form_error,
     form_value,
@@ -30,9 +29,9 @@ from campaigns.directives import list_directives
 from campaigns.models import KIND_LABELS, QuotaPeriod
 from campaigns.quotas import compliance, create_rule, delete_rule, get_rule, list_rules
 from campaigns.schemas import QuotaCreate
-from core.areas import LEVEL_LABELS, Area, AreaLevel
+from core.areas import LEVEL_LABELS, Area, AreaLevel, get_area_names
 from core.config import Settings
-from core.errors import DomainError, Forbidden, NotFound
+from core.errors import DomainError
 from core.users import Principal, Role
 
 router = web_router()
@@ -44,18 +43,6 @@ FIELDS = ("name", "area_id", "unit_level", "kind", "min_count", "max_count", "pe
           "directive_id", "campaign_id", "note")
 
 
-def _focus(session: Session, principal: Principal, area_id: int | None) -> Area | None:
-    """The area the compliance view is narrowed to (within the user's scope)."""
-    if area_id is None:
-        return None
-    area = session.get(Area, area_id)
-    if area is None:
-        raise NotFound("địa bàn", area_id)
-    if not principal.can_see(area):
-        raise Forbidden("Địa bàn này nằm ngoài phạm vi được giao.")
-    return area
-
-
 def _page(request: Request, session: Session, settings: Settings, principal: Principal, *, on: date,
           focus: Area | None = None, status_code: int = 200, error: str | None = None,
           values: dict | None = None) -> HTMLResponse:
@@ -65,7 +52,7 @@ def _page(request: Request, session: Session, settings: Settings, principal: Pri
     campaigns, _ = list_campaigns(session, actor=principal, limit=300)
     export_qs = f"on={on.isoformat()}" + (f"&area_id={focus.id}" if focus else "")
     return render(request, "quotas.html", status_code, rules=rules, report=report, on=on, focus=focus,
-                  names=area_names(session, {r.area_id for r in rules}),
+                  names=get_area_names(session, {r.area_id for r in rules}),
                   directive_names={d.id: d.number for d in directives},
                   campaign_names={c.id: c.name for c in campaigns}, directives=directives, campaigns=campaigns,
                   areas=area_options(session, principal, RULE_AREA_LEVELS),
@@ -81,7 +68,8 @@ def _page(request: Request, session: Session, settings: Settings, principal: Pri
 def quotas_page(request: Request, session: SessionDep, settings: SettingsDep, principal: ReaderPage,
                 on: str | None = None, area_id: int | None = None) -> HTMLResponse:
     day = parse_day_param(on, local_today(request))
-    return _page(request, session, settings, principal, on=day, focus=_focus(session, principal, area_id))
+    return _page(request, session, settings, principal, on=day,
+                 focus=area_in_scope(session, principal, area_id) if area_id is not None else None)
 
 
 def _int(text: str | None) -> int | str | None:

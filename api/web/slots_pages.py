@@ -8,12 +8,11 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from api.deps import IdPath, SessionDep, SettingsDep
+from api.web.area_choices import area_options, area_or_scope
 from api.web.common import (
     FormDep,
     OperatorPage,
     ReaderPage,
-    area_options,
-    area_or_scope,
     flash,
     form_error,
     form_ids,

@@ -6,12 +6,12 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from api.deps import IdPath, SessionDep, SettingsDep
+from api.web.area_choices import area_options, area_or_scope
 from api.web.common import (
     FormDep,
     OperatorPage,
     ReaderPage,
     WebUser,
-    area_options,
     flash,
     form_error,
     form_value,
@@ -20,9 +20,9 @@ from api.web.common import (
     web_router,
 )
 from campaigns.speech import text_to_read
-from core.areas import Area
+from core.areas import Area, get_area_names
 from core.config import Settings
-from core.errors import DomainError, Forbidden, NotFound
+from core.errors import DomainError, Forbidden
 from core.users import Principal, Role
 from tts.lexicon import DEFAULT_LEXICON
 from tts.lexicon_store import (
@@ -47,17 +47,6 @@ def spoken_form(session: Session, settings: Settings, text: str, area: Area | No
     return normalize(text, lexicon=effective_lexicon(session, area), options=options).text
 
 
-def _visible_area(session: Session, principal: Principal, area_id: int | None) -> Area | None:
-    if area_id is None:
-        return principal.scope
-    area = session.get(Area, area_id)
-    if area is None:
-        raise NotFound("địa bàn", area_id)
-    if not principal.can_see(area):
-        raise Forbidden("Địa bàn này nằm ngoài phạm vi được giao.")
-    return area
-
-
 @router.post("/preview/spoken", response_class=HTMLResponse)
 def preview_spoken(request: Request, session: SessionDep, settings: SettingsDep, principal: WebUser,
                    form: FormDep) -> HTMLResponse:
@@ -68,7 +57,7 @@ def preview_spoken(request: Request, session: SessionDep, settings: SettingsDep,
     if title and text.strip():
         text = text_to_read(title, text)
     area_id = form_value(form, "preview_area_id")
-    area = _visible_area(session, principal, int(area_id) if area_id and area_id.isdigit() else None)
+    area = area_or_scope(session, principal, int(area_id) if area_id and area_id.isdigit() else None)
     spoken, error = None, None
     if not text.strip():
         error = "Nhập nội dung để xem máy sẽ đọc thế nào."
@@ -98,7 +87,7 @@ def _lexicon_page(request: Request, session: Session, settings: Settings, princi
                   values: dict | None = None) -> HTMLResponse:
     chain: list[int | None] = [None] + (area.ancestor_ids if area else [])
     entries = list_entries(session, area_ids=chain)
-    names = {a.id: a.name for a in (session.get(Area, i) for i in chain if i is not None) if a is not None}
+    names = get_area_names(session, chain)
     rows = [{"entry": e, "area_name": names.get(e.area_id, "Toàn quốc") if e.area_id else "Toàn quốc",
              "default": DEFAULT_LEXICON.get(e.term), "editable": _may_edit(principal, e.area_id, session)}
             for e in entries]
@@ -111,14 +100,14 @@ def _lexicon_page(request: Request, session: Session, settings: Settings, princi
 @router.get("/lexicon", response_class=HTMLResponse)
 def lexicon_page(request: Request, session: SessionDep, settings: SettingsDep, principal: ReaderPage,
                  area_id: int | None = None) -> HTMLResponse:
-    return _lexicon_page(request, session, settings, principal, _visible_area(session, principal, area_id))
+    return _lexicon_page(request, session, settings, principal, area_or_scope(session, principal, area_id))
 
 
 @router.post("/lexicon", response_class=HTMLResponse)
 def lexicon_add(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
                 form: FormDep) -> HTMLResponse:
     area_text = form_value(form, "area_id")
-    area = _visible_area(session, principal, int(area_text) if area_text and area_text.isdigit() else None)
+    area = area_or_scope(session, principal, int(area_text) if area_text and area_text.isdigit() else None)
     values = {"term": form_value(form, "term"), "spoken": form_value(form, "spoken")}
     try:
         if not _may_edit(principal, area.id if area else None, session):
@@ -141,7 +130,7 @@ def lexicon_update(request: Request, session: SessionDep, settings: SettingsDep,
     if not _may_edit(principal, entry.area_id, session):
         raise Forbidden("Bạn không được sửa mục này.")
     back = form_value(form, "back_area_id")
-    area = _visible_area(session, principal, int(back) if back and back.isdigit() else None)
+    area = area_or_scope(session, principal, int(back) if back and back.isdigit() else None)
     try:
         update_entry(session, entry, LexiconEntryUpdate(spoken=form_value(form, "spoken") or ""))
     except (DomainError, ValidationError) as exc:

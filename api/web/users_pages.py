@@ -6,8 +6,9 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from api.deps import IdPath, SessionDep
-from api.web.common import AdminPage, FormDep, area_options, flash, form_error, form_value, redirect, render, web_router
-from core.areas import Area, get_area
+from api.web.area_choices import area_options
+from api.web.common import AdminPage, FormDep, flash, form_error, form_value, redirect, render, web_router
+from core.areas import get_area, get_area_names
 from core.errors import DomainError, Forbidden, Invalid
 from core.users import (
     ROLE_LABELS,
@@ -30,8 +31,7 @@ USER_ROLES = [Role.admin, Role.operator, Role.approver, Role.supervisor]
 def _page(request: Request, session: Session, principal: Principal, *, status_code: int = 200,
           error: str | None = None, values: dict | None = None) -> HTMLResponse:
     users = list_users(session, scope=principal.scope)
-    area_ids = {u.area_id for u in users if u.area_id}
-    names = {a.id: a.name for a in (session.get(Area, i) for i in area_ids) if a is not None}
+    names = get_area_names(session, (u.area_id for u in users))
     return render(request, "users.html", status_code, users=users, area_names=names,
                   roles=[(r.value, ROLE_LABELS[r]) for r in USER_ROLES], role_labels=ROLE_LABELS,
                   areas=area_options(session, principal), error=error, values=values or {})

@@ -65,9 +65,9 @@ def test_a_two_hour_recording_is_over_the_duration_limit(client, world, auth, se
 
 
 def test_an_upload_over_the_size_limit_is_cut_off(client, world, auth, settings, monkeypatch):
-    import api.routes.contents
+    import campaigns.recordings
 
-    monkeypatch.setattr(api.routes.contents, "MAX_UPLOAD_BYTES", 4096)
+    monkeypatch.setattr(campaigns.recordings, "MAX_UPLOAD_BYTES", 4096)
     op = auth("operator_a")
     item = create_content(client, op, area_ids=[world.commune_a.id])
     response = _upload(client, op, item["id"], "lon.mp3", short_mp3())

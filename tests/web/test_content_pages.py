@@ -134,3 +134,28 @@ def test_upload_a_recording_or_get_a_clear_refusal(client, world, web_login, tmp
                      files={"file": ("doc.wav", wav.read_bytes(), "audio/wav")})
     assert ok.status_code == 200 and "Đã tải bản ghi âm lên." in ok.text
     assert "Bản ghi âm" in ok.text and "<audio" in ok.text
+
+
+def test_one_size_limit_refuses_on_both_doors(client, world, web_login, auth, settings, monkeypatch):
+    """The API and the web form take the same limit from campaigns.recordings, state it, and refuse past it."""
+    import campaigns.recordings
+    from tests.campaigns.audio import short_mp3
+
+    monkeypatch.setattr(campaigns.recordings, "MAX_UPLOAD_BYTES", 4096)
+    data = short_mp3()
+    assert len(data) > 4096
+    csrf = web_login("operator_a")
+    campaign_id = _new_campaign(client, csrf, world)
+    content_id = int(_new_content(client, csrf, campaign_id).headers["location"].rsplit("/", 1)[1])
+    page = client.get(f"/contents/{content_id}").text
+    assert re.search(r'id="upload-limits">Tối đa 4 KB, 30 phút\.<', page), "the form states the limit"
+
+    web = client.post(f"/contents/{content_id}/audio", data={"csrf_token": csrf},
+                      files={"file": ("lon.mp3", data, "audio/mpeg")})
+    assert web.status_code == 413 and 'class="msg err"' in web.text
+    assert "Tệp ghi âm quá lớn: tối đa 4 KB." in web.text
+    api = client.post(f"/api/v1/contents/{content_id}/audio", headers=auth("operator_a"),
+                      files={"file": ("lon.mp3", data, "audio/mpeg")})
+    assert api.status_code == 413 and api.json()["detail"] == "Tệp ghi âm quá lớn: tối đa 4 KB."
+    assert list((settings.media_dir / "tmp").iterdir()) == []
+    assert client.get(f"/api/v1/contents/{content_id}", headers=auth("operator_a")).json()["audio"] is None
