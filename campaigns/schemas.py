@@ -22,9 +22,9 @@ from campaigns.models import (
 )
 from core.areas import AreaLevel
 from core.config import get_settings
+from core.db import MAX_ID
 from core.timeutil import to_local
 
-MAX_ID = 2_147_483_647
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 AreaIds = Annotated[list[Id], Field(max_length=MAX_AREAS)]
 # Dates a broadcast schedule can mean; keeps a fuzzer's year 1 or 9999 from reaching date arithmetic.

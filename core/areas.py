@@ -13,12 +13,11 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from core.db import UTCDateTime
+from core.db import MAX_ID, UTCDateTime
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.timeutil import now_utc
 
 CODE_PATTERN = r"^[A-Za-z0-9._-]+$"
-MAX_ID = 2_147_483_647
 
 
 class AreaLevel(StrEnum):
