@@ -60,15 +60,16 @@ def list_cmd(status: Annotated[str | None, typer.Option(help="draft | submitted 
 @app.command("show")
 def show_cmd(content_id: int) -> None:
     """In một tin (JSON như GET /api/v1/contents/{id})."""
-    from campaigns.contents import content_public, get_content, local_today
+    from campaigns.contents import content_public, get_content
     from core.db import session_scope
     from core.errors import DomainError
+    from core.timeutil import local_today
 
     settings = get_settings()
     try:
         with session_scope(_engine()) as session:
             content = get_content(session, content_id, actor=_principal(session, None))
-            public = content_public(session, content, today=local_today(settings))
+            public = content_public(session, content, today=local_today(settings.tz))
     except DomainError as exc:
         _fail(exc.message)
     typer.echo(json.dumps(public.model_dump(mode="json"), ensure_ascii=False, indent=2))

@@ -1,11 +1,21 @@
 """Time at the edges: everything is stored in UTC and shown in the deployment's zone."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
+
+
+def local_now(tz: tzinfo, now: datetime | None = None) -> datetime:
+    """The deployment's wall-clock time: `now` (default: this instant) in `tz` (settings.tz)."""
+    return as_utc(now or now_utc()).astimezone(tz)
+
+
+def local_today(tz: tzinfo, now: datetime | None = None) -> date:
+    """The local calendar day in `tz` (settings.tz) at `now` (default: this instant): "today" everywhere."""
+    return local_now(tz, now).date()
 
 
 def as_utc(value: datetime) -> datetime:

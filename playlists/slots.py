@@ -30,7 +30,7 @@ from campaigns.commemorations import COMMEMORATIONS
 from core.areas import Area, AreaLevel, is_within
 from core.db import MAX_ID
 from core.errors import Conflict, Forbidden, Invalid, NotFound
-from core.timeutil import now_utc
+from core.timeutil import local_today, now_utc
 from media.store import MediaStore, media_url
 from playlists.models import AreaFiller, Commemoration, SlotTemplateRow
 from playlists.slot_times import MAX_SLOT_MINUTES, AudioRef, SlotTemplate, first_overlap
@@ -297,7 +297,7 @@ def check_no_overlap(session: Session, row: SlotTemplateRow, area: Area, tz: tzi
         when = first_overlap(mine, theirs, tz)
         if when is not None:
             # Name a day people recognise: the first clash from today on, if there is one.
-            today = now_utc().astimezone(tz).date()
+            today = local_today(tz)
             when = first_overlap(_from(mine, today), _from(theirs, today), tz) or when
             raise Conflict(
                 f"Khung giờ '{row.name}' ({_fmt(row.start_time, row.duration_minutes)}) chồng lên khung giờ "

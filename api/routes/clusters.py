@@ -14,7 +14,7 @@ from api.deps import IdPath, ReaderOrDevice, SessionDep, SettingsDep, area_in_sc
 from core.areas import Area, AreaLevel
 from core.config import Settings
 from core.errors import Forbidden, NotFound
-from core.timeutil import now_utc
+from core.timeutil import local_today
 from core.users import Principal, Role
 from media.store import MediaStore, media_url
 from playlists.formats import (
@@ -177,7 +177,7 @@ def playlist(request: Request, session: SessionDep, settings: SettingsDep, princ
 def alerts(request: Request, session: SessionDep, settings: SettingsDep, principal: ReaderOrDevice,
            cluster_id: IdPath) -> list[AlertOut]:
     cluster = cluster_for_reader(session, principal, cluster_id)
-    today = now_utc().astimezone(settings.tz).date()
+    today = local_today(settings.tz)
     base = base_url(request, settings)
     return [AlertOut(content_id=a.content_id, title=a.title,
                      audio_url=base + media_url(a.sha256, a.ext) if a.sha256 and a.ext else None,

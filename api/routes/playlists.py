@@ -9,7 +9,7 @@ from sqlmodel import col, func, select
 from api.deps import MAX_ID, IdPath, OperatorUser, Reader, SessionDep, SettingsDep, area_in_scope
 from core import tasks
 from core.areas import Area, AreaLevel, cluster_ids_under, is_within
-from core.timeutil import now_utc
+from core.timeutil import local_today
 from playlists.forecast import forecast_campaign, parse_week
 from playlists.models import PlaylistBuild
 from playlists.service import build_day, check_build_day
@@ -58,7 +58,7 @@ class BuildPublic(BaseModel):
              summary="Build and publish the day's playlist of every cluster below an area")
 def build(request: Request, response: Response, session: SessionDep, settings: SettingsDep,
           principal: OperatorUser, body: BuildRequest) -> BuildOut:
-    check_build_day(body.date, now_utc().astimezone(settings.tz).date())
+    check_build_day(body.date, local_today(settings.tz))
     area_id = body.area_id
     if area_id is None and principal.scope is not None:
         area_id = principal.scope.id
@@ -110,7 +110,7 @@ def forecast(session: SessionDep, settings: SettingsDep, principal: Reader, camp
                                                description="ISO week, e.g. 2026-W24")] = None,
              week_start: Annotated[date | None, Query(description="Any day of the week (its Monday is used)")] = None,
              limit: Annotated[int, Query(ge=1, le=20_000)] = 1000) -> dict:
-    today = now_utc().astimezone(settings.tz).date()
+    today = local_today(settings.tz)
     monday = parse_week(week, week_start, today)
     check_build_day(monday, today)
     return forecast_campaign(session, campaign_id=campaign_id, week_start=monday, tz=settings.tz,

@@ -17,7 +17,7 @@ from api.deps import MAX_ID, Reader, SessionDep, SettingsDep, area_in_scope
 from campaigns.models import Campaign
 from core.areas import Area, AreaLevel
 from core.errors import NotFound
-from core.timeutil import now_utc
+from core.timeutil import local_today, now_utc
 from core.users import Principal
 
 router = APIRouter(tags=["reports"])
@@ -178,7 +178,7 @@ def quotas(session: SessionDep, settings: SettingsDep, principal: Reader,
            area_id: AreaId = None, rule_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
            format: Format = "json", issuing_unit: Text = None, signer_name: Text = None) -> Any:
     area = _report_area(session, principal, area_id)
-    day = on or now_utc().astimezone(settings.tz).date()
+    day = on or local_today(settings.tz)
     rows, first, last = reports.quota_rows(session, actor=principal, on=day, tz=settings.tz,
                                            area_id=area.id if area else None, rule_id=rule_id)
     if format == "json":

@@ -21,6 +21,7 @@ from starlette.datastructures import FormData
 from api.deps import SessionDep, area_in_scope
 from api.errors import STATUS_BY_ERROR
 from api.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
+from core import timeutil
 from core.areas import LEVEL_LABELS, Area, AreaLevel, subtree_condition
 from core.errors import DomainError, Forbidden
 from core.timeutil import to_local
@@ -402,9 +403,8 @@ def fmt_percent(ratio: float | None) -> str:
 
 
 def local_today(request: Request) -> date:
-    from core.timeutil import now_utc
-
-    return to_local(now_utc(), request.app.state.settings.tz).date()
+    """Today in the deployment's zone (core.timeutil.local_today with the app's settings.tz)."""
+    return timeutil.local_today(request.app.state.settings.tz)
 
 
 def tomorrow(request: Request) -> date:
