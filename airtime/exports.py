@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import matplotlib
 from openpyxl import Workbook
@@ -48,8 +47,6 @@ from reportlab.platypus import (
 from reportlab.platypus.doctemplate import BaseDocTemplate
 
 from airtime.report_rows import QuotaRow, ReportMeta, ReportRow, totals
-
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 NATIONAL_TITLE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
@@ -91,7 +88,7 @@ def percent_text(ratio: float | None) -> str:
 
 def place_date_line(meta: ReportMeta) -> str:
     """'Lào Cai, ngày 05 tháng 02 năm 2026': a zero before days < 10 and months 1-2 (NĐ 30/2020)."""
-    day = meta.generated_at.astimezone(LOCAL_TZ).date()
+    day = meta.generated_at.astimezone(meta.tz).date()
     month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
     return f"{meta.place}, ngày {day.day:02d} tháng {month} năm {day.year}"
 
@@ -477,7 +474,7 @@ def _appendix(meta: ReportMeta, chart_png: bytes, caption: str | None) -> list[F
     the report it belongs to. It also keeps a tall chart from pushing the signature
     alone onto a page of its own.
     """
-    local_day = meta.generated_at.astimezone(LOCAL_TZ).date()
+    local_day = meta.generated_at.astimezone(meta.tz).date()
     heading: list[Flowable] = [
         Paragraph("PHỤ LỤC", _style("appendix", 13, FONT_BOLD, TA_CENTER, spaceAfter=2)),
         Paragraph(_esc((caption or "Biểu đồ kèm theo báo cáo").upper()),

@@ -6,7 +6,7 @@ dataclasses; `airtime.exports` and `airtime.charts` turn them into files.
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 
 # Column header of the label column, by the API's `group_by` value.
 GROUP_LABELS: dict[str, str] = {
@@ -79,7 +79,7 @@ def totals(rows: Iterable[ReportRow]) -> ReportRow:
 class ReportMeta:
     """What the administrative layout needs around the table.
 
-    `generated_at` must be timezone-aware; it is shown in Asia/Ho_Chi_Minh.
+    `generated_at` must be timezone-aware; it is shown in `tz`, the deployment's zone (settings.tz).
     """
 
     title: str
@@ -94,6 +94,7 @@ class ReportMeta:
     campaign_label: str | None = None
     signer_title: str = SIGNER_PREPARER
     signer_name: str | None = None
+    tz: tzinfo = field(kw_only=True)
 
     def __post_init__(self) -> None:
         if self.generated_at.tzinfo is None or self.generated_at.utcoffset() is None:

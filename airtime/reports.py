@@ -17,7 +17,7 @@ Python to campaigns, directives or areas with small lookups (names, links, area 
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -38,7 +38,6 @@ from core.timeutil import format_date_vn, local_day_bounds
 from core.users import Principal
 from playlists.models import Playlist, PlaylistItem
 
-DEFAULT_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 GROUP_BY = ("campaign", "directive", "area", "cluster", "content", "day")
 MAX_DAYS = 5 * 366 + 1
 NONE_KEY = "none"
@@ -63,7 +62,7 @@ class ReportQuery:
     area: Area | None = None  # the report's area (already checked against the caller's scope)
     campaign_id: int | None = None
     area_level: AreaLevel | None = None  # group_by=area: the level of the rows
-    tz: ZoneInfo = DEFAULT_TZ  # the zone of local days (settings.tz)
+    tz: ZoneInfo = field(kw_only=True)  # the zone of local days (settings.tz)
 
     def __post_init__(self) -> None:
         if self.group_by not in GROUP_BY:
@@ -465,7 +464,7 @@ def weekly_series(session: Session, q: ReportQuery) -> list[WeeklySeries]:
             continue
         points = []
         for (year, week), first, last in weeks:
-            sub = ReportQuery(first, last, "campaign")
+            sub = ReportQuery(first, last, "campaign", tz=q.tz)
             days = overlap_days(sub, t.starts_on, t.ends_on)
             if days == 0 and not aired[cid].get((year, week)):
                 continue
@@ -636,12 +635,13 @@ def issuing_unit_for(session: Session, area: Area | None) -> tuple[str, str]:
 
 
 def report_meta(session: Session, *, title: str, group_by: str, day_from: date, day_to: date, area: Area | None,
-                campaign_label: str | None = None, issuing_unit: str | None = None,
+                tz: ZoneInfo, campaign_label: str | None = None, issuing_unit: str | None = None,
                 signer_name: str | None = None) -> ReportMeta:
+    """The heading of a report generated now, dated in `tz` (settings.tz)."""
     unit, place = issuing_unit_for(session, area)
     return ReportMeta(title=title, group_by=group_by, period_from=day_from, period_to=day_to,
                       issuing_unit=issuing_unit or unit, place=place, area_label=area.name if area else None,
-                      campaign_label=campaign_label, signer_name=signer_name)
+                      campaign_label=campaign_label, signer_name=signer_name, tz=tz)
 
 
 def chart_png(session: Session, q: ReportQuery, rows: list[ReportRow], kind: str | None = None) -> bytes:

@@ -70,7 +70,7 @@ def airtime(
     try:
         with session_scope(_engine()) as session:
             area = get_area(session, area_id) if area_id else None
-            q = reports.ReportQuery(start, end, group_by, area, campaign_id, level, get_settings().tz)
+            q = reports.ReportQuery(start, end, group_by, area, campaign_id, level, tz=get_settings().tz)
             rows = reports.airtime_rows(session, q)
             if fmt == "json":
                 payload = {"rows": [r.__dict__ for r in rows], "totals": totals(rows).__dict__,
@@ -82,7 +82,7 @@ def airtime(
             campaign = session.get(Campaign, campaign_id) if campaign_id else None
             meta = reports.report_meta(session, title=reports.TITLE, group_by=group_by, day_from=start, day_to=end,
                                        area=area, campaign_label=campaign.name if campaign else None,
-                                       signer_name=signer_name)
+                                       signer_name=signer_name, tz=get_settings().tz)
             doc = reports.airtime_document(session, q, rows, fmt, meta)
     except DomainError as exc:
         _fail(exc.message)

@@ -352,8 +352,9 @@ def run_reports(engine: Engine, province: int, days: int, repeat: int) -> dict[s
     out: dict[str, Any] = {"period": [FIRST_DAY.isoformat(), day_to.isoformat()]}
     with session_scope(engine) as s:
         area = s.get(Area, province)
-    for name, q in (("campaign", ReportQuery(FIRST_DAY, day_to, "campaign", area)),
-                    ("commune", ReportQuery(FIRST_DAY, day_to, "area", area, area_level=AreaLevel.commune))):
+    for name, q in (("campaign", ReportQuery(FIRST_DAY, day_to, "campaign", area, tz=TZ)),
+                    ("commune", ReportQuery(FIRST_DAY, day_to, "area", area, area_level=AreaLevel.commune,
+                                              tz=TZ))):
         def service(q=q):
             with session_scope(engine) as s:
                 return airtime_rows(s, q)

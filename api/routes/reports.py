@@ -33,7 +33,7 @@ Text = Annotated[str | None, Query(min_length=1, max_length=200)]
 ROW_DOC = (
     "planned_seconds: content items of the published (current) playlists dated in [from, to]; "
     "aired_seconds: duration_ms/1000 of played or interrupted events whose started_at falls on a local "
-    "(Asia/Ho_Chi_Minh) date in [from, to]; target_seconds (campaign rows only): target_minutes_per_week × 60 × "
+    "(LOAXA_TIMEZONE) date in [from, to]; target_seconds (campaign rows only): target_minutes_per_week × 60 × "
     "clusters × days / 7 (the campaign's clusters within the report's area, the days of [from, to] inside the "
     "campaign's period); compliance = aired / target. Rows with key 'none' gather what belongs to no "
     "campaign/directive/area of the chosen level."
@@ -141,7 +141,7 @@ def airtime(session: SessionDep, settings: SettingsDep, principal: Reader, day_f
             issuing_unit: Text = None, signer_name: Text = None) -> Any:
     area = _report_area(session, principal, area_id)
     campaign = _campaign(session, campaign_id)
-    q = reports.ReportQuery(day_from, day_to, group_by, area, campaign_id, area_level, settings.tz)
+    q = reports.ReportQuery(day_from, day_to, group_by, area, campaign_id, area_level, tz=settings.tz)
     rows = reports.airtime_rows(session, q)
     if format == "json":
         return AirtimeOut.model_validate({
@@ -150,7 +150,7 @@ def airtime(session: SessionDep, settings: SettingsDep, principal: Reader, day_f
             "generated_at": now_utc().astimezone(settings.tz)})
     meta = reports.report_meta(session, title=reports.TITLE, group_by=group_by, day_from=day_from, day_to=day_to,
                                area=area, campaign_label=campaign.name if campaign else None,
-                               issuing_unit=issuing_unit, signer_name=signer_name)
+                               issuing_unit=issuing_unit, signer_name=signer_name, tz=settings.tz)
     return _download(reports.airtime_document(session, q, rows, format, meta, with_chart=chart))
 
 
@@ -163,7 +163,7 @@ def airtime_chart(session: SessionDep, settings: SettingsDep, principal: Reader,
     area = _report_area(session, principal, area_id)
     _campaign(session, campaign_id)
     q = reports.ReportQuery(day_from, day_to, "area" if kind == "area" else "campaign", area, campaign_id,
-                            area_level, settings.tz)
+                            area_level, tz=settings.tz)
     rows = reports.airtime_rows(session, q) if kind == "area" else []
     rows = [r for r in rows if r.key != TOTAL_KEY]
     return Response(reports.chart_png(session, q, rows, kind), media_type="image/png")
@@ -184,7 +184,7 @@ def quotas(session: SessionDep, settings: SettingsDep, principal: Reader,
     if format == "json":
         return QuotasOut(on=day, rows=[QuotaRowOut(**r.__dict__) for r in rows])
     meta = reports.report_meta(session, title=reports.QUOTA_TITLE, group_by="quota", day_from=first, day_to=last,
-                               area=area, issuing_unit=issuing_unit, signer_name=signer_name)
+                               area=area, issuing_unit=issuing_unit, signer_name=signer_name, tz=settings.tz)
     return _download(reports.quota_document(rows, format, meta))
 
 

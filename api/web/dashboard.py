@@ -71,10 +71,10 @@ def _missing_playlists(request: Request, session: Session, principal: Principal)
     return panel
 
 
-def _behind_target(request: Request, session: Session, principal: Principal) -> Panel:
+def _behind_target(request: Request, session: Session, settings: Settings, principal: Principal) -> Panel:
     end = local_today(request) - timedelta(days=1)
     start = end - timedelta(days=BEHIND_WINDOW_DAYS - 1)
-    rows = airtime_rows(session, ReportQuery(start, end, "campaign", principal.scope))
+    rows = airtime_rows(session, ReportQuery(start, end, "campaign", principal.scope, tz=settings.tz))
     behind = sorted((r for r in rows if r.compliance is not None and r.compliance < 1),
                     key=lambda r: r.compliance or 0)
     panel = Panel("behind", "Chiến dịch chưa đạt chỉ tiêu", "/airtime", len(behind))
@@ -96,7 +96,7 @@ def _silent(session: Session, settings: Settings, principal: Principal) -> Panel
 def dashboard_page(request: Request, session: SessionDep, settings: SettingsDep,
                    principal: ReaderPage) -> HTMLResponse:
     panels = [_approvals(request, session, principal), _missing_playlists(request, session, principal),
-              _behind_target(request, session, principal), _silent(session, settings, principal)]
+              _behind_target(request, session, settings, principal), _silent(session, settings, principal)]
     if principal.role == Role.approver:  # the queue is the approver's own work
         panels[0].title = "Tin bài chờ bạn duyệt"
     return render(request, "dashboard.html", panels=panels, tomorrow=tomorrow(request))

@@ -293,7 +293,7 @@ def actual(
 ) -> dict[str, tuple]:
     """The report's rows over the scenario's period, keyed like `expected`."""
     with Session(engine) as s:
-        rows = airtime_rows(s, ReportQuery(FROM, TO, group_by, area, campaign_id, area_level))
+        rows = airtime_rows(s, ReportQuery(FROM, TO, group_by, area, campaign_id, area_level, tz=TZ))
     keys = [r.key for r in rows]
     assert len(keys) == len(set(keys)), keys
     return {r.key: (r.planned_seconds, r.aired_seconds, r.target_seconds, r.compliance) for r in rows}

@@ -5,6 +5,7 @@ import dataclasses
 import io
 import unicodedata
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pypdf
 import pytest
@@ -24,6 +25,7 @@ from airtime.report_rows import (
 LDG = "Lao động giỏi, lao động sáng tạo"
 CAM_DUONG = "Phường Cam Đường"
 DHTT = "Gương điển hình tiên tiến, người tốt, việc tốt"
+HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 @pytest.fixture
@@ -50,6 +52,7 @@ def meta() -> ReportMeta:
         area_label="Tỉnh Lào Cai",
         signer_title="Người lập biểu",
         signer_name="Nguyễn Thị Hằng",
+        tz=HANOI,
     )
 
 
@@ -99,6 +102,12 @@ def test_place_date_line_is_local_and_zero_pads_like_the_decree(meta: ReportMeta
     assert exports.place_date_line(january) == "Lào Cai, ngày 05 tháng 01 năm 2026"
     march = dataclasses.replace(meta, generated_at=datetime(2026, 3, 9, 3, 0, tzinfo=UTC))
     assert exports.place_date_line(march) == "Lào Cai, ngày 09 tháng 3 năm 2026"
+
+
+def test_place_date_line_is_in_the_deployments_zone(meta: ReportMeta) -> None:
+    # 18:30 UTC on the 21st: still the 21st for a deployment running on UTC (LOAXA_TIMEZONE=UTC).
+    on_utc = dataclasses.replace(meta, tz=ZoneInfo("UTC"))
+    assert exports.place_date_line(on_utc) == "Lào Cai, ngày 21 tháng 11 năm 2026"
 
 
 def test_vietnamese_number_format() -> None:
@@ -212,7 +221,7 @@ def test_xlsx_keeps_formula_like_text_as_text_and_embeds_the_chart(meta: ReportM
 def test_quota_xlsx() -> None:
     meta = ReportMeta("Báo cáo chỉ tiêu tin, bài", "content", date(2026, 11, 1), date(2026, 11, 30),
                       "Trung tâm Văn hóa, Thể thao - Truyền thông", superior_unit="UBND thị xã Sa Pa",
-                      generated_at=datetime(2026, 11, 22, tzinfo=UTC))
+                      generated_at=datetime(2026, 11, 22, tzinfo=UTC), tz=HANOI)
     data = exports.quota_to_xlsx([
         QuotaRow("Xã Bản Hồ", "Ít nhất 01 bài/xã", "Tháng 11/2026", 1, 2, 1, True),
         QuotaRow("Công an thị xã", "Ít nhất 02 bài", "Tháng 11/2026", 2, 1, 0, False),

@@ -13,6 +13,7 @@ from airtime import exports
 from airtime.report_rows import ReportRow, totals
 from campaigns.models import Content, QuotaRule
 from core.db import session_scope
+from tests.airtime.builders import TZ
 from tests.airtime.scenario import expected
 from tests.factories import device_headers
 
@@ -106,7 +107,8 @@ def test_weekly_series_points(engine, scenario, world):
 
     from airtime.reports import ReportQuery, weekly_series
     with Session(engine) as s:
-        series = weekly_series(s, ReportQuery(date(2026, 3, 2), date(2026, 3, 15), "campaign", world.province))
+        series = weekly_series(s, ReportQuery(date(2026, 3, 2), date(2026, 3, 15), "campaign", world.province,
+                                              tz=TZ))
     c2 = next(cid for cid, c in scenario.campaigns.items() if c["name"] == "Thi đua yêu nước")
     points = {(p.iso_year, p.iso_week): p for p in next(x for x in series if x.key == str(c2)).points}
     # Week 10 (2-8 March) is wholly inside campaign 2; week 11 only to the 12th (4 days).

@@ -94,8 +94,8 @@ def _edge_cases_are_really_in_the_data(scenario) -> None:
 
 def test_period_errors():
     with pytest.raises(Exception, match="from"):
-        ReportQuery(TO, FROM)
+        ReportQuery(TO, FROM, tz=TZ)
     with pytest.raises(Exception, match="group_by"):
-        ReportQuery(FROM, TO, "weekday")
+        ReportQuery(FROM, TO, "weekday", tz=TZ)
     with pytest.raises(Exception, match="tối đa"):
-        ReportQuery(date(2020, 1, 1), date(2026, 1, 1))
+        ReportQuery(date(2020, 1, 1), date(2026, 1, 1), tz=TZ)
