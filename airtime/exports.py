@@ -12,7 +12,6 @@ import io
 import re
 import threading
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +46,7 @@ from reportlab.platypus import (
 from reportlab.platypus.doctemplate import BaseDocTemplate
 
 from airtime.report_rows import QuotaRow, ReportMeta, ReportRow, totals
+from core.formatting import date_text, minutes_text, percent_text
 
 NATIONAL_TITLE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
@@ -59,32 +59,12 @@ QUOTA_CSV_COLUMNS = ("unit_label", "rule_label", "period_label", "required", "su
 AIRTIME_HEADERS = ("Kế hoạch (phút)", "Đã phát (phút)", "Chỉ tiêu (phút)", "Tỷ lệ đạt (%)")
 QUOTA_HEADERS = ("Đơn vị", "Yêu cầu", "Kỳ", "Phải có", "Đã gửi", "Đã duyệt", "Kết quả")
 MET_TEXT = {True: "Đạt", False: "Chưa đạt"}
-EMPTY = "-"
 
 # Spreadsheet programs run a cell starting with these as a formula ("CSV injection").
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-# ---------------------------------------------------------------- formatting
-
-def vn_number(value: float | Decimal, decimals: int = 1) -> str:
-    """Vietnamese number format: dot for thousands, comma for decimals (1.234,5).
-
-    Rounds half up on the shortest decimal form of the float, as a spreadsheet shows it
-    (97.25 prints 97,3, not the binary float's 97,2).
-    """
-    exact = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
-    rounded = exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    return f"{rounded:,.{decimals}f}".translate(str.maketrans(",.", ".,"))
-
-
-def minutes_text(seconds: float | None) -> str:
-    return EMPTY if seconds is None else vn_number(Decimal(repr(float(seconds))) / 60)
-
-
-def percent_text(ratio: float | None) -> str:
-    return EMPTY if ratio is None else vn_number(Decimal(repr(float(ratio))) * 100)
-
+# ---------------------------------------------------------------- heading lines
 
 def place_date_line(meta: ReportMeta) -> str:
     """'Lào Cai, ngày 05 tháng 02 năm 2026': a zero before days < 10 and months 1-2 (NĐ 30/2020)."""
@@ -94,7 +74,7 @@ def place_date_line(meta: ReportMeta) -> str:
 
 
 def period_line(meta: ReportMeta) -> str:
-    return f"Từ ngày {meta.period_from:%d/%m/%Y} đến ngày {meta.period_to:%d/%m/%Y}"
+    return f"Từ ngày {date_text(meta.period_from)} đến ngày {date_text(meta.period_to)}"
 
 
 def _filter_line(meta: ReportMeta) -> str | None:
@@ -479,7 +459,7 @@ def _appendix(meta: ReportMeta, chart_png: bytes, caption: str | None) -> list[F
         Paragraph("PHỤ LỤC", _style("appendix", 13, FONT_BOLD, TA_CENTER, spaceAfter=2)),
         Paragraph(_esc((caption or "Biểu đồ kèm theo báo cáo").upper()),
                   _style("caption", 11.5, FONT_BOLD, TA_CENTER, spaceAfter=2)),
-        Paragraph(_esc(f"(Kèm theo báo cáo ngày {local_day:%d/%m/%Y} của {meta.issuing_unit})"),
+        Paragraph(_esc(f"(Kèm theo báo cáo ngày {date_text(local_day)} của {meta.issuing_unit})"),
                   _style("attached", 10.5, FONT_ITALIC, TA_CENTER)),
         Spacer(1, 6 * mm),
     ]

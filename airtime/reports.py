@@ -34,7 +34,8 @@ from campaigns.models import Campaign, CampaignDirective, Content, Directive
 from campaigns.quotas import compliance as quota_compliance
 from core.areas import Area, AreaLevel, subtree_condition
 from core.errors import Invalid
-from core.timeutil import format_date_vn, local_day_bounds
+from core.formatting import date_text
+from core.timeutil import local_day_bounds
 from core.users import Principal
 from playlists.models import Playlist, PlaylistItem
 
@@ -68,8 +69,8 @@ class ReportQuery:
         if self.group_by not in GROUP_BY:
             raise Invalid(f"group_by phải là một trong: {', '.join(GROUP_BY)}.")
         if self.day_to < self.day_from:
-            raise Invalid(f"Kỳ báo cáo không hợp lệ: 'from' ({format_date_vn(self.day_from)}) sau 'to' "
-                          f"({format_date_vn(self.day_to)}).")
+            raise Invalid(f"Kỳ báo cáo không hợp lệ: 'from' ({date_text(self.day_from)}) sau 'to' "
+                          f"({date_text(self.day_to)}).")
         if (self.day_to - self.day_from).days + 1 > MAX_DAYS:
             raise Invalid(f"Kỳ báo cáo tối đa {MAX_DAYS} ngày; hãy chia nhỏ.")
 
@@ -407,9 +408,9 @@ def _by_day(q: ReportQuery, agg: dict[Any, tuple[int, int]]) -> list[ReportRow]:
     groups: dict[str, _Acc] = {}
     for offset in range(q.days):
         day = q.day_from + timedelta(days=offset)
-        groups[day.isoformat()] = _Acc(format_date_vn(day), sort=day)
+        groups[day.isoformat()] = _Acc(date_text(day), sort=day)
     for day, (planned, aired) in agg.items():
-        groups.setdefault(day.isoformat(), _Acc(format_date_vn(day), sort=day)).add(planned, aired)
+        groups.setdefault(day.isoformat(), _Acc(date_text(day), sort=day)).add(planned, aired)
     return _rows(groups)
 
 
@@ -593,7 +594,7 @@ def quota_rows(session: Session, *, actor: Principal, on: date, tz: ZoneInfo, ar
         if rule.rule.period == "monthly":
             period = f"Tháng {rule.period_start:%m/%Y}"
         else:
-            period = f"{format_date_vn(rule.period_start)} - {format_date_vn(rule.period_end)}"
+            period = f"{date_text(rule.period_start)} - {date_text(rule.period_end)}"
         for unit in rule.rows:
             rows.append(QuotaRow(unit_label=unit.area_name, rule_label=rule.rule.name, period_label=period,
                                  required=rule.rule.min_count, submitted=unit.submitted, approved=unit.approved,

@@ -12,6 +12,7 @@ import typer
 from core.config import get_settings
 from core.db import make_engine, session_scope, upgrade_database
 from core.errors import DomainError
+from core.formatting import thousands
 
 app = typer.Typer(no_args_is_help=True, help="Báo cáo thời lượng phát, kiểm tra chuỗi băm, bất thường.")
 
@@ -40,7 +41,7 @@ def _write(path: Path | None, data: bytes) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     tmp.replace(path)
-    typer.echo(f"Đã ghi {path} ({len(data):,} byte).".replace(",", "."), err=True)
+    typer.echo(f"Đã ghi {path} ({thousands(len(data))} byte).", err=True)
 
 
 @app.command("airtime")

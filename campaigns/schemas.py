@@ -23,6 +23,7 @@ from campaigns.models import (
 from core.areas import AreaLevel
 from core.config import get_settings
 from core.db import MAX_ID
+from core.formatting import thousands
 from core.timeutil import to_local
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -48,14 +49,10 @@ def clean_text(value: str | None, what: str, *, max_chars: int, multiline: bool 
     if not value:
         raise ValueError(f"{what} không được để trống.")
     if len(value) > max_chars:
-        raise ValueError(f"{what} dài {_thousands(len(value))} ký tự, vượt giới hạn {_thousands(max_chars)} ký tự.")
+        raise ValueError(f"{what} dài {thousands(len(value))} ký tự, vượt giới hạn {thousands(max_chars)} ký tự.")
     if _CONTROL_RE.search(value) or (not multiline and ("\n" in value or "\r" in value)):
         raise ValueError(f"{what} chứa ký tự điều khiển không hợp lệ.")
     return value
-
-
-def _thousands(n: int) -> str:
-    return f"{n:,}".replace(",", ".")
 
 
 def check_date(value: date | None, what: str) -> date | None:

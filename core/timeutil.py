@@ -1,7 +1,6 @@
 """Time at the edges: everything is stored in UTC and shown in the deployment's zone."""
 
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from zoneinfo import ZoneInfo
 
 
 def now_utc() -> datetime:
@@ -25,11 +24,11 @@ def as_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-def to_local(value: datetime, tz: ZoneInfo) -> datetime:
+def to_local(value: datetime, tz: tzinfo) -> datetime:
     return as_utc(value).astimezone(tz)
 
 
-def local_day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+def local_day_bounds(day: date, tz: tzinfo) -> tuple[datetime, datetime]:
     """[start, end) of a local calendar day, in UTC."""
     start = datetime.combine(day, datetime.min.time(), tzinfo=tz)
     return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
@@ -37,7 +36,3 @@ def local_day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
 
 def iso_week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
-
-
-def format_date_vn(value: date | datetime) -> str:
-    return value.strftime("%d/%m/%Y")

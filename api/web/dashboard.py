@@ -14,6 +14,7 @@ from campaigns import contents
 from campaigns.models import ContentStatus
 from core.areas import Area, AreaLevel
 from core.config import Settings
+from core.formatting import percent_label
 from core.timeutil import now_utc
 from core.users import Principal, Role
 from playlists.models import Playlist
@@ -79,7 +80,7 @@ def _behind_target(request: Request, session: Session, settings: Settings, princ
                     key=lambda r: r.compliance or 0)
     panel = Panel("behind", "Chiến dịch chưa đạt chỉ tiêu", "/airtime", len(behind))
     # Each row opens the campaign, where more content for it is written ("Soạn tin mới").
-    panel.rows = [(r.label, f"{(r.compliance or 0) * 100:.0f}% ({start:%d/%m}–{end:%d/%m})",
+    panel.rows = [(r.label, f"{percent_label(r.compliance or 0)} ({start:%d/%m}–{end:%d/%m})",
                    f"/campaigns/{r.key}" if r.key.isdigit() else "/airtime") for r in behind[:SHOWN]]
     return panel
 

@@ -21,6 +21,7 @@ from airtime.report_rows import (
     WeekPoint,
     totals,
 )
+from core.formatting import minutes_text
 
 LDG = "Lao động giỏi, lao động sáng tạo"
 CAM_DUONG = "Phường Cam Đường"
@@ -108,14 +109,6 @@ def test_place_date_line_is_in_the_deployments_zone(meta: ReportMeta) -> None:
     # 18:30 UTC on the 21st: still the 21st for a deployment running on UTC (LOAXA_TIMEZONE=UTC).
     on_utc = dataclasses.replace(meta, tz=ZoneInfo("UTC"))
     assert exports.place_date_line(on_utc) == "Lào Cai, ngày 21 tháng 11 năm 2026"
-
-
-def test_vietnamese_number_format() -> None:
-    assert exports.vn_number(1234.5) == "1.234,5"
-    assert exports.vn_number(1_234_567.25, 2) == "1.234.567,25"
-    assert exports.minutes_text(90) == "1,5"
-    assert exports.percent_text(0.9725) == "97,3"
-    assert exports.minutes_text(None) == exports.percent_text(None) == "-"
 
 
 # ---------------------------------------------------------------- CSV
@@ -277,7 +270,7 @@ def test_long_table_paginates_with_the_header_on_every_page(meta: ReportMeta) ->
     for page in pages:
         assert "STT" in page and "Kế hoạch" in page and "Tỷ lệ đạt" in page
     assert "Thôn Nậm Cang 299" in pages[-1] and "Tổng cộng" in pages[-1]
-    assert exports.minutes_text(totals(many).planned_seconds) in pages[-1]
+    assert minutes_text(totals(many).planned_seconds) in pages[-1]
     assert "NGƯỜI LẬP BIỂU" in pages[-1]
     assert pages[1].lstrip().startswith("2")  # page numbers from the second page on
 

@@ -13,6 +13,7 @@ from airtime import exports
 from airtime.report_rows import ReportRow, totals
 from campaigns.models import Content, QuotaRule
 from core.db import session_scope
+from core.formatting import minutes_text
 from tests.airtime.builders import TZ
 from tests.airtime.scenario import expected
 from tests.factories import device_headers
@@ -73,8 +74,8 @@ def test_a_campaigns_month_in_every_format(client, auth, scenario, world):
     text = "\n".join(pages)
     assert "BÁO CÁO THỜI LƯỢNG PHÁT THANH" in text
     assert "Từ ngày 01/03/2026 đến ngày 31/03/2026" in text
-    assert "Tổng cộng" in text and exports.minutes_text(row["aired_seconds"]) in text
-    assert exports.minutes_text(row["target_seconds"]) in text
+    assert "Tổng cộng" in text and minutes_text(row["aired_seconds"]) in text
+    assert minutes_text(row["target_seconds"]) in text
     assert "Nguyễn Văn An" in text and "UBND" not in text and "Ủy ban nhân dân tỉnh Lào Cai".upper() in text
     assert "PHỤ LỤC" in text  # the weekly chart, in an appendix
 
@@ -87,7 +88,7 @@ def test_area_rows_as_pdf_and_xlsx(client, auth, scenario, world):
     pdf = _get(client, sup, group_by="area", area_level="commune", format="pdf").content
     text = nfc("\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages))
     assert "Phường Cam Đường" in text and "Xã Gia Phú" in text
-    assert exports.minutes_text(totals(rows).planned_seconds) in text
+    assert minutes_text(totals(rows).planned_seconds) in text
     plain = _get(client, sup, group_by="area", area_level="commune", format="xlsx", chart="false").content
     assert len(load_workbook(io.BytesIO(plain)).worksheets) == 1
 
