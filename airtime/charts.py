@@ -19,7 +19,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from airtime.report_rows import ReportRow, WeeklySeries
+from airtime.report_values import ReportRow, WeeklySeries
 from core.formatting import percent_label, thousands
 
 ImageFormat = Literal["png", "svg"]

@@ -43,8 +43,9 @@ if str(ROOT) not in sys.path:
 import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.engine import Engine, make_url  # noqa: E402
 
+from airtime.aggregate import ReportQuery, aggregate_statement  # noqa: E402
 from airtime.ingest import ingest_plays  # noqa: E402
-from airtime.reports import ReportQuery, aggregate_statement, airtime_rows  # noqa: E402
+from airtime.reports import airtime_rows  # noqa: E402
 from campaigns.models import Campaign, CampaignArea, Content, ContentRevision  # noqa: E402
 from core.areas import Area, AreaLevel  # noqa: E402
 from core.db import create_all, make_engine, session_scope  # noqa: E402

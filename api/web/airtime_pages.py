@@ -9,13 +9,18 @@ from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session, select
 
 from airtime import exports
+from airtime.aggregate import ReportQuery
+from airtime.anomalies import anomalies
 from airtime.charts import area_chart, campaign_weekly_chart
-from airtime.report_rows import ReportMeta, ReportRow
-from airtime.reports import ReportQuery, airtime_rows, anomalies, silent_clusters, weekly_series
+from airtime.documents import report_place
+from airtime.report_values import ReportMeta, ReportRow
+from airtime.reports import airtime_rows
+from airtime.series import weekly_series
+from airtime.silent import silent_clusters
 from api.deps import SessionDep, SettingsDep
 from api.web.common import ReaderPage, area_options, area_or_scope, local_today, parse_day_param, render, web_router
 from campaigns.models import Campaign
-from core.areas import Area, AreaLevel, ancestors
+from core.areas import Area, AreaLevel
 from core.errors import Invalid, NotFound
 from core.timeutil import now_utc
 from core.users import Principal
@@ -134,9 +139,7 @@ def airtime_export(request: Request, session: SessionDep, settings: SettingsDep,
     level = _area_level(f.area) if group_by == "area" else None
     rows = airtime_rows(session, _query(f, group_by, settings.tz, level))
     unit = f.area.name if f.area else "Hệ thống loa truyền thanh cơ sở"
-    chain = ancestors(session, f.area) if f.area is not None else []
-    province = next((a for a in chain if a.level == AreaLevel.province), None)
-    place = province.name.removeprefix("Tỉnh ").removeprefix("Thành phố ") if province else "Hà Nội"
+    place = report_place(session, f.area)
     campaign = session.get(Campaign, f.campaign_id) if f.campaign_id else None
     meta = ReportMeta(title="BÁO CÁO THỜI LƯỢNG PHÁT THANH TRÊN HỆ THỐNG LOA TRUYỀN THANH CƠ SỞ",
                       group_by=group_by, period_from=f.day_from, period_to=f.day_to, issuing_unit=unit.upper(),

@@ -7,7 +7,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session, col, select
 
-from airtime.reports import ReportQuery, airtime_rows, silent_clusters
+from airtime.aggregate import ReportQuery
+from airtime.reports import airtime_rows
+from airtime.silent import silent_clusters
 from api.deps import SessionDep, SettingsDep
 from api.web.common import ReaderPage, local_today, render, tomorrow, web_router
 from campaigns import contents

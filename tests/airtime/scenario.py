@@ -16,8 +16,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import Session
 
+from airtime.aggregate import ReportQuery
 from airtime.ingest import ingest_plays
-from airtime.reports import ReportQuery, airtime_rows
+from airtime.reports import airtime_rows
 from core.areas import Area, AreaLevel
 from core.db import session_scope
 from tests.airtime.builders import (

@@ -12,15 +12,15 @@ import pytest
 from openpyxl import load_workbook
 
 from airtime import charts, exports
-from airtime.report_rows import (
+from airtime.report_values import (
     GROUP_LABELS,
-    QuotaRow,
     ReportMeta,
     ReportRow,
     WeeklySeries,
     WeekPoint,
     totals,
 )
+from campaigns.quotas import QuotaRow
 from core.formatting import minutes_text
 
 LDG = "Lao động giỏi, lao động sáng tạo"

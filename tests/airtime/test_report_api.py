@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from airtime import exports
-from airtime.report_rows import ReportRow, totals
+from airtime.report_values import ReportRow, totals
 from campaigns.models import Content, QuotaRule
 from core.db import session_scope
 from core.formatting import minutes_text
@@ -106,7 +106,8 @@ def test_charts(client, auth, scenario, world):
 def test_weekly_series_points(engine, scenario, world):
     from sqlmodel import Session
 
-    from airtime.reports import ReportQuery, weekly_series
+    from airtime.aggregate import ReportQuery
+    from airtime.series import weekly_series
     with Session(engine) as s:
         series = weekly_series(s, ReportQuery(date(2026, 3, 2), date(2026, 3, 15), "campaign", world.province,
                                               tz=TZ))

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from airtime.reports import ReportQuery
+from airtime.aggregate import ReportQuery
 from core.areas import AreaLevel
 from tests.airtime.builders import TZ
 from tests.airtime.scenario import FROM, MID, TO, actual, assert_rows_equal, expected

@@ -1,7 +1,8 @@
-"""Plain values the report renderers take: no database, no HTTP.
+"""Plain values the report renderers take: rows and their totals, the heading, the weekly chart's points.
 
-Whoever computes an airtime report (SQL, an in-memory count, a test) fills these
-dataclasses; `airtime.exports` and `airtime.charts` turn them into files.
+No database, no HTTP: whoever computes an airtime report (SQL, an in-memory count, a test) fills
+these dataclasses; `airtime.exports` and `airtime.charts` turn them into files. (The quota report's
+rows are `campaigns.quotas.QuotaRow`.)
 """
 
 from collections.abc import Iterable, Sequence
@@ -108,19 +109,6 @@ class ReportMeta:
     def group_label(self) -> str:
         """Header of the label column; an unknown grouping falls back to a neutral word."""
         return GROUP_LABELS.get(self.group_by, "Nội dung")
-
-
-@dataclass(frozen=True)
-class QuotaRow:
-    """One content quota of one unit for one period (e.g. "ít nhất 01 bài/xã")."""
-
-    unit_label: str
-    rule_label: str
-    period_label: str
-    required: int
-    submitted: int
-    approved: int
-    met: bool
 
 
 @dataclass(frozen=True)
