@@ -10,6 +10,7 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, Field, PlainSerializer, field_validator, model_validator
 
+from campaigns.commemorations import Observance, ObservanceKind
 from campaigns.models import (
     MAX_AREAS,
     MAX_BODY_CHARS,
@@ -192,12 +193,19 @@ class CampaignUpdate(CampaignFields):
     archived: bool | None = None
 
 
-class CommemorationPublic(BaseModel):
+class ObservancePublic(BaseModel):
+    """A dated commemorative day or statutory day off (`campaigns.commemorations.Observance`)."""
+
     key: str | None
     name: str
     date: date
-    kind: str = "commemoration"
+    kind: ObservanceKind = ObservanceKind.commemoration
     years: int | None = None
+
+    @classmethod
+    def of(cls, observance: Observance) -> "ObservancePublic":
+        o = observance
+        return cls(key=o.key, name=o.name, date=o.on, kind=o.kind, years=o.years)
 
 
 class DirectiveBrief(BaseModel):
@@ -219,7 +227,7 @@ class CampaignPublic(BaseModel):
     area_ids: list[int]
     directive_ids: list[int]
     directives: list[DirectiveBrief]
-    commemorations: list[CommemorationPublic]
+    commemorations: list[ObservancePublic]
     archived: bool
     active: bool
     content_counts: dict[str, int]

@@ -14,7 +14,7 @@ from campaigns.campaigns import (
     list_campaigns,
     update_campaign,
 )
-from campaigns.schemas import MAX_DATE, MIN_DATE, CampaignCreate, CampaignPublic, CampaignUpdate, CommemorationPublic
+from campaigns.schemas import MAX_DATE, MIN_DATE, CampaignCreate, CampaignPublic, CampaignUpdate, ObservancePublic
 from core.timeutil import local_today
 
 router = APIRouter(tags=["campaigns"])
@@ -46,13 +46,13 @@ def list_(session: SessionDep, principal: Reader, settings: SettingsDep, respons
     return campaigns_public(session, rows, today=local_today(settings.tz))
 
 
-@router.get("/campaigns/commemorations", response_model=list[CommemorationPublic],
+@router.get("/campaigns/commemorations", response_model=list[ObservancePublic],
             summary="Commemorative days (for campaigns to build toward) and statutory days off of a year")
 def commemorative_days(principal: Reader, settings: SettingsDep,
                        year: Annotated[int | None, Query(ge=1945, le=2100)] = None,
-                       holidays: bool = True) -> list[CommemorationPublic]:
+                       holidays: bool = True) -> list[ObservancePublic]:
     days = commemorations.observances(year or local_today(settings.tz).year, include_holidays=holidays)
-    return [CommemorationPublic(key=o.key, name=o.name, date=o.on, kind=o.kind, years=o.years) for o in days]
+    return [ObservancePublic.of(o) for o in days]
 
 
 @router.get("/campaigns/{campaign_id}", response_model=CampaignPublic, summary="One campaign")
