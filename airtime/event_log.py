@@ -1,4 +1,4 @@
-"""A cluster's stored as-run events, as an auditor reads them: in chain order, with their hashes.
+"""A cluster's as-run log as stored, as an auditor reads it: events in chain order, with their hashes.
 
 The JSON list is paged by chain position (`after_seq`), so a client can walk years of a
 cluster's log without offsets shifting under it. The CSV export carries every hashed field and
