@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from core.areas import Area, get_area
 from core.config import Settings
-from core.db import MAX_ID
+from core.db import MAX_ID, session_scope
 from core.errors import Forbidden
 from core.users import Principal, Role, principal_for_token
 
@@ -23,13 +23,8 @@ IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request, committed before the response is sent (scope="function")."""
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    with session_scope(request.app.state.engine) as session:
+        yield session
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
