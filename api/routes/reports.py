@@ -22,7 +22,7 @@ from campaigns.models import Campaign
 from campaigns.quotas import QuotaRow, quota_rows
 from core.areas import Area, AreaLevel
 from core.errors import NotFound
-from core.timeutil import local_today, now_utc
+from core.timeutil import local_now, local_today, now_utc
 from core.users import Principal
 
 router = APIRouter(tags=["reports"])
@@ -142,7 +142,7 @@ def airtime(session: SessionDep, settings: SettingsDep, principal: Reader, day_f
         return AirtimeOut.model_validate({
             "rows": [_row(r) for r in rows], "totals": _row(totals(rows)), "group_by": group_by, "from": day_from,
             "to": day_to, "area_id": area.id if area else None, "campaign_id": campaign_id,
-            "generated_at": now_utc().astimezone(settings.tz)})
+            "generated_at": local_now(settings.tz)})
     meta = documents.report_meta(session, title=documents.TITLE, group_by=group_by, day_from=day_from,
                                  day_to=day_to, area=area, campaign_label=campaign.name if campaign else None,
                                  issuing_unit=issuing_unit, signer_name=signer_name, tz=settings.tz)
