@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from core.config import get_settings
+from core.formatting import duration_words
 
 app = typer.Typer(no_args_is_help=True, help="Tin, bài.")
 
@@ -119,4 +120,4 @@ def render_cmd(content_id: int) -> None:
     if result is None:
         typer.echo("Tin dùng bản ghi âm: không tạo âm thanh tự động.")
     else:
-        typer.echo(f"{result.url}  {result.duration_ms / 1000:.1f} giây  ({result.engine_used})")
+        typer.echo(f"{result.url}  {duration_words(result.duration_ms)}  ({result.engine_used})")
