@@ -34,19 +34,7 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.doctemplate import BaseDocTemplate
 
-from airtime.exports.layout import (
-    AIRTIME_HEADERS,
-    MET_TEXT,
-    MOTTO,
-    NATIONAL_TITLE,
-    QUOTA_HEADERS,
-    SIGN_HINT,
-    filter_line,
-    period_line,
-    place_date_line,
-    quota_totals,
-    report_day,
-)
+from airtime.exports import layout
 from airtime.report_values import ReportMeta, ReportRow, totals
 from campaigns.quotas import QuotaRow
 from core.formatting import date_text, minutes_text, percent_text
@@ -142,15 +130,15 @@ def _heading(meta: ReportMeta) -> list[Flowable]:
     # The rule under the unit name is a third to a half of the line (NĐ 30/2020).
     left.append(_Rule(unit_width * 0.4, space_before=3))
 
-    title_size = _fit_size(NATIONAL_TITLE, FONT_BOLD, right_w - 2 * pad, 11)
+    title_size = _fit_size(layout.NATIONAL_TITLE, FONT_BOLD, right_w - 2 * pad, 11)
     motto_size = min(title_size + 1, 12)
     right: list[Flowable] = [
-        Paragraph(NATIONAL_TITLE, _style("nat", title_size, FONT_BOLD, TA_CENTER)),
-        Paragraph(MOTTO, _style("motto", motto_size, FONT_BOLD, TA_CENTER)),
+        Paragraph(layout.NATIONAL_TITLE, _style("nat", title_size, FONT_BOLD, TA_CENTER)),
+        Paragraph(layout.MOTTO, _style("motto", motto_size, FONT_BOLD, TA_CENTER)),
         # The rule under the motto is as long as the motto.
-        _Rule(pdfmetrics.stringWidth(MOTTO, FONT_BOLD, motto_size), space_before=1),
+        _Rule(pdfmetrics.stringWidth(layout.MOTTO, FONT_BOLD, motto_size), space_before=1),
         Spacer(1, 10),
-        Paragraph(_esc(place_date_line(meta)), _style("date", 11, FONT_ITALIC, TA_CENTER)),
+        Paragraph(_esc(layout.place_date_line(meta)), _style("date", 11, FONT_ITALIC, TA_CENTER)),
     ]
     table = Table([[left, right]], colWidths=[left_w, right_w])
     table.setStyle(TableStyle([
@@ -162,8 +150,8 @@ def _heading(meta: ReportMeta) -> list[Flowable]:
     flow: list[Flowable] = [table, Spacer(1, 8 * mm)]
     flow.append(Paragraph(_esc(meta.title.upper()), _style("title", 13, FONT_BOLD, TA_CENTER, spaceAfter=3)))
     period_style = _style("period", 11, FONT_ITALIC, TA_CENTER, spaceAfter=2)
-    flow.append(Paragraph(_esc(period_line(meta)), period_style))
-    filters = filter_line(meta)
+    flow.append(Paragraph(_esc(layout.period_line(meta)), period_style))
+    filters = layout.filter_line(meta)
     if filters:
         flow.append(Paragraph(_esc(filters), _style("filters", 11, align=TA_CENTER)))
     flow.append(Spacer(1, 5 * mm))
@@ -174,7 +162,7 @@ def _signature(meta: ReportMeta) -> Flowable:
     center = TA_CENTER
     block: list[Flowable] = [
         Paragraph(_esc(meta.signer_title.upper()), _style("signer", 11, FONT_BOLD, center)),
-        Paragraph(SIGN_HINT, _style("hint", 10.5, FONT_ITALIC, center)),
+        Paragraph(layout.SIGN_HINT, _style("hint", 10.5, FONT_ITALIC, center)),
         Spacer(1, 22 * mm),
     ]
     if meta.signer_name:
@@ -195,7 +183,7 @@ def _appendix(meta: ReportMeta, chart_png: bytes, caption: str | None) -> list[F
         Paragraph("PHỤ LỤC", _style("appendix", 13, FONT_BOLD, TA_CENTER, spaceAfter=2)),
         Paragraph(_esc((caption or "Biểu đồ kèm theo báo cáo").upper()),
                   _style("caption", 11.5, FONT_BOLD, TA_CENTER, spaceAfter=2)),
-        Paragraph(_esc(f"(Kèm theo báo cáo ngày {date_text(report_day(meta))} của {meta.issuing_unit})"),
+        Paragraph(_esc(f"(Kèm theo báo cáo ngày {date_text(layout.report_day(meta))} của {meta.issuing_unit})"),
                   _style("attached", 10.5, FONT_ITALIC, TA_CENTER)),
         Spacer(1, 6 * mm),
     ]
@@ -234,7 +222,7 @@ def _page_number(canvas: Canvas, doc: BaseDocTemplate) -> None:
 def _build_pdf(meta: ReportMeta, table: Table, chart_png: bytes | None, caption: str | None) -> bytes:
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4, title=meta.title, author=meta.issuing_unit,
-                            subject=period_line(meta), creator="loaxa", lang="vi",
+                            subject=layout.period_line(meta), creator="loaxa", lang="vi",
                             initialFontName=FONT, **_MARGINS)
     story: list[Flowable] = [*_heading(meta), table, _signature(meta)]
     if chart_png:
@@ -255,7 +243,7 @@ def to_pdf(rows: Sequence[ReportRow], meta: ReportMeta, chart_png: bytes | None 
            chart_caption: str | None = "Biểu đồ thời lượng phát thanh") -> bytes:
     """The airtime report as an A4 administrative report; the header repeats on every page."""
     register_fonts()
-    headers = ("STT", meta.group_label, *AIRTIME_HEADERS)
+    headers = ("STT", meta.group_label, *layout.AIRTIME_HEADERS)
     data: list[list[Any]] = [_header_cells(headers)]
     for index, r in enumerate(rows, start=1):
         data.append([str(index), _cell(r.label), *_number_cells(r)])
@@ -278,12 +266,12 @@ def quota_to_pdf(rows: Sequence[QuotaRow], meta: ReportMeta, chart_png: bytes | 
                  chart_caption: str | None = None) -> bytes:
     """The content quota report in the same layout: one line per unit, rule and period."""
     register_fonts()
-    data: list[list[Any]] = [_header_cells(("STT", *QUOTA_HEADERS))]
+    data: list[list[Any]] = [_header_cells(("STT", *layout.QUOTA_HEADERS))]
     for index, r in enumerate(rows, start=1):
         data.append([str(index), _cell(r.unit_label), _cell(r.rule_label), _cell(r.period_label),
                      str(r.required), str(r.submitted), str(r.approved),
-                     _cell(MET_TEXT[r.met], bold=not r.met, align=TA_CENTER)])
-    required, submitted, approved, met = quota_totals(rows)
+                     _cell(layout.MET_TEXT[r.met], bold=not r.met, align=TA_CENTER)])
+    required, submitted, approved, met = layout.quota_totals(rows)
     data.append([_cell("Tổng cộng", bold=True, align=TA_CENTER), "", "", "",
                  str(required), str(submitted), str(approved), _cell(met, bold=True, align=TA_CENTER)])
     fixed = [32.0, 0.0, 0.0, 64.0, 40.0, 40.0, 46.0, 64.0]

@@ -14,18 +14,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from airtime.exports.layout import (
-    AIRTIME_HEADERS,
-    MET_TEXT,
-    MOTTO,
-    NATIONAL_TITLE,
-    QUOTA_HEADERS,
-    SIGN_HINT,
-    filter_line,
-    period_line,
-    place_date_line,
-    quota_totals,
-)
+from airtime.exports import layout
 from airtime.report_values import ReportMeta, ReportRow, totals
 from campaigns.quotas import QuotaRow
 
@@ -77,17 +66,17 @@ def _xlsx_title_block(ws: Worksheet, meta: ReportMeta, widths: Sequence[float]) 
     for row, (text, bold) in enumerate(units, start=1):
         _merged(ws, row, 1, left_last, text, font=Font(size=11, bold=bold), alignment=center)
         _grow_row(ws, row, text, left_chars, 11)
-    _merged(ws, 1, right_first, ncols, NATIONAL_TITLE, font=Font(size=11, bold=True), alignment=center)
-    _merged(ws, 2, right_first, ncols, MOTTO,
+    _merged(ws, 1, right_first, ncols, layout.NATIONAL_TITLE, font=Font(size=11, bold=True), alignment=center)
+    _merged(ws, 2, right_first, ncols, layout.MOTTO,
             font=Font(size=12, bold=True, underline="single"), alignment=center)
-    _merged(ws, 3, right_first, ncols, place_date_line(meta), font=Font(size=11, italic=True),
+    _merged(ws, 3, right_first, ncols, layout.place_date_line(meta), font=Font(size=11, italic=True),
             alignment=center)
     title = meta.title.upper()
     _merged(ws, 5, 1, ncols, title, font=Font(size=13, bold=True), alignment=center)
     _grow_row(ws, 5, title, all_chars, 13)
-    _merged(ws, 6, 1, ncols, period_line(meta), font=Font(size=11, italic=True), alignment=center)
+    _merged(ws, 6, 1, ncols, layout.period_line(meta), font=Font(size=11, italic=True), alignment=center)
     row = 7
-    filters = filter_line(meta)
+    filters = layout.filter_line(meta)
     if filters:
         _merged(ws, row, 1, ncols, filters, font=Font(size=11), alignment=center)
         _grow_row(ws, row, filters, all_chars, 11)
@@ -108,7 +97,7 @@ def _xlsx_signature(ws: Worksheet, row: int, meta: ReportMeta, ncols: int) -> No
     first = max(2, ncols // 2)
     center = Alignment(horizontal="center")
     _merged(ws, row, first, ncols, meta.signer_title.upper(), font=Font(bold=True), alignment=center)
-    _merged(ws, row + 1, first, ncols, SIGN_HINT, font=Font(italic=True), alignment=center)
+    _merged(ws, row + 1, first, ncols, layout.SIGN_HINT, font=Font(italic=True), alignment=center)
     if meta.signer_name:
         _merged(ws, row + 5, first, ncols, meta.signer_name, font=Font(bold=True), alignment=center)
 
@@ -153,7 +142,7 @@ def to_xlsx(rows: Sequence[ReportRow], meta: ReportMeta, chart_png: bytes | None
     Columns: STT, label, planned/aired/target minutes, compliance (a fraction shown as %),
     and the row key last, so a spreadsheet user can still match rows to the API.
     """
-    headers = ("STT", meta.group_label, *AIRTIME_HEADERS, "Mã")
+    headers = ("STT", meta.group_label, *layout.AIRTIME_HEADERS, "Mã")
     widths = (6, 48, 14, 14, 14, 12, 16)
     wb, ws, header_row = _xlsx_start(meta, headers, widths)
 
@@ -185,18 +174,18 @@ def to_xlsx(rows: Sequence[ReportRow], meta: ReportMeta, chart_png: bytes | None
 
 def quota_to_xlsx(rows: Sequence[QuotaRow], meta: ReportMeta, chart_png: bytes | None = None) -> bytes:
     """The content quota report: one line per unit, rule and period, and a totals line."""
-    headers = ("STT", *QUOTA_HEADERS)
+    headers = ("STT", *layout.QUOTA_HEADERS)
     widths = (6, 30, 36, 14, 10, 10, 10, 14)
     wb, ws, header_row = _xlsx_start(meta, headers, widths)
     row = header_row + 1
     for index, r in enumerate(rows, start=1):
         values = (index, r.unit_label, r.rule_label, r.period_label, r.required, r.submitted,
-                  r.approved, MET_TEXT[r.met])
+                  r.approved, layout.MET_TEXT[r.met])
         for col, value in enumerate(values, start=1):
             _put(ws, f"{get_column_letter(col)}{row}", value, border=_BOX,
                  alignment=Alignment(vertical="top", wrap_text=col in (2, 3)))
         row += 1
-    total = quota_totals(rows)
+    total = layout.quota_totals(rows)
     for col, value in enumerate((None, "Tổng cộng", None, None, *total), start=1):
         _put(ws, f"{get_column_letter(col)}{row}", value, font=Font(bold=True), border=_BOX,
              fill=_TOTAL_FILL)
