@@ -19,7 +19,8 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from airtime.report_rows import ReportRow, WeeklySeries
+from airtime.report_values import ReportRow, WeeklySeries
+from core.formatting import percent_label, thousands
 
 ImageFormat = Literal["png", "svg"]
 
@@ -43,9 +44,9 @@ def _font(size: float = 10, weight: str = "normal") -> FontProperties:
     return FontProperties(family=FONT_FAMILY, size=size, weight=weight)
 
 
-def _vn_thousands(value: float, _pos: int | None = None) -> str:
+def _tick(value: float, _pos: int | None = None) -> str:
     """Axis ticks in the Vietnamese style: 12.500 (dot for thousands)."""
-    return f"{value:,.0f}".replace(",", ".")
+    return thousands(value)
 
 
 def _short(label: str, width: int) -> str:
@@ -136,7 +137,7 @@ def campaign_weekly_chart(series: Sequence[WeeklySeries], *, title: str = WEEKLY
                   rotation=45 if len(ticks) > 8 else 0, ha="right" if len(ticks) > 8 else "center")
     ax.set_xlim(-0.6, len(weeks) - 0.4)
     ax.set_ylabel(AXIS_MINUTES, fontproperties=_font(10))
-    ax.yaxis.set_major_formatter(FuncFormatter(_vn_thousands))
+    ax.yaxis.set_major_formatter(FuncFormatter(_tick))
     ax.yaxis.set_major_locator(MaxNLocator(nbins=8, integer=True))
     ax.grid(axis="y", color="#DDDDDD", zorder=0)
     _style_axes(ax, title)
@@ -178,16 +179,16 @@ def area_chart(rows: Sequence[ReportRow], *, title: str = AREA_TITLE, max_rows: 
         if name == "Đã phát":
             for y, value, r in zip(ys, values, rows, strict=True):
                 if r.compliance is not None:
-                    ax.annotate(f"{r.compliance * 100:.0f}%".replace(".", ","), (value, y),
+                    ax.annotate(percent_label(r.compliance), (value, y),
                                 xytext=(3, 0), textcoords="offset points", va="center",
                                 fontproperties=_font(8), color=AIRED_COLOR)
     ax.set_yticks(range(len(rows)), [_short(r.label, 40) for r in rows])
     ax.set_ylim(len(rows) - 0.5, -0.5)  # first row at the top
     xlabel = AXIS_MINUTES
     if total_rows > len(rows):
-        xlabel += f"\n(Chỉ hiển thị {len(rows)} trên {_vn_thousands(total_rows)} dòng đầu tiên)"
+        xlabel += f"\n(Chỉ hiển thị {len(rows)} trên {thousands(total_rows)} dòng đầu tiên)"
     ax.set_xlabel(xlabel, fontproperties=_font(10))
-    ax.xaxis.set_major_formatter(FuncFormatter(_vn_thousands))
+    ax.xaxis.set_major_formatter(FuncFormatter(_tick))
     ax.margins(x=0.08)
     ax.grid(axis="x", color="#DDDDDD", zorder=0)
     _style_axes(ax, title)

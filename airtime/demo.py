@@ -37,7 +37,7 @@ from campaigns.demo import CAMPAIGNS
 from campaigns.models import Campaign, Content, ContentArea, ContentRevision, ContentStatus
 from core.areas import Area, AreaLevel, subtree_condition
 from core.config import Settings
-from core.timeutil import as_utc, now_utc
+from core.timeutil import as_utc, local_today
 from playlists.demo import demo_province, ensure_past_playlists
 from playlists.models import PlaylistItem
 from playlists.queries import published_items
@@ -145,7 +145,7 @@ def load_demo_airtime(session: Session, settings: Settings, echo: Callable[[str]
     if not contents:
         echo("Chưa có tin, bài mẫu đã duyệt: bỏ qua nhật ký phát mẫu.")
         return result
-    today = today or now_utc().astimezone(tz).date()
+    today = today or local_today(tz)
     past = ensure_past_playlists(session, settings, province, today, echo, quiet_when_present=True)
     # The planted cases are placed from the first day the demo content airs: the same on every run.
     anchor = min(rev.valid_from for _, rev in contents)

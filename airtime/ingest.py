@@ -29,6 +29,7 @@ from airtime.chain import GENESIS, event_hash
 from airtime.models import EVENT_ID_MAX, PlayChain, PlayStatus
 from campaigns.models import Content
 from core.areas import Area, AreaLevel
+from core.db import MAX_ID
 from core.errors import Invalid, NotFound
 from core.timeutil import now_utc
 
@@ -37,7 +38,6 @@ MAX_DURATION_MS = 6 * 3600 * 1000
 MAX_FUTURE = timedelta(minutes=10)
 # Devices whose clock reset report 1970: nothing before this is a real broadcast of ours.
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-MAX_ID = 2_147_483_647
 STATUSES = tuple(s.value for s in PlayStatus)
 _STATUS_SET = frozenset(STATUSES)
 _EVENT_ID_RE = re.compile(r"^[^\x00-\x1f\x7f]+$")

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from core.config import get_settings
+from core.formatting import duration_words
 
 app = typer.Typer(no_args_is_help=True, help="Tin, bài.")
 
@@ -60,15 +61,16 @@ def list_cmd(status: Annotated[str | None, typer.Option(help="draft | submitted 
 @app.command("show")
 def show_cmd(content_id: int) -> None:
     """In một tin (JSON như GET /api/v1/contents/{id})."""
-    from campaigns.contents import content_public, get_content, local_today
+    from campaigns.contents import content_public, get_content
     from core.db import session_scope
     from core.errors import DomainError
+    from core.timeutil import local_today
 
     settings = get_settings()
     try:
         with session_scope(_engine()) as session:
             content = get_content(session, content_id, actor=_principal(session, None))
-            public = content_public(session, content, today=local_today(settings))
+            public = content_public(session, content, today=local_today(settings.tz))
     except DomainError as exc:
         _fail(exc.message)
     typer.echo(json.dumps(public.model_dump(mode="json"), ensure_ascii=False, indent=2))
@@ -118,4 +120,4 @@ def render_cmd(content_id: int) -> None:
     if result is None:
         typer.echo("Tin dùng bản ghi âm: không tạo âm thanh tự động.")
     else:
-        typer.echo(f"{result.url}  {result.duration_ms / 1000:.1f} giây  ({result.engine_used})")
+        typer.echo(f"{result.url}  {duration_words(result.duration_ms)}  ({result.engine_used})")

@@ -38,13 +38,13 @@ def _day(text: str) -> date:
 def build(day: Annotated[str, typer.Option("--date", help="Ngày cần lập (YYYY-MM-DD)")],
           area_id: Annotated[int | None, typer.Option(help="Chỉ các cụm loa dưới địa bàn này")] = None) -> None:
     """Lập và công bố danh sách phát của một ngày (in kết quả dạng JSON)."""
-    from core.timeutil import now_utc
+    from core.timeutil import local_today
     from playlists.service import build_day, check_build_day
 
     settings, engine = _engine()
     the_day = _day(day)
     try:
-        check_build_day(the_day, now_utc().astimezone(settings.tz).date())
+        check_build_day(the_day, local_today(settings.tz))
 
         def progress(done: int, total: int, message: str) -> None:
             typer.echo(message, err=True)
@@ -84,11 +84,11 @@ def forecast(campaign_id: Annotated[int, typer.Option("--campaign", help="Mã ch
     """Dự báo thời lượng phát của một chiến dịch trong một tuần so với chỉ tiêu."""
     from sqlmodel import Session
 
-    from core.timeutil import now_utc
+    from core.timeutil import local_today
     from playlists.forecast import forecast_campaign, parse_week
 
     settings, engine = _engine()
-    today = now_utc().astimezone(settings.tz).date()
+    today = local_today(settings.tz)
     try:
         with Session(engine) as session:
             result = forecast_campaign(session, campaign_id=campaign_id, week_start=parse_week(week, None, today),

@@ -12,6 +12,7 @@ import typer
 from core.config import get_settings
 from core.db import make_engine, session_scope, upgrade_database
 from core.errors import DomainError
+from core.formatting import thousands
 
 app = typer.Typer(no_args_is_help=True, help="Báo cáo thời lượng phát, kiểm tra chuỗi băm, bất thường.")
 
@@ -40,7 +41,7 @@ def _write(path: Path | None, data: bytes) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     tmp.replace(path)
-    typer.echo(f"Đã ghi {path} ({len(data):,} byte).".replace(",", "."), err=True)
+    typer.echo(f"Đã ghi {path} ({thousands(len(data))} byte).", err=True)
 
 
 @app.command("airtime")
@@ -56,8 +57,10 @@ def airtime(
     signer_name: Annotated[str | None, typer.Option(help="Người lập biểu")] = None,
 ) -> None:
     """Báo cáo thời lượng phát (kế hoạch, đã phát, chỉ tiêu, tỷ lệ) ra JSON/CSV/XLSX/PDF."""
-    from airtime import reports
-    from airtime.report_rows import totals
+    from airtime import documents
+    from airtime.aggregate import ReportQuery
+    from airtime.report_values import totals
+    from airtime.reports import airtime_rows
     from core.areas import AreaLevel, get_area
 
     try:
@@ -65,13 +68,13 @@ def airtime(
         level = AreaLevel(area_level) if area_level else None
     except ValueError as exc:
         _fail(str(exc))
-    if fmt not in reports.FORMATS:
-        _fail(f"Định dạng {fmt!r} không hỗ trợ; chọn một trong: {', '.join(reports.FORMATS)}.")
+    if fmt not in documents.FORMATS:
+        _fail(f"Định dạng {fmt!r} không hỗ trợ; chọn một trong: {', '.join(documents.FORMATS)}.")
     try:
         with session_scope(_engine()) as session:
             area = get_area(session, area_id) if area_id else None
-            q = reports.ReportQuery(start, end, group_by, area, campaign_id, level, get_settings().tz)
-            rows = reports.airtime_rows(session, q)
+            q = ReportQuery(start, end, group_by, area, campaign_id, level, tz=get_settings().tz)
+            rows = airtime_rows(session, q)
             if fmt == "json":
                 payload = {"rows": [r.__dict__ for r in rows], "totals": totals(rows).__dict__,
                            "group_by": group_by, "from": start.isoformat(), "to": end.isoformat()}
@@ -80,10 +83,10 @@ def airtime(
             from campaigns.models import Campaign
 
             campaign = session.get(Campaign, campaign_id) if campaign_id else None
-            meta = reports.report_meta(session, title=reports.TITLE, group_by=group_by, day_from=start, day_to=end,
-                                       area=area, campaign_label=campaign.name if campaign else None,
-                                       signer_name=signer_name)
-            doc = reports.airtime_document(session, q, rows, fmt, meta)
+            meta = documents.report_meta(session, title=documents.TITLE, group_by=group_by, day_from=start,
+                                         day_to=end, area=area, campaign_label=campaign.name if campaign else None,
+                                         signer_name=signer_name, tz=get_settings().tz)
+            doc = documents.airtime_document(session, q, rows, fmt, meta)
     except DomainError as exc:
         _fail(exc.message)
     _write(output, doc.content)
@@ -121,7 +124,8 @@ def anomalies(
     area_id: Annotated[int | None, typer.Option(help="Chỉ địa bàn này")] = None,
 ) -> None:
     """Liệt kê các lần phát bất thường (nội dung chưa duyệt, ngoài hiệu lực...) và cụm loa im lặng."""
-    from airtime import reports
+    from airtime.anomalies import anomalies as find_anomalies
+    from airtime.silent import silent_clusters
     from core.areas import get_area
     from core.timeutil import now_utc
 
@@ -133,9 +137,8 @@ def anomalies(
     try:
         with session_scope(_engine()) as session:
             area = get_area(session, area_id) if area_id else None
-            found, total = reports.anomalies(session, day_from=start, day_to=end, area=area, tz=settings.tz)
-            silent = reports.silent_clusters(session, area=area, now=now_utc(),
-                                             after_days=settings.silent_after_days)
+            found, total = find_anomalies(session, day_from=start, day_to=end, area=area, tz=settings.tz)
+            silent = silent_clusters(session, area=area, now=now_utc(), after_days=settings.silent_after_days)
     except DomainError as exc:
         _fail(exc.message)
     typer.echo(f"{total} lần phát bất thường.")

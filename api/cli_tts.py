@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from core.config import get_settings
+from core.formatting import duration_words
 
 app = typer.Typer(no_args_is_help=True, help="Chuẩn hóa văn bản và tổng hợp tiếng nói.")
 
@@ -66,7 +67,7 @@ def speak_cmd(output: Annotated[Path, typer.Option("-o", "--output", help="Tệp
     tmp = output.with_name(f".{output.name}.tmp")
     shutil.copyfile(result.path, tmp)
     tmp.replace(output)
-    typer.echo(f"{output}: {result.duration_ms / 1000:.1f} giây, giọng {result.engine_used}"
+    typer.echo(f"{output}: {duration_words(result.duration_ms)}, giọng {result.engine_used}"
                f"{' (có sẵn trong bộ nhớ đệm)' if result.cache_hit else ''}.", err=True)
 
 

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from core.areas import Area, get_area
 from core.config import Settings
+from core.db import MAX_ID, session_scope
 from core.errors import Forbidden
 from core.users import OUTSIDE_SCOPE, Principal, Role, principal_for_token, readable_cluster
 
@@ -17,20 +18,13 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=F
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-# Ids in paths are database integers: bound them so a fuzzer's 2**70 is a 422, not a driver error.
-MAX_ID = 2_147_483_647
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request, committed before the response is sent (scope="function")."""
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    with session_scope(request.app.state.engine) as session:
+        yield session
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

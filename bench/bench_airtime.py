@@ -43,8 +43,9 @@ if str(ROOT) not in sys.path:
 import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.engine import Engine, make_url  # noqa: E402
 
+from airtime.aggregate import ReportQuery, aggregate_statement  # noqa: E402
 from airtime.ingest import ingest_plays  # noqa: E402
-from airtime.reports import ReportQuery, aggregate_statement, airtime_rows  # noqa: E402
+from airtime.reports import airtime_rows  # noqa: E402
 from campaigns.models import Campaign, CampaignArea, Content, ContentRevision  # noqa: E402
 from core.areas import Area, AreaLevel  # noqa: E402
 from core.db import create_all, make_engine, session_scope  # noqa: E402
@@ -352,8 +353,9 @@ def run_reports(engine: Engine, province: int, days: int, repeat: int) -> dict[s
     out: dict[str, Any] = {"period": [FIRST_DAY.isoformat(), day_to.isoformat()]}
     with session_scope(engine) as s:
         area = s.get(Area, province)
-    for name, q in (("campaign", ReportQuery(FIRST_DAY, day_to, "campaign", area)),
-                    ("commune", ReportQuery(FIRST_DAY, day_to, "area", area, area_level=AreaLevel.commune))):
+    for name, q in (("campaign", ReportQuery(FIRST_DAY, day_to, "campaign", area, tz=TZ)),
+                    ("commune", ReportQuery(FIRST_DAY, day_to, "area", area, area_level=AreaLevel.commune,
+                                              tz=TZ))):
         def service(q=q):
             with session_scope(engine) as s:
                 return airtime_rows(s, q)

@@ -15,8 +15,8 @@ from campaigns.schemas import (
     CampaignCreate,
     CampaignPublic,
     CampaignUpdate,
-    CommemorationPublic,
     DirectiveBrief,
+    ObservancePublic,
 )
 from campaigns.scope import filter_scopes, load_areas, overlap_condition, overlaps, require_within
 from campaigns.search import fold, search_text
@@ -171,7 +171,7 @@ def campaigns_public(session: Session, campaigns: list[Campaign], *, today: date
             directives=[DirectiveBrief(id=d.id, number=d.number, issuer=d.issuer, title=d.title,
                                        issued_on=d.issued_on)
                         for d in (directives[i] for i in directive_ids[c.id])],
-            commemorations=[CommemorationPublic(key=o.key, name=o.name, date=o.on, years=o.years) for o in days],
+            commemorations=[ObservancePublic.of(o) for o in days],
             archived=c.archived, active=not c.archived and c.starts_on <= today <= c.ends_on,
             content_counts=counts[c.id], created_at=c.created_at))
     return result

@@ -7,6 +7,7 @@ for patriotic emulation"), so those are listed here with the year they commemora
 
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 
 import holidays
 
@@ -61,13 +62,20 @@ COMMEMORATIONS: tuple[Commemoration, ...] = (
 BY_KEY = {c.key: c for c in COMMEMORATIONS}
 
 
+class ObservanceKind(StrEnum):
+    """The kinds of day an observance is (loại ngày): the only place these words are defined."""
+
+    commemoration = "commemoration"  # ngày kỷ niệm, from COMMEMORATIONS
+    holiday = "holiday"  # ngày nghỉ lễ, a statutory day off from the `holidays` package
+
+
 @dataclass(frozen=True)
 class Observance:
     """One dated day of a year: a commemoration or a statutory day off."""
 
     on: date
     name: str
-    kind: str  # "commemoration" | "holiday"
+    kind: ObservanceKind
     key: str | None = None
     years: int | None = None  # "kỷ niệm N năm" when the commemorated year is known
 
@@ -90,7 +98,7 @@ def occurrence(key: str, year: int) -> Observance:
     c = get(key)
     on = date(year, c.month, c.day)
     years = year - c.since if c.since is not None and year > c.since else None
-    return Observance(on=on, name=c.name, kind="commemoration", key=c.key, years=years)
+    return Observance(on=on, name=c.name, kind=ObservanceKind.commemoration, key=c.key, years=years)
 
 
 def next_occurrence(key: str, on_or_after: date) -> Observance:
@@ -102,7 +110,7 @@ def observances(year: int, *, include_holidays: bool = True) -> list[Observance]
     """Commemorations and statutory days off of one year, in date order."""
     days = [occurrence(c.key, year) for c in COMMEMORATIONS]
     if include_holidays:
-        days += [Observance(on=day, name=str(name), kind="holiday")
+        days += [Observance(on=day, name=str(name), kind=ObservanceKind.holiday)
                  for day, name in holidays.country_holidays("VN", years=year, language="vi").items()]
     return sorted(days, key=lambda o: (o.on, o.kind, o.name))
 

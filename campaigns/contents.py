@@ -54,7 +54,7 @@ from campaigns.scope import filter_scopes, load_areas, overlap_condition, requir
 from campaigns.search import fold, search_text
 from core.areas import Area, is_within
 from core.errors import Conflict, Forbidden, Invalid, NotFound
-from core.timeutil import as_utc, now_utc, to_local
+from core.timeutil import as_utc, local_today, now_utc
 from core.users import Principal
 from media.store import media_url
 
@@ -62,10 +62,6 @@ log = logging.getLogger(__name__)
 
 REVISION_FIELDS = ("title", "body", "level", "valid_from", "valid_until")
 CONTENT_FIELDS = ("campaign_id", "kind", "language", "unit_area_id")
-
-
-def local_today(settings: Any) -> date:
-    return to_local(now_utc(), settings.tz).date()
 
 
 # --- access --------------------------------------------------------------------------------------
@@ -233,7 +229,7 @@ def submit_content(session: Session, content: Content, *, actor: Principal, sett
     if rev.status not in (RevisionStatus.draft, RevisionStatus.rejected):
         raise Conflict(f"Chỉ gửi duyệt được bản nháp hoặc bản bị từ chối (trạng thái hiện tại: "
                        f"{STATUS_LABELS[ContentStatus(content.status)]}).")
-    today = local_today(settings)
+    today = local_today(settings.tz)
     if rev.valid_until < today:
         raise Invalid(f"Tin đã hết hiệu lực từ {rev.valid_until:%d/%m/%Y}: hãy sửa thời gian hiệu lực trước khi "
                       "gửi duyệt.")

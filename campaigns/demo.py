@@ -41,7 +41,7 @@ from campaigns.seeds import SEED_DIR
 from core.areas import Area, AreaLevel, get_area_by_code
 from core.config import Settings
 from core.errors import Invalid
-from core.timeutil import as_utc, now_utc, to_local
+from core.timeutil import as_utc, local_today, now_utc
 from core.users import Principal, Role, User
 
 OPERATOR, APPROVER = "bientap", "pheduyet"
@@ -184,7 +184,7 @@ def editorial_day(today: date) -> date:
 
 def load_demo_campaigns(session: Session, settings: Settings, echo: Callable[[str], None] = print) -> None:
     """Idempotent. Commits after each item so that a long render never holds the database."""
-    ctx = _Context(session, settings, echo, to_local(now_utc(), settings.tz).date(),
+    ctx = _Context(session, settings, echo, local_today(settings.tz),
                    _principal(session, OPERATOR), _principal(session, APPROVER))
     for index, seed in enumerate(DIRECTIVES):
         ctx.directives[seed.key] = _directive(ctx, seed, ctx.at(7, 30 + index))

@@ -1,5 +1,6 @@
 """Content quotas from directives ("mỗi xã ít nhất 01 bài", "hàng tháng 01 đến 02 gương") and the
-compliance view: which units have supplied their items this month or by the deadline.
+compliance view: which units have supplied their items this month or by the deadline, and its
+rows for the quota report (`quota_rows`; airtime.documents renders them).
 
 A unit supplies an item when the item's submitting unit (`Content.unit_area_id`) is the unit or
 below it, the item is of the rule's kind (and campaign, if set), and it was first submitted in the
@@ -8,7 +9,8 @@ For a deadline, items submitted later still count toward `submitted` but `on_tim
 """
 
 import calendar
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, tzinfo
 
 from sqlmodel import Session, col, select
 
@@ -24,6 +26,7 @@ from campaigns.schemas import (
 from campaigns.scope import load_areas, overlap_condition, overlaps, require_within
 from core.areas import Area, AreaLevel, subtree_condition
 from core.errors import Invalid, NotFound
+from core.formatting import date_text
 from core.timeutil import local_day_bounds
 from core.users import Principal
 
@@ -119,6 +122,38 @@ def compliance(session: Session, *, actor: Principal, on: date, tz, rule_id: int
         report.rules.append(RuleCompliance(rule=rule_public(rule), period_start=period[0], period_end=period[1],
                                            units=len(rows), met=met, behind=len(rows) - met, rows=rows))
     return report
+
+
+@dataclass(frozen=True)
+class QuotaRow:
+    """One content quota of one unit for one period (e.g. "ít nhất 01 bài/xã"): a line of the quota report."""
+
+    unit_label: str
+    rule_label: str
+    period_label: str
+    required: int
+    submitted: int
+    approved: int
+    met: bool
+
+
+def quota_rows(session: Session, *, actor: Principal, on: date, tz: tzinfo, area_id: int | None = None,
+               rule_id: int | None = None) -> tuple[list[QuotaRow], date, date]:
+    """`compliance` on a day, one row per unit and rule; with the span of the rules' periods."""
+    report = compliance(session, actor=actor, on=on, tz=tz, rule_id=rule_id, area_id=area_id)
+    rows: list[QuotaRow] = []
+    first, last = on, on
+    for rule in report.rules:
+        first, last = min(first, rule.period_start), max(last, rule.period_end)
+        if rule.rule.period == "monthly":
+            period = f"Tháng {rule.period_start:%m/%Y}"
+        else:
+            period = f"{date_text(rule.period_start)} - {date_text(rule.period_end)}"
+        for unit in rule.rows:
+            rows.append(QuotaRow(unit_label=unit.area_name, rule_label=rule.rule.name, period_label=period,
+                                 required=rule.rule.min_count, submitted=unit.submitted, approved=unit.approved,
+                                 met=unit.met and unit.on_time is not False))
+    return rows, first, last
 
 
 def _units(session: Session, rule: QuotaRule, scope: Area | None, focus: Area | None) -> list[Area]:

@@ -10,6 +10,7 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, Field, PlainSerializer, field_validator, model_validator
 
+from campaigns.commemorations import Observance, ObservanceKind
 from campaigns.models import (
     MAX_AREAS,
     MAX_BODY_CHARS,
@@ -22,9 +23,10 @@ from campaigns.models import (
 )
 from core.areas import AreaLevel
 from core.config import get_settings
+from core.db import MAX_ID
+from core.formatting import thousands
 from core.timeutil import to_local
 
-MAX_ID = 2_147_483_647
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 AreaIds = Annotated[list[Id], Field(max_length=MAX_AREAS)]
 # Dates a broadcast schedule can mean; keeps a fuzzer's year 1 or 9999 from reaching date arithmetic.
@@ -48,14 +50,10 @@ def clean_text(value: str | None, what: str, *, max_chars: int, multiline: bool 
     if not value:
         raise ValueError(f"{what} không được để trống.")
     if len(value) > max_chars:
-        raise ValueError(f"{what} dài {_thousands(len(value))} ký tự, vượt giới hạn {_thousands(max_chars)} ký tự.")
+        raise ValueError(f"{what} dài {thousands(len(value))} ký tự, vượt giới hạn {thousands(max_chars)} ký tự.")
     if _CONTROL_RE.search(value) or (not multiline and ("\n" in value or "\r" in value)):
         raise ValueError(f"{what} chứa ký tự điều khiển không hợp lệ.")
     return value
-
-
-def _thousands(n: int) -> str:
-    return f"{n:,}".replace(",", ".")
 
 
 def check_date(value: date | None, what: str) -> date | None:
@@ -195,12 +193,19 @@ class CampaignUpdate(CampaignFields):
     archived: bool | None = None
 
 
-class CommemorationPublic(BaseModel):
+class ObservancePublic(BaseModel):
+    """A dated commemorative day or statutory day off (`campaigns.commemorations.Observance`)."""
+
     key: str | None
     name: str
     date: date
-    kind: str = "commemoration"
+    kind: ObservanceKind = ObservanceKind.commemoration
     years: int | None = None
+
+    @classmethod
+    def of(cls, observance: Observance) -> "ObservancePublic":
+        o = observance
+        return cls(key=o.key, name=o.name, date=o.on, kind=o.kind, years=o.years)
 
 
 class DirectiveBrief(BaseModel):
@@ -222,7 +227,7 @@ class CampaignPublic(BaseModel):
     area_ids: list[int]
     directive_ids: list[int]
     directives: list[DirectiveBrief]
-    commemorations: list[CommemorationPublic]
+    commemorations: list[ObservancePublic]
     archived: bool
     active: bool
     content_counts: dict[str, int]

@@ -14,12 +14,11 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, Session, SQLModel, col, func, select
 
-from core.db import UTCDateTime
+from core.db import MAX_ID, UTCDateTime
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.timeutil import now_utc
 
 CODE_PATTERN = r"^[A-Za-z0-9._-]+$"
-MAX_ID = 2_147_483_647
 
 
 class AreaLevel(StrEnum):
@@ -235,8 +234,36 @@ def count_clusters(session: Session, area: Area | None) -> int:
 
 def ancestors(session: Session, area: Area) -> list[Area]:
     ids = area.ancestor_ids
-    found = {a.id: a for a in session.exec(select(Area).where(col(Area.id).in_(ids)))}
+    found = areas_by_id(session, ids)
     return [found[i] for i in ids if i in found]
+
+
+def by_id(areas: Iterable[Area]) -> dict[int, Area]:
+    """Stored areas keyed by their id."""
+    return {a.id: a for a in areas if a.id is not None}
+
+
+def areas_by_id(session: Session, ids: Iterable[int]) -> dict[int, Area]:
+    """The areas with these ids (unknown ids left out), read a thousand at a time."""
+    wanted = sorted(set(ids))
+    found: dict[int, Area] = {}
+    for start in range(0, len(wanted), 1000):
+        chunk = wanted[start:start + 1000]
+        found.update(by_id(session.exec(select(Area).where(col(Area.id).in_(chunk)))))
+    return found
+
+
+def cluster_label(cluster: Area, parent: Area | None) -> str:
+    """A cluster as reports name it, with its commune: "Cụm loa thôn 1 (Phường Cam Đường)"."""
+    return f"{cluster.name} ({parent.name})" if parent is not None else cluster.name
+
+
+def cluster_labels(session: Session, clusters: Iterable[Area]) -> dict[int, str]:
+    """`cluster_label` of each of these clusters, by id (their communes read in one go)."""
+    found = by_id(clusters)
+    parents = areas_by_id(session, {c.parent_id for c in found.values() if c.parent_id is not None})
+    return {i: cluster_label(c, parents.get(c.parent_id) if c.parent_id is not None else None)
+            for i, c in found.items()}
 
 
 # --- bulk set-up ---------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, Session, SQLModel, col, func, select
 
 from core.areas import Area, AreaLevel, get_area, get_cluster, is_within, subtree_condition
-from core.db import UTCDateTime
+from core.db import MAX_ID, UTCDateTime
 from core.errors import Conflict, Forbidden, Invalid, NotFound, TooMany
 from core.security import hash_password, new_token, token_hash, verify_password
 from core.timeutil import now_utc
@@ -38,7 +38,7 @@ class UserBase(SQLModel):
     username: str = Field(min_length=3, max_length=64, schema_extra={"pattern": USERNAME_PATTERN})
     full_name: str | None = Field(default=None, max_length=200)
     role: Role = Field(sa_type=sa.String(16))
-    area_id: int | None = Field(default=None, foreign_key="area.id", ge=1, le=2_147_483_647)
+    area_id: int | None = Field(default=None, foreign_key="area.id", ge=1, le=MAX_ID)
 
 
 class User(UserBase, table=True):
@@ -59,7 +59,7 @@ class UserUpdate(SQLModel):
     full_name: str | None = Field(default=None, max_length=200)
     password: str | None = Field(default=None, min_length=8, max_length=128)
     role: Role | None = None
-    area_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+    area_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     is_active: bool | None = None
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.formatting import duration_words, size_text
 from media.ffmpeg import MediaError, run_ffprobe
 
 # ffprobe format names we accept for uploads, and how operators know them.
@@ -83,33 +84,13 @@ def _has_video(data: dict[str, Any]) -> bool:
     )
 
 
-def format_duration_vi(ms: int) -> str:
-    """1 giờ 5 phút / 30 phút / 2 phút 5 giây / 0,3 giây — as an operator reads it."""
-    if ms < 60_000:
-        seconds = ms / 1000
-        text = f"{seconds:.1f}".rstrip("0").rstrip(".") if seconds < 10 else str(round(seconds))
-        return f"{text.replace('.', ',')} giây"
-    total_s = round(ms / 1000)
-    hours, rest = divmod(total_s, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if hours:
-        return f"{hours} giờ {minutes} phút"
-    return f"{minutes} phút" + (f" {seconds} giây" if seconds else "")
-
-
-def format_size_vi(size: int) -> str:
-    if size < 1024 * 1024:
-        return f"{size / 1024:.0f} KB"
-    return f"{size / (1024 * 1024):.1f}".rstrip("0").rstrip(".").replace(".", ",") + " MB"
-
-
 def validate_upload(path: Path, *, max_bytes: int, max_duration_ms: int, min_duration_ms: int = 500) -> AudioInfo:
     """Accept an uploaded MP3/WAV/OGG/M4A of sensible size and length, or raise InvalidAudio."""
     size = path.stat().st_size
     if size == 0:
         raise InvalidAudio(f"{NOT_AUDIO}: tệp rỗng", code="empty")
     if size > max_bytes:
-        raise InvalidAudio(f"Tệp quá lớn: {format_size_vi(size)}, tối đa {format_size_vi(max_bytes)}", code="too_large")
+        raise InvalidAudio(f"Tệp quá lớn: {size_text(size)}, tối đa {size_text(max_bytes)}", code="too_large")
     try:
         data = _probe_json(path)
         info = _info(path, data)
@@ -122,12 +103,12 @@ def validate_upload(path: Path, *, max_bytes: int, max_duration_ms: int, min_dur
         raise InvalidAudio(f"{NOT_AUDIO}: không đọc được thời lượng", code="not_audio")
     if info.duration_ms > max_duration_ms:
         raise InvalidAudio(
-            f"Tệp quá dài: {format_duration_vi(info.duration_ms)}, tối đa {format_duration_vi(max_duration_ms)}",
+            f"Tệp quá dài: {duration_words(info.duration_ms)}, tối đa {duration_words(max_duration_ms)}",
             code="too_long",
         )
     if info.duration_ms < min_duration_ms:
         raise InvalidAudio(
-            f"Tệp quá ngắn: {format_duration_vi(info.duration_ms)}, tối thiểu {format_duration_vi(min_duration_ms)}",
+            f"Tệp quá ngắn: {duration_words(info.duration_ms)}, tối thiểu {duration_words(min_duration_ms)}",
             code="too_short",
         )
     return info

@@ -14,7 +14,7 @@ from campaigns.demo import HISTORY_DAYS
 from core.areas import Area, AreaLevel, cluster_ids_under
 from core.config import Settings
 from core.errors import Conflict
-from core.timeutil import now_utc
+from core.timeutil import local_today
 from playlists.forecast import forecast_campaign, parse_week
 from playlists.models import SlotTemplateRow
 from playlists.service import build_day, days_with_playlists
@@ -86,7 +86,7 @@ def load_demo_schedule(session: Session, settings: Settings, echo: Callable[[str
     # The builder works in its own transactions: what was set up above must be committed first.
     session.commit()
     engine = session.get_bind()
-    today = now_utc().astimezone(settings.tz).date()
+    today = local_today(settings.tz)
     ensure_past_playlists(session, settings, province, today, echo)
     for day in (today, today + timedelta(days=1)):
         result = build_day(engine, day=day, tz=settings.tz, area_id=province.id, reason="demo")  # type: ignore[arg-type]

@@ -35,7 +35,7 @@ from sqlmodel import Session, col, select
 from campaigns.eligibility import AirableContent, CampaignTarget, airable_contents, campaign_targets
 from core.areas import Area, AreaLevel
 from core.errors import Conflict, Invalid, NotFound
-from core.timeutil import iso_week_start, now_utc
+from core.timeutil import iso_week_start, local_today, now_utc
 from playlists.models import Playlist, PlaylistBuild, PlaylistItem, PlaylistPlan
 from playlists.planner import (
     AudioRef,
@@ -944,7 +944,7 @@ def apply_content_change(engine: Engine, *, content_id: int, tz: tzinfo, now: da
     rebuilds the affected clusters' day in full.
     """
     now = now or now_utc()
-    today = now.astimezone(tz).date()
+    today = local_today(tz, now)
     tomorrow = today + timedelta(days=1)
     with Session(engine) as session:
         clusters, content = affected_clusters(session, content_id, [today, tomorrow])

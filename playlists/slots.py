@@ -28,8 +28,9 @@ from sqlmodel import Session, col, select
 
 from campaigns.commemorations import COMMEMORATIONS
 from core.areas import Area, AreaLevel, is_within
+from core.db import MAX_ID
 from core.errors import Conflict, Forbidden, Invalid, NotFound
-from core.timeutil import now_utc
+from core.timeutil import local_today, now_utc
 from media.store import MediaStore, media_url
 from playlists.models import AreaFiller, Commemoration, SlotTemplateRow
 from playlists.slot_times import MAX_SLOT_MINUTES, AudioRef, SlotTemplate, first_overlap
@@ -72,7 +73,7 @@ def _check_date(value: date | None) -> date | None:
 
 
 class SlotCreate(BaseModel):
-    area_id: int = Field(ge=1, le=2_147_483_647, description="Area (any level) the slot applies below")
+    area_id: int = Field(ge=1, le=MAX_ID, description="Area (any level) the slot applies below")
     name: str = Field(min_length=1, max_length=120, examples=["Bản tin sáng"])
     start_time: str = Field(pattern=HHMM, description="Local start time HH:MM (Asia/Ho_Chi_Minh)",
                             examples=["06:00"])
@@ -156,7 +157,7 @@ class CommemorationCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     month: int = Field(ge=1, le=12)
     day: int = Field(ge=1, le=31)
-    area_id: int | None = Field(default=None, ge=1, le=2_147_483_647, description="None: nationwide")
+    area_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="None: nationwide")
 
     @model_validator(mode="after")
     def _real_day(self) -> "CommemorationCreate":
@@ -168,7 +169,7 @@ class CommemorationCreate(BaseModel):
 
 
 class FillerSet(BaseModel):
-    area_id: int = Field(ge=1, le=2_147_483_647)
+    area_id: int = Field(ge=1, le=MAX_ID)
     sha256: str = Field(pattern=SHA256_PATTERN, description="Stored audio (see /media) played to fill slots")
 
 
@@ -296,7 +297,7 @@ def check_no_overlap(session: Session, row: SlotTemplateRow, area: Area, tz: tzi
         when = first_overlap(mine, theirs, tz)
         if when is not None:
             # Name a day people recognise: the first clash from today on, if there is one.
-            today = now_utc().astimezone(tz).date()
+            today = local_today(tz)
             when = first_overlap(_from(mine, today), _from(theirs, today), tz) or when
             raise Conflict(
                 f"Khung giờ '{row.name}' ({_fmt(row.start_time, row.duration_minutes)}) chồng lên khung giờ "

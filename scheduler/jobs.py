@@ -9,14 +9,14 @@ exception is logged with its traceback and re-raised so APScheduler records the 
 import functools
 import logging
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import TypeVar
 
 from sqlalchemy.engine import Engine
 
 from core.config import Settings, get_settings
 from core.db import make_engine
-from core.timeutil import now_utc
+from core.timeutil import local_today
 from playlists.service import build_day, has_full_build, prune_superseded, rebuild_stale
 
 log = logging.getLogger(__name__)
@@ -39,10 +39,6 @@ def _runtime() -> tuple[Settings, Engine]:
     return _context["settings"], _context["engine"]  # type: ignore[return-value]
 
 
-def _today(settings: Settings) -> date:
-    return now_utc().astimezone(settings.tz).date()
-
-
 def job(fn: F) -> F:
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -62,7 +58,7 @@ def job(fn: F) -> F:
 def nightly_build() -> dict:
     """Build tomorrow for every cluster; if today was never built (a missed night), build it too."""
     settings, engine = _runtime()
-    today = _today(settings)
+    today = local_today(settings.tz)
     done = {"tomorrow": build_day(engine, day=today + timedelta(days=1), tz=settings.tz, reason="nightly").as_dict()}
     if not has_full_build(engine, today):
         done["today"] = build_day(engine, day=today, tz=settings.tz, reason="catch-up").as_dict()
@@ -73,7 +69,7 @@ def nightly_build() -> dict:
 def ensure_days_built() -> dict:
     """Run once at scheduler start: build today and tomorrow if no full build of them was published."""
     settings, engine = _runtime()
-    today = _today(settings)
+    today = local_today(settings.tz)
     done = {}
     for day in (today, today + timedelta(days=1)):
         if not has_full_build(engine, day):
@@ -86,7 +82,7 @@ def expire_content() -> dict:
     """Take content that may no longer air (validity ended, withdrawn, replaced) out of the published
     playlists of today and tomorrow."""
     settings, engine = _runtime()
-    today = _today(settings)
+    today = local_today(settings.tz)
     done = {}
     for day in (today, today + timedelta(days=1)):
         result = rebuild_stale(engine, day=day, tz=settings.tz)
@@ -99,5 +95,5 @@ def expire_content() -> dict:
 def prune_playlists() -> dict:
     """Delete superseded playlist versions older than a week (current ones are history and stay)."""
     settings, engine = _runtime()
-    before = _today(settings) - timedelta(days=KEEP_SUPERSEDED_DAYS)
+    before = local_today(settings.tz) - timedelta(days=KEEP_SUPERSEDED_DAYS)
     return {"deleted": prune_superseded(engine, before=before)}

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from core.areas import Area
-from core.db import UTCDateTime
+from core.db import MAX_ID, UTCDateTime
 from core.errors import Conflict, Invalid, NotFound
 from core.timeutil import now_utc
 from tts.lexicon import DEFAULT_LEXICON, MAX_SPOKEN_CHARS, MAX_TERM_CHARS, merged, validate_entry
@@ -19,7 +19,7 @@ from tts.lexicon import DEFAULT_LEXICON, MAX_SPOKEN_CHARS, MAX_TERM_CHARS, merge
 class LexiconEntryBase(SQLModel):
     term: str = Field(min_length=1, max_length=MAX_TERM_CHARS)
     spoken: str = Field(min_length=1, max_length=MAX_SPOKEN_CHARS)
-    area_id: int | None = Field(default=None, foreign_key="area.id", ge=1, le=2_147_483_647)
+    area_id: int | None = Field(default=None, foreign_key="area.id", ge=1, le=MAX_ID)
 
 
 class LexiconEntry(LexiconEntryBase, table=True):

@@ -19,6 +19,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from core.formatting import thousands
 from tts.lexicon import DEFAULT_LEXICON
 from tts.normalize_layout import HEADING, ITEM, split_blocks
 from tts.normalize_rules import expander_for
@@ -115,11 +116,6 @@ def _sentences(spoken: str, block_pause: int) -> list[Sentence]:
     return result
 
 
-def _grouped(n: int) -> str:
-    """100000 -> "100.000", the Vietnamese way of grouping digits."""
-    return f"{n:,}".replace(",", ".")
-
-
 def _tu_reading(text: str) -> str | None:
     """ "TU" is "Tỉnh ủy" unless the text speaks of a "Thành ủy" (city party committee) only."""
     folded = text.casefold()
@@ -140,7 +136,8 @@ def normalize(
     if not isinstance(text, str):
         raise NormalizeError("Văn bản phải là một chuỗi ký tự.")
     if len(text) > MAX_INPUT_CHARS:
-        raise NormalizeError(f"Văn bản quá dài: {_grouped(len(text))} ký tự, tối đa {_grouped(MAX_INPUT_CHARS)} ký tự.")
+        raise NormalizeError(f"Văn bản quá dài: {thousands(len(text))} ký tự, "
+                             f"tối đa {thousands(MAX_INPUT_CHARS)} ký tự.")
     cleaned = clean_text(text)
     if not any(ch.isalnum() for ch in cleaned):
         raise NormalizeError(_EMPTY_MESSAGE)

@@ -14,8 +14,8 @@ from campaigns.campaigns import (
     list_campaigns,
     update_campaign,
 )
-from campaigns.contents import local_today
-from campaigns.schemas import MAX_DATE, MIN_DATE, CampaignCreate, CampaignPublic, CampaignUpdate, CommemorationPublic
+from campaigns.schemas import MAX_DATE, MIN_DATE, CampaignCreate, CampaignPublic, CampaignUpdate, ObservancePublic
+from core.timeutil import local_today
 
 router = APIRouter(tags=["campaigns"])
 
@@ -25,7 +25,7 @@ router = APIRouter(tags=["campaigns"])
 def create(session: SessionDep, principal: OperatorUser, settings: SettingsDep,
            body: CampaignCreate) -> CampaignPublic:
     campaign = create_campaign(session, body, actor=principal)
-    return campaigns_public(session, [campaign], today=local_today(settings))[0]
+    return campaigns_public(session, [campaign], today=local_today(settings.tz))[0]
 
 
 @router.get("/campaigns", response_model=list[CampaignPublic],
@@ -43,22 +43,22 @@ def list_(session: SessionDep, principal: Reader, settings: SettingsDep, respons
                                  active_on=active_on, include_archived=include_archived, limit=limit,
                                  offset=offset)
     response.headers["X-Total-Count"] = str(total)
-    return campaigns_public(session, rows, today=local_today(settings))
+    return campaigns_public(session, rows, today=local_today(settings.tz))
 
 
-@router.get("/campaigns/commemorations", response_model=list[CommemorationPublic],
+@router.get("/campaigns/commemorations", response_model=list[ObservancePublic],
             summary="Commemorative days (for campaigns to build toward) and statutory days off of a year")
 def commemorative_days(principal: Reader, settings: SettingsDep,
                        year: Annotated[int | None, Query(ge=1945, le=2100)] = None,
-                       holidays: bool = True) -> list[CommemorationPublic]:
-    days = commemorations.observances(year or local_today(settings).year, include_holidays=holidays)
-    return [CommemorationPublic(key=o.key, name=o.name, date=o.on, kind=o.kind, years=o.years) for o in days]
+                       holidays: bool = True) -> list[ObservancePublic]:
+    days = commemorations.observances(year or local_today(settings.tz).year, include_holidays=holidays)
+    return [ObservancePublic.of(o) for o in days]
 
 
 @router.get("/campaigns/{campaign_id}", response_model=CampaignPublic, summary="One campaign")
 def get(session: SessionDep, principal: Reader, settings: SettingsDep, campaign_id: IdPath) -> CampaignPublic:
     campaign = get_campaign(session, campaign_id, actor=principal)
-    return campaigns_public(session, [campaign], today=local_today(settings))[0]
+    return campaigns_public(session, [campaign], today=local_today(settings.tz))[0]
 
 
 @router.patch("/campaigns/{campaign_id}", response_model=CampaignPublic,
@@ -66,4 +66,4 @@ def get(session: SessionDep, principal: Reader, settings: SettingsDep, campaign_
 def patch(session: SessionDep, principal: OperatorUser, settings: SettingsDep, campaign_id: IdPath,
           body: CampaignUpdate) -> CampaignPublic:
     campaign = update_campaign(session, get_campaign(session, campaign_id, actor=principal), body, actor=principal)
-    return campaigns_public(session, [campaign], today=local_today(settings))[0]
+    return campaigns_public(session, [campaign], today=local_today(settings.tz))[0]

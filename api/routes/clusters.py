@@ -12,7 +12,7 @@ from starlette.background import BackgroundTask
 
 from api.deps import DeviceOrReaderCluster, IdPath, SessionDep, SettingsDep
 from core.config import Settings
-from core.timeutil import now_utc
+from core.timeutil import local_today
 from media.store import MediaStore, media_url
 from playlists.formats import (
     M3U8_MEDIA_TYPE,
@@ -158,7 +158,7 @@ def playlist(request: Request, session: SessionDep, settings: SettingsDep, _clus
             summary="Active emergency items for the cluster (approved, valid today, targeted at it)")
 def alerts(request: Request, session: SessionDep, settings: SettingsDep,
            cluster: DeviceOrReaderCluster) -> list[AlertOut]:
-    today = now_utc().astimezone(settings.tz).date()
+    today = local_today(settings.tz)
     base = base_url(request, settings)
     return [AlertOut(content_id=a.content_id, title=a.title,
                      audio_url=base + media_url(a.sha256, a.ext) if a.sha256 and a.ext else None,

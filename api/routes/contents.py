@@ -21,6 +21,7 @@ from campaigns.schemas import (
     RejectBody,
     RevisionPublic,
 )
+from core.timeutil import local_today
 from core.users import Principal, Role
 
 router = APIRouter(tags=["contents"])
@@ -29,7 +30,7 @@ OperatorOrApprover = Annotated[Principal, require(Role.operator, Role.approver)]
 
 
 def _public(session, settings, content) -> ContentPublic:
-    return workflow.content_public(session, content, today=workflow.local_today(settings))
+    return workflow.content_public(session, content, today=local_today(settings.tz))
 
 
 @router.post("/contents", response_model=ContentPublic, status_code=status.HTTP_201_CREATED,
@@ -54,7 +55,7 @@ def list_(session: SessionDep, principal: Reader, settings: SettingsDep, respons
           mine: bool = False,
           limit: Annotated[int, Query(ge=1, le=500)] = 100,
           offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> list[ContentSummary]:
-    today = workflow.local_today(settings)
+    today = local_today(settings.tz)
     rows, total = workflow.list_contents(session, actor=principal, status="expired" if expired else status_,
                                         campaign_id=campaign_id, area_id=area_id, level=level, kind=kind, q=q,
                                         mine=mine, airing=airing, today=today, limit=limit, offset=offset)

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
 from api.deps import MAX_ID, IdPath, OperatorUser, Reader, SessionDep, SettingsDep, area_in_scope
-from core.timeutil import now_utc
+from core.timeutil import local_today
 from playlists.forecast import forecast_campaign, parse_week
 from playlists.queries import list_builds
 from playlists.service import check_build_day
@@ -57,7 +57,7 @@ def build(response: Response, session: SessionDep, settings: SettingsDep, princi
     if area_id is None and principal.scope is not None:
         area_id = principal.scope.id
     area = area_in_scope(session, principal, area_id) if area_id is not None else None
-    done = submit_build(session, day=body.date, today=now_utc().astimezone(settings.tz).date(), tz=settings.tz,
+    done = submit_build(session, day=body.date, today=local_today(settings.tz), tz=settings.tz,
                         area=area, actor=principal, background=body.background)
     result = done.result
     if result is None:
@@ -84,7 +84,7 @@ def forecast(session: SessionDep, settings: SettingsDep, principal: Reader, camp
                                                description="ISO week, e.g. 2026-W24")] = None,
              week_start: Annotated[date | None, Query(description="Any day of the week (its Monday is used)")] = None,
              limit: Annotated[int, Query(ge=1, le=20_000)] = 1000) -> dict:
-    today = now_utc().astimezone(settings.tz).date()
+    today = local_today(settings.tz)
     monday = parse_week(week, week_start, today)
     check_build_day(monday, today)
     return forecast_campaign(session, campaign_id=campaign_id, week_start=monday, tz=settings.tz,

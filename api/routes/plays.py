@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, WithJsonSchema
 
-from airtime import chain, events, ingest, reconcile
+from airtime import chain, event_log, ingest, reconcile
 from airtime.ingest import EVENT_ID_MAX, MAX_BATCH, MAX_DURATION_MS, STATUSES
 from api.deps import (
     CurrentPrincipal,
@@ -92,7 +92,7 @@ class VerifyOut(BaseModel):
 
 class StoredEventsOut(BaseModel):
     cluster_id: int
-    events: list[events.StoredEvent]
+    events: list[event_log.StoredEvent]
     next_after_seq: int | None = Field(description="Pass as after_seq for the next page; null on the last page.")
 
 
@@ -162,23 +162,23 @@ def reconciliation(session: SessionDep, settings: SettingsDep, _cluster: ReaderC
     description=(
         "JSON: at most `limit` events after chain position `after_seq`, optionally only local days in "
         "[from, to]; `next_after_seq` continues. CSV: every event of [from, to] (both required, at most "
-        f"{events.MAX_EXPORT_DAYS} days), UTF-8 with BOM, with prev_hash and hash so the file can be re-verified "
+        f"{event_log.MAX_EXPORT_DAYS} days), UTF-8 with BOM, with prev_hash and hash so the file can be re-verified "
         "without the database. Readers of the area only."),
 )
 def list_plays(session: SessionDep, settings: SettingsDep, _cluster: ReaderCluster, cluster_id: IdPath,
                day_from: Annotated[date | None, Query(alias="from", description="First local date")] = None,
                day_to: Annotated[date | None, Query(alias="to", description="Last local date (inclusive)")] = None,
                after_seq: Annotated[int, Query(ge=0, le=2**62)] = 0,
-               limit: Annotated[int, Query(ge=1, le=events.MAX_PAGE)] = 200,
+               limit: Annotated[int, Query(ge=1, le=event_log.MAX_PAGE)] = 200,
                format: Literal["json", "csv"] = "json") -> Any:
     if format == "csv":
-        events.check_period(day_from, day_to, max_days=events.MAX_EXPORT_DAYS)
-        rows = events.list_events(session, cluster_id, day_from=day_from, day_to=day_to, after_seq=after_seq,
+        event_log.check_period(day_from, day_to, max_days=event_log.MAX_EXPORT_DAYS)
+        rows = event_log.list_events(session, cluster_id, day_from=day_from, day_to=day_to, after_seq=after_seq,
                                   limit=None, tz=settings.tz)
         name = f"nhat-ky-phat-cum-{cluster_id}-{day_from:%Y%m%d}-{day_to:%Y%m%d}.csv"
-        return Response(events.events_csv(rows), media_type="text/csv; charset=utf-8",
+        return Response(event_log.events_csv(rows), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
-    rows = events.list_events(session, cluster_id, day_from=day_from, day_to=day_to, after_seq=after_seq,
+    rows = event_log.list_events(session, cluster_id, day_from=day_from, day_to=day_to, after_seq=after_seq,
                               limit=limit, tz=settings.tz)
     return StoredEventsOut(cluster_id=cluster_id, events=rows,
                            next_after_seq=rows[-1].seq if len(rows) == limit else None)

@@ -6,9 +6,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from api.deps import MAX_ID, IdPath, OperatorUser, Reader, SessionDep, SettingsDep
-from campaigns.contents import local_today
 from campaigns.quotas import compliance, create_rule, delete_rule, get_rule, list_rules, rule_public, update_rule
 from campaigns.schemas import MAX_DATE, MIN_DATE, ComplianceReport, QuotaCreate, QuotaPublic, QuotaUpdate
+from core.timeutil import local_today
 
 router = APIRouter(tags=["quotas"])
 
@@ -34,7 +34,7 @@ def compliance_view(session: SessionDep, principal: Reader, settings: SettingsDe
                     on: Annotated[date | None, Query(ge=MIN_DATE, le=MAX_DATE)] = None,
                     rule_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
                     area_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None) -> ComplianceReport:
-    day = on or local_today(settings)
+    day = on or local_today(settings.tz)
     return compliance(session, actor=principal, on=day, tz=settings.tz, rule_id=rule_id, area_id=area_id)
 
 

@@ -11,13 +11,18 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
-from airtime import reports
-from airtime.report_rows import TOTAL_KEY, ReportRow, totals
+from airtime import documents, reports
+from airtime.aggregate import ReportQuery
+from airtime.anomalies import MAX_ANOMALIES, Anomaly
+from airtime.anomalies import anomalies as find_anomalies
+from airtime.report_values import TOTAL_KEY, ReportRow, totals
+from airtime.silent import silent_clusters
 from api.deps import MAX_ID, Reader, SessionDep, SettingsDep, area_in_scope
 from campaigns.models import Campaign
+from campaigns.quotas import QuotaRow, quota_rows
 from core.areas import Area, AreaLevel
 from core.errors import NotFound
-from core.timeutil import now_utc
+from core.timeutil import local_now, local_today, now_utc
 from core.users import Principal
 
 router = APIRouter(tags=["reports"])
@@ -33,7 +38,7 @@ Text = Annotated[str | None, Query(min_length=1, max_length=200)]
 ROW_DOC = (
     "planned_seconds: content items of the published (current) playlists dated in [from, to]; "
     "aired_seconds: duration_ms/1000 of played or interrupted events whose started_at falls on a local "
-    "(Asia/Ho_Chi_Minh) date in [from, to]; target_seconds (campaign rows only): target_minutes_per_week × 60 × "
+    "(LOAXA_TIMEZONE) date in [from, to]; target_seconds (campaign rows only): target_minutes_per_week × 60 × "
     "clusters × days / 7 (the campaign's clusters within the report's area, the days of [from, to] inside the "
     "campaign's period); compliance = aired / target. Rows with key 'none' gather what belongs to no "
     "campaign/directive/area of the chosen level."
@@ -60,19 +65,9 @@ class AirtimeOut(BaseModel):
     generated_at: datetime
 
 
-class QuotaRowOut(BaseModel):
-    unit_label: str
-    rule_label: str
-    period_label: str
-    required: int
-    submitted: int
-    approved: int
-    met: bool
-
-
 class QuotasOut(BaseModel):
     on: date
-    rows: list[QuotaRowOut]
+    rows: list[QuotaRow]
 
 
 class SilentClusterOut(BaseModel):
@@ -90,7 +85,7 @@ class SilentOut(BaseModel):
 
 class AnomaliesOut(BaseModel):
     total: int = Field(description="Anomalous events in the period (the list holds at most `limit`).")
-    anomalies: list[reports.Anomaly]
+    anomalies: list[Anomaly]
     silent_after_days: int
     silent_clusters: list[SilentClusterOut]
 
@@ -116,7 +111,7 @@ def _row(r: ReportRow) -> RowOut:
                   target_seconds=r.target_seconds, compliance=r.compliance)
 
 
-def _download(doc: reports.Document) -> Response:
+def _download(doc: documents.Document) -> Response:
     return Response(doc.content, media_type=doc.media_type,
                     headers={"Content-Disposition": f'attachment; filename="{doc.filename}"'})
 
@@ -128,7 +123,7 @@ def _local(value: datetime | None, tz) -> datetime | None:
 @router.get(
     "/reports/airtime", response_model=AirtimeOut,
     responses={200: {"content": {"text/csv": {}, "application/pdf": {},
-                                 reports.MEDIA_TYPES["xlsx"]: {}}}},
+                                 documents.MEDIA_TYPES["xlsx"]: {}}}},
     summary="Airtime planned, aired and against target, grouped; as JSON, CSV, XLSX or PDF",
     description=ROW_DOC,
 )
@@ -141,17 +136,17 @@ def airtime(session: SessionDep, settings: SettingsDep, principal: Reader, day_f
             issuing_unit: Text = None, signer_name: Text = None) -> Any:
     area = _report_area(session, principal, area_id)
     campaign = _campaign(session, campaign_id)
-    q = reports.ReportQuery(day_from, day_to, group_by, area, campaign_id, area_level, settings.tz)
+    q = ReportQuery(day_from, day_to, group_by, area, campaign_id, area_level, tz=settings.tz)
     rows = reports.airtime_rows(session, q)
     if format == "json":
         return AirtimeOut.model_validate({
             "rows": [_row(r) for r in rows], "totals": _row(totals(rows)), "group_by": group_by, "from": day_from,
             "to": day_to, "area_id": area.id if area else None, "campaign_id": campaign_id,
-            "generated_at": now_utc().astimezone(settings.tz)})
-    meta = reports.report_meta(session, title=reports.TITLE, group_by=group_by, day_from=day_from, day_to=day_to,
-                               area=area, campaign_label=campaign.name if campaign else None,
-                               issuing_unit=issuing_unit, signer_name=signer_name)
-    return _download(reports.airtime_document(session, q, rows, format, meta, with_chart=chart))
+            "generated_at": local_now(settings.tz)})
+    meta = documents.report_meta(session, title=documents.TITLE, group_by=group_by, day_from=day_from,
+                                 day_to=day_to, area=area, campaign_label=campaign.name if campaign else None,
+                                 issuing_unit=issuing_unit, signer_name=signer_name, tz=settings.tz)
+    return _download(documents.airtime_document(session, q, rows, format, meta, with_chart=chart))
 
 
 @router.get("/reports/airtime/chart.png", response_class=Response,
@@ -162,34 +157,35 @@ def airtime_chart(session: SessionDep, settings: SettingsDep, principal: Reader,
                   campaign_id: CampaignId = None, area_level: AreaLevel | None = None) -> Response:
     area = _report_area(session, principal, area_id)
     _campaign(session, campaign_id)
-    q = reports.ReportQuery(day_from, day_to, "area" if kind == "area" else "campaign", area, campaign_id,
-                            area_level, settings.tz)
+    q = ReportQuery(day_from, day_to, "area" if kind == "area" else "campaign", area, campaign_id,
+                    area_level, tz=settings.tz)
     rows = reports.airtime_rows(session, q) if kind == "area" else []
     rows = [r for r in rows if r.key != TOTAL_KEY]
-    return Response(reports.chart_png(session, q, rows, kind), media_type="image/png")
+    return Response(documents.chart_png(session, q, rows, kind), media_type="image/png")
 
 
 @router.get("/reports/quotas", response_model=QuotasOut,
             responses={200: {"content": {"text/csv": {}, "application/pdf": {},
-                                         reports.MEDIA_TYPES["xlsx"]: {}}}},
+                                         documents.MEDIA_TYPES["xlsx"]: {}}}},
             summary="Content quota compliance (from the directives' quotas) on a day; JSON, CSV, XLSX or PDF")
 def quotas(session: SessionDep, settings: SettingsDep, principal: Reader,
            on: Annotated[date | None, Query(description="The day whose periods are reported (default today)")] = None,
            area_id: AreaId = None, rule_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
            format: Format = "json", issuing_unit: Text = None, signer_name: Text = None) -> Any:
     area = _report_area(session, principal, area_id)
-    day = on or now_utc().astimezone(settings.tz).date()
-    rows, first, last = reports.quota_rows(session, actor=principal, on=day, tz=settings.tz,
-                                           area_id=area.id if area else None, rule_id=rule_id)
+    day = on or local_today(settings.tz)
+    rows, first, last = quota_rows(session, actor=principal, on=day, tz=settings.tz,
+                                   area_id=area.id if area else None, rule_id=rule_id)
     if format == "json":
-        return QuotasOut(on=day, rows=[QuotaRowOut(**r.__dict__) for r in rows])
-    meta = reports.report_meta(session, title=reports.QUOTA_TITLE, group_by="quota", day_from=first, day_to=last,
-                               area=area, issuing_unit=issuing_unit, signer_name=signer_name)
-    return _download(reports.quota_document(rows, format, meta))
+        return QuotasOut(on=day, rows=rows)
+    meta = documents.report_meta(session, title=documents.QUOTA_TITLE, group_by="quota", day_from=first,
+                                 day_to=last, area=area, issuing_unit=issuing_unit, signer_name=signer_name,
+                                 tz=settings.tz)
+    return _download(documents.quota_document(rows, format, meta))
 
 
 def _silent(session, settings, area: Area | None) -> list[SilentClusterOut]:
-    found = reports.silent_clusters(session, area=area, now=now_utc(), after_days=settings.silent_after_days)
+    found = silent_clusters(session, area=area, now=now_utc(), after_days=settings.silent_after_days)
     return [SilentClusterOut(cluster_id=s.cluster_id, label=s.label,
                              last_started_at=_local(s.last_started_at, settings.tz),
                              last_received_at=_local(s.last_received_at, settings.tz), silent_days=s.silent_days)
@@ -200,10 +196,10 @@ def _silent(session, settings, area: Area | None) -> list[SilentClusterOut]:
             summary="Events that should not have aired (never approved, before approval, outside validity, "
                     "after withdrawal) and clusters silent for more than settings.silent_after_days days")
 def anomalies(session: SessionDep, settings: SettingsDep, principal: Reader, day_from: FromDate, day_to: ToDate,
-              area_id: AreaId = None, limit: Annotated[int, Query(ge=1, le=reports.MAX_ANOMALIES)] = 200
+              area_id: AreaId = None, limit: Annotated[int, Query(ge=1, le=MAX_ANOMALIES)] = 200
               ) -> AnomaliesOut:
     area = _report_area(session, principal, area_id)
-    found, total = reports.anomalies(session, day_from=day_from, day_to=day_to, area=area, tz=settings.tz,
+    found, total = find_anomalies(session, day_from=day_from, day_to=day_to, area=area, tz=settings.tz,
                                      limit=limit)
     return AnomaliesOut(
         total=total, silent_after_days=settings.silent_after_days, silent_clusters=_silent(session, settings, area),

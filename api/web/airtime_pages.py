@@ -2,21 +2,27 @@
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 from airtime import exports
+from airtime.aggregate import ReportQuery
+from airtime.anomalies import anomalies
 from airtime.charts import area_chart, campaign_weekly_chart
-from airtime.report_rows import ReportMeta, ReportRow
-from airtime.reports import ReportQuery, airtime_rows, anomalies, silent_clusters, weekly_series
+from airtime.documents import report_place
+from airtime.report_values import ReportMeta, ReportRow
+from airtime.reports import airtime_rows
+from airtime.series import weekly_series
+from airtime.silent import silent_clusters
 from api.deps import SessionDep, SettingsDep
 from api.web.area_choices import area_options, area_or_scope
 from api.web.common import ReaderPage, local_today, parse_day_param, render, web_router
 from campaigns.campaigns import list_campaigns_by_name
 from campaigns.models import Campaign
-from core.areas import Area, AreaLevel, ancestors
+from core.areas import Area, AreaLevel
 from core.errors import Invalid, NotFound
 from core.timeutil import now_utc
 from core.users import Principal
@@ -52,8 +58,8 @@ def _filters(request: Request, session: Session, principal: Principal, day_from:
     return Filters(start, end, area_or_scope(session, principal, area_id), campaign_id)
 
 
-def _query(f: Filters, group_by: str, area_level: AreaLevel | None = None):
-    return ReportQuery(f.day_from, f.day_to, group_by, f.area, f.campaign_id, area_level)
+def _query(f: Filters, group_by: str, tz: ZoneInfo, area_level: AreaLevel | None = None) -> ReportQuery:
+    return ReportQuery(f.day_from, f.day_to, group_by, f.area, f.campaign_id, area_level, tz=tz)
 
 
 def split_idle(rows: list[ReportRow]) -> tuple[list[ReportRow], list[ReportRow]]:
@@ -78,8 +84,8 @@ def airtime_page(request: Request, session: SessionDep, settings: SettingsDep, p
     f = _filters(request, session, principal, qp.get("from"), qp.get("to"), area_id, campaign_id)
     error = None
     try:
-        campaign_rows = airtime_rows(session, _query(f, "campaign"))
-        area_rows, idle_areas = split_idle(airtime_rows(session, _query(f, "area", _area_level(f.area))))
+        campaign_rows = airtime_rows(session, _query(f, "campaign", settings.tz))
+        area_rows, idle_areas = split_idle(airtime_rows(session, _query(f, "area", settings.tz, _area_level(f.area))))
         found, anomaly_total = anomalies(session, day_from=f.day_from, day_to=f.day_to, area=f.area,
                                          tz=settings.tz, limit=MAX_ROWS_SHOWN)
     except Invalid as exc:
@@ -99,19 +105,19 @@ def _png(data: bytes) -> Response:
 
 
 @router.get("/airtime/chart/weekly.png")
-def weekly_chart(request: Request, session: SessionDep, principal: ReaderPage, area_id: int | None = None,
-                 campaign_id: int | None = None) -> Response:
+def weekly_chart(request: Request, session: SessionDep, settings: SettingsDep, principal: ReaderPage,
+                 area_id: int | None = None, campaign_id: int | None = None) -> Response:
     qp = request.query_params
     f = _filters(request, session, principal, qp.get("from"), qp.get("to"), area_id, campaign_id)
-    return _png(campaign_weekly_chart(weekly_series(session, _query(f, "campaign"))))
+    return _png(campaign_weekly_chart(weekly_series(session, _query(f, "campaign", settings.tz))))
 
 
 @router.get("/airtime/chart/area.png")
-def area_chart_png(request: Request, session: SessionDep, principal: ReaderPage, area_id: int | None = None,
-                   campaign_id: int | None = None) -> Response:
+def area_chart_png(request: Request, session: SessionDep, settings: SettingsDep, principal: ReaderPage,
+                   area_id: int | None = None, campaign_id: int | None = None) -> Response:
     qp = request.query_params
     f = _filters(request, session, principal, qp.get("from"), qp.get("to"), area_id, campaign_id)
-    rows, _idle = split_idle(airtime_rows(session, _query(f, "area", _area_level(f.area))))
+    rows, _idle = split_idle(airtime_rows(session, _query(f, "area", settings.tz, _area_level(f.area))))
     rows.sort(key=lambda r: (r.compliance if r.compliance is not None else 9e9, r.label))
     return _png(area_chart(rows))
 
@@ -134,20 +140,19 @@ def airtime_export(request: Request, session: SessionDep, settings: SettingsDep,
     qp = request.query_params
     f = _filters(request, session, principal, qp.get("from"), qp.get("to"), area_id, campaign_id)
     level = _area_level(f.area) if group_by == "area" else None
-    rows = airtime_rows(session, _query(f, group_by, level))
+    rows = airtime_rows(session, _query(f, group_by, settings.tz, level))
     unit = f.area.name if f.area else "Hệ thống loa truyền thanh cơ sở"
-    chain = ancestors(session, f.area) if f.area is not None else []
-    province = next((a for a in chain if a.level == AreaLevel.province), None)
-    place = province.name.removeprefix("Tỉnh ").removeprefix("Thành phố ") if province else "Hà Nội"
+    place = report_place(session, f.area)
     campaign = session.get(Campaign, f.campaign_id) if f.campaign_id else None
     meta = ReportMeta(title="BÁO CÁO THỜI LƯỢNG PHÁT THANH TRÊN HỆ THỐNG LOA TRUYỀN THANH CƠ SỞ",
                       group_by=group_by, period_from=f.day_from, period_to=f.day_to, issuing_unit=unit.upper(),
                       place=place, generated_at=now_utc(), area_label=f.area.name if f.area else None,
-                      campaign_label=campaign.name if campaign else None)
+                      campaign_label=campaign.name if campaign else None, tz=settings.tz)
     if fmt == "csv":
         data = exports.to_csv(rows, meta)
     else:
-        chart = campaign_weekly_chart(weekly_series(session, _query(f, "campaign"))) if group_by == "campaign" else None
+        chart = (campaign_weekly_chart(weekly_series(session, _query(f, "campaign", settings.tz)))
+                 if group_by == "campaign" else None)
         data = exports.to_xlsx(rows, meta, chart) if fmt == "xlsx" else exports.to_pdf(rows, meta, chart)
     name = exports.report_filename(meta, fmt)
     disposition = f'attachment; filename="{name}"'

@@ -22,9 +22,9 @@ from starlette.datastructures import FormData
 from api.deps import SessionDep
 from api.errors import STATUS_BY_ERROR
 from api.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
+from core import formatting, timeutil
 from core.areas import LEVEL_LABELS, AreaLevel
 from core.errors import DomainError, Forbidden
-from core.timeutil import to_local
 from core.users import ROLE_LABELS, Principal, Role, principal_for_token
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -331,62 +331,49 @@ def _tz(ctx):
     return ctx["request"].app.state.settings.tz
 
 
+# The formats are core.formatting's; these filters add the app's zone and the page's empty mark.
+
+NO_VALUE = "—"
+
+
 @pass_context
 def fmt_date(ctx, value: date | datetime | None) -> str:
     if value is None:
         return ""
-    if isinstance(value, datetime):
-        value = to_local(value, _tz(ctx))
-    return value.strftime("%d/%m/%Y")
+    return formatting.local_date_text(value, _tz(ctx)) if isinstance(value, datetime) else formatting.date_text(value)
 
 
 @pass_context
 def fmt_datetime(ctx, value: datetime | None) -> str:
-    if value is None:
-        return ""
-    return to_local(value, _tz(ctx)).strftime("%d/%m/%Y %H:%M")
+    return "" if value is None else formatting.local_datetime_text(value, _tz(ctx))
 
 
 @pass_context
 def fmt_time(ctx, value: datetime | None) -> str:
-    if value is None:
-        return ""
-    return to_local(value, _tz(ctx)).strftime("%H:%M:%S")
+    return "" if value is None else formatting.local_time_text(value, _tz(ctx))
 
 
 def fmt_hm(value: datetime | None) -> str:
     return "" if value is None else value.strftime("%H:%M")
 
 
-def fmt_duration(ms: int | float | None) -> str:
-    if ms is None:
-        return ""
-    seconds = int(round(ms / 1000))
-    return f"{seconds // 60}:{seconds % 60:02d}"
-
-
 def fmt_minutes(seconds: float | None) -> str:
-    if seconds is None:
-        return "—"
-    return f"{seconds / 60:,.1f}".replace(",", " ").replace(".", ",")
+    return formatting.minutes_text(seconds, empty=NO_VALUE)
 
 
 def fmt_percent(ratio: float | None) -> str:
-    if ratio is None:
-        return "—"
-    return f"{ratio * 100:.0f}%"
+    return formatting.percent_label(ratio, empty=NO_VALUE)
 
 
 def local_today(request: Request) -> date:
-    from core.timeutil import now_utc
-
-    return to_local(now_utc(), request.app.state.settings.tz).date()
+    """Today in the deployment's zone (core.timeutil.local_today with the app's settings.tz)."""
+    return timeutil.local_today(request.app.state.settings.tz)
 
 
 def tomorrow(request: Request) -> date:
     return local_today(request) + timedelta(days=1)
 
 
-templates.env.filters.update(d=fmt_date, dt=fmt_datetime, t=fmt_time, hm=fmt_hm, dur=fmt_duration,
+templates.env.filters.update(d=fmt_date, dt=fmt_datetime, t=fmt_time, hm=fmt_hm, dur=formatting.duration_text,
                              minutes=fmt_minutes, pct=fmt_percent, level_label=level_label)
 

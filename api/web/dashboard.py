@@ -7,13 +7,16 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
-from airtime.reports import ReportQuery, airtime_rows, silent_clusters
+from airtime.aggregate import ReportQuery
+from airtime.reports import airtime_rows
+from airtime.silent import silent_clusters
 from api.deps import SessionDep, SettingsDep
 from api.web.common import ReaderPage, local_today, render, tomorrow, web_router
 from campaigns import contents
 from campaigns.models import ContentStatus
 from core.areas import get_areas
 from core.config import Settings
+from core.formatting import percent_label
 from core.timeutil import now_utc
 from core.users import Principal, Role
 from playlists.queries import list_clusters_without_playlist
@@ -66,15 +69,15 @@ def _missing_playlists(request: Request, session: Session, principal: Principal)
     return panel
 
 
-def _behind_target(request: Request, session: Session, principal: Principal) -> Panel:
+def _behind_target(request: Request, session: Session, settings: Settings, principal: Principal) -> Panel:
     end = local_today(request) - timedelta(days=1)
     start = end - timedelta(days=BEHIND_WINDOW_DAYS - 1)
-    rows = airtime_rows(session, ReportQuery(start, end, "campaign", principal.scope))
+    rows = airtime_rows(session, ReportQuery(start, end, "campaign", principal.scope, tz=settings.tz))
     behind = sorted((r for r in rows if r.compliance is not None and r.compliance < 1),
                     key=lambda r: r.compliance or 0)
     panel = Panel("behind", "Chiến dịch chưa đạt chỉ tiêu", "/airtime", len(behind))
     # Each row opens the campaign, where more content for it is written ("Soạn tin mới").
-    panel.rows = [(r.label, f"{(r.compliance or 0) * 100:.0f}% ({start:%d/%m}–{end:%d/%m})",
+    panel.rows = [(r.label, f"{percent_label(r.compliance or 0)} ({start:%d/%m}–{end:%d/%m})",
                    f"/campaigns/{r.key}" if r.key.isdigit() else "/airtime") for r in behind[:SHOWN]]
     return panel
 
@@ -91,7 +94,7 @@ def _silent(session: Session, settings: Settings, principal: Principal) -> Panel
 def dashboard_page(request: Request, session: SessionDep, settings: SettingsDep,
                    principal: ReaderPage) -> HTMLResponse:
     panels = [_approvals(request, session, principal), _missing_playlists(request, session, principal),
-              _behind_target(request, session, principal), _silent(session, settings, principal)]
+              _behind_target(request, session, settings, principal), _silent(session, settings, principal)]
     if principal.role == Role.approver:  # the queue is the approver's own work
         panels[0].title = "Tin bài chờ bạn duyệt"
     return render(request, "dashboard.html", panels=panels, tomorrow=tomorrow(request))

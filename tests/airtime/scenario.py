@@ -16,8 +16,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import Session
 
+from airtime.aggregate import ReportQuery
 from airtime.ingest import ingest_plays
-from airtime.reports import ReportQuery, airtime_rows
+from airtime.reports import airtime_rows
 from core.areas import Area, AreaLevel
 from core.db import session_scope
 from tests.airtime.builders import (
@@ -293,7 +294,7 @@ def actual(
 ) -> dict[str, tuple]:
     """The report's rows over the scenario's period, keyed like `expected`."""
     with Session(engine) as s:
-        rows = airtime_rows(s, ReportQuery(FROM, TO, group_by, area, campaign_id, area_level))
+        rows = airtime_rows(s, ReportQuery(FROM, TO, group_by, area, campaign_id, area_level, tz=TZ))
     keys = [r.key for r in rows]
     assert len(keys) == len(set(keys)), keys
     return {r.key: (r.planned_seconds, r.aired_seconds, r.target_seconds, r.compliance) for r in rows}

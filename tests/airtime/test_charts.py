@@ -11,7 +11,7 @@ import matplotlib.image
 import numpy as np
 
 from airtime import charts
-from airtime.report_rows import ReportRow, WeeklySeries, WeekPoint
+from airtime.report_values import ReportRow, WeeklySeries, WeekPoint
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 CAMPAIGNS = [

@@ -8,11 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, col, select
 
+from airtime.aggregate import ReportQuery
+from airtime.anomalies import anomalies
 from airtime.chain import verify_cluster
 from airtime.demo import EVENT_PREFIX, simulate_items
 from airtime.models import PlayEvent
 from airtime.reconcile import reconcile_day
-from airtime.reports import ReportQuery, airtime_rows, anomalies
+from airtime.reports import airtime_rows
 from api.demo import load_demo
 from campaigns.demo import ITEMS, history_start
 from campaigns.models import Content, ContentEvent, ContentRevision

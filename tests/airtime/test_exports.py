@@ -5,25 +5,28 @@ import dataclasses
 import io
 import unicodedata
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pypdf
 import pytest
 from openpyxl import load_workbook
 
 from airtime import charts, exports
-from airtime.report_rows import (
+from airtime.report_values import (
     GROUP_LABELS,
-    QuotaRow,
     ReportMeta,
     ReportRow,
     WeeklySeries,
     WeekPoint,
     totals,
 )
+from campaigns.quotas import QuotaRow
+from core.formatting import minutes_text
 
 LDG = "Lao động giỏi, lao động sáng tạo"
 CAM_DUONG = "Phường Cam Đường"
 DHTT = "Gương điển hình tiên tiến, người tốt, việc tốt"
+HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 @pytest.fixture
@@ -50,6 +53,7 @@ def meta() -> ReportMeta:
         area_label="Tỉnh Lào Cai",
         signer_title="Người lập biểu",
         signer_name="Nguyễn Thị Hằng",
+        tz=HANOI,
     )
 
 
@@ -101,12 +105,10 @@ def test_place_date_line_is_local_and_zero_pads_like_the_decree(meta: ReportMeta
     assert exports.place_date_line(march) == "Lào Cai, ngày 09 tháng 3 năm 2026"
 
 
-def test_vietnamese_number_format() -> None:
-    assert exports.vn_number(1234.5) == "1.234,5"
-    assert exports.vn_number(1_234_567.25, 2) == "1.234.567,25"
-    assert exports.minutes_text(90) == "1,5"
-    assert exports.percent_text(0.9725) == "97,3"
-    assert exports.minutes_text(None) == exports.percent_text(None) == "-"
+def test_place_date_line_is_in_the_deployments_zone(meta: ReportMeta) -> None:
+    # 18:30 UTC on the 21st: still the 21st for a deployment running on UTC (LOAXA_TIMEZONE=UTC).
+    on_utc = dataclasses.replace(meta, tz=ZoneInfo("UTC"))
+    assert exports.place_date_line(on_utc) == "Lào Cai, ngày 21 tháng 11 năm 2026"
 
 
 # ---------------------------------------------------------------- CSV
@@ -212,7 +214,7 @@ def test_xlsx_keeps_formula_like_text_as_text_and_embeds_the_chart(meta: ReportM
 def test_quota_xlsx() -> None:
     meta = ReportMeta("Báo cáo chỉ tiêu tin, bài", "content", date(2026, 11, 1), date(2026, 11, 30),
                       "Trung tâm Văn hóa, Thể thao - Truyền thông", superior_unit="UBND thị xã Sa Pa",
-                      generated_at=datetime(2026, 11, 22, tzinfo=UTC))
+                      generated_at=datetime(2026, 11, 22, tzinfo=UTC), tz=HANOI)
     data = exports.quota_to_xlsx([
         QuotaRow("Xã Bản Hồ", "Ít nhất 01 bài/xã", "Tháng 11/2026", 1, 2, 1, True),
         QuotaRow("Công an thị xã", "Ít nhất 02 bài", "Tháng 11/2026", 2, 1, 0, False),
@@ -268,7 +270,7 @@ def test_long_table_paginates_with_the_header_on_every_page(meta: ReportMeta) ->
     for page in pages:
         assert "STT" in page and "Kế hoạch" in page and "Tỷ lệ đạt" in page
     assert "Thôn Nậm Cang 299" in pages[-1] and "Tổng cộng" in pages[-1]
-    assert exports.minutes_text(totals(many).planned_seconds) in pages[-1]
+    assert minutes_text(totals(many).planned_seconds) in pages[-1]
     assert "NGƯỜI LẬP BIỂU" in pages[-1]
     assert pages[1].lstrip().startswith("2")  # page numbers from the second page on
 

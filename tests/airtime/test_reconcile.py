@@ -6,9 +6,10 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from airtime.anomalies import anomalies
 from airtime.ingest import ingest_plays
 from airtime.reconcile import reconcile_day
-from airtime.reports import anomalies, silent_clusters
+from airtime.silent import silent_clusters
 from core.db import session_scope
 from tests.airtime.builders import TZ, PlanItem, event, local, make_content, make_playlist
 

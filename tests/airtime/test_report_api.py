@@ -10,9 +10,11 @@ import pytest
 from openpyxl import load_workbook
 
 from airtime import exports
-from airtime.report_rows import ReportRow, totals
+from airtime.report_values import ReportRow, totals
 from campaigns.models import Content, QuotaRule
 from core.db import session_scope
+from core.formatting import minutes_text
+from tests.airtime.builders import TZ
 from tests.airtime.scenario import expected
 from tests.factories import device_headers
 
@@ -72,8 +74,8 @@ def test_a_campaigns_month_in_every_format(client, auth, scenario, world):
     text = "\n".join(pages)
     assert "BÁO CÁO THỜI LƯỢNG PHÁT THANH" in text
     assert "Từ ngày 01/03/2026 đến ngày 31/03/2026" in text
-    assert "Tổng cộng" in text and exports.minutes_text(row["aired_seconds"]) in text
-    assert exports.minutes_text(row["target_seconds"]) in text
+    assert "Tổng cộng" in text and minutes_text(row["aired_seconds"]) in text
+    assert minutes_text(row["target_seconds"]) in text
     assert "Nguyễn Văn An" in text and "UBND" not in text and "Ủy ban nhân dân tỉnh Lào Cai".upper() in text
     assert "PHỤ LỤC" in text  # the weekly chart, in an appendix
 
@@ -86,7 +88,7 @@ def test_area_rows_as_pdf_and_xlsx(client, auth, scenario, world):
     pdf = _get(client, sup, group_by="area", area_level="commune", format="pdf").content
     text = nfc("\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages))
     assert "Phường Cam Đường" in text and "Xã Gia Phú" in text
-    assert exports.minutes_text(totals(rows).planned_seconds) in text
+    assert minutes_text(totals(rows).planned_seconds) in text
     plain = _get(client, sup, group_by="area", area_level="commune", format="xlsx", chart="false").content
     assert len(load_workbook(io.BytesIO(plain)).worksheets) == 1
 
@@ -104,9 +106,11 @@ def test_charts(client, auth, scenario, world):
 def test_weekly_series_points(engine, scenario, world):
     from sqlmodel import Session
 
-    from airtime.reports import ReportQuery, weekly_series
+    from airtime.aggregate import ReportQuery
+    from airtime.series import weekly_series
     with Session(engine) as s:
-        series = weekly_series(s, ReportQuery(date(2026, 3, 2), date(2026, 3, 15), "campaign", world.province))
+        series = weekly_series(s, ReportQuery(date(2026, 3, 2), date(2026, 3, 15), "campaign", world.province,
+                                              tz=TZ))
     c2 = next(cid for cid, c in scenario.campaigns.items() if c["name"] == "Thi đua yêu nước")
     points = {(p.iso_year, p.iso_week): p for p in next(x for x in series if x.key == str(c2)).points}
     # Week 10 (2-8 March) is wholly inside campaign 2; week 11 only to the 12th (4 days).

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from airtime.reports import ReportQuery
+from airtime.aggregate import ReportQuery
 from core.areas import AreaLevel
 from tests.airtime.builders import TZ
 from tests.airtime.scenario import FROM, MID, TO, actual, assert_rows_equal, expected
@@ -94,8 +94,8 @@ def _edge_cases_are_really_in_the_data(scenario) -> None:
 
 def test_period_errors():
     with pytest.raises(Exception, match="from"):
-        ReportQuery(TO, FROM)
+        ReportQuery(TO, FROM, tz=TZ)
     with pytest.raises(Exception, match="group_by"):
-        ReportQuery(FROM, TO, "weekday")
+        ReportQuery(FROM, TO, "weekday", tz=TZ)
     with pytest.raises(Exception, match="tối đa"):
-        ReportQuery(date(2020, 1, 1), date(2026, 1, 1))
+        ReportQuery(date(2020, 1, 1), date(2026, 1, 1), tz=TZ)

@@ -5,7 +5,7 @@ import shutil
 import pytest
 
 from media.ffmpeg import MediaError
-from media.probe import InvalidAudio, format_duration_vi, format_size_vi, probe, validate_upload
+from media.probe import InvalidAudio, probe, validate_upload
 
 from .conftest import AUDIO, EXPECTED
 
@@ -91,22 +91,3 @@ def test_probe_of_non_audio_raises_media_error(tmp_path):
         probe(text)
 
 
-@pytest.mark.parametrize(
-    ("ms", "text"),
-    [
-        (300, "0,3 giây"),
-        (2848, "2,8 giây"),
-        (45_000, "45 giây"),
-        (30 * 60_000, "30 phút"),
-        (125_000, "2 phút 5 giây"),
-        (7_200_000, "2 giờ 0 phút"),
-        (3_900_000, "1 giờ 5 phút"),
-    ],
-)
-def test_durations_read_as_an_operator_would(ms, text):
-    assert format_duration_vi(ms) == text
-
-
-def test_sizes_in_vietnamese_notation():
-    assert format_size_vi(25 * MB + MB // 2) == "25,5 MB"
-    assert format_size_vi(20 * MB) == "20 MB"

@@ -1,12 +1,13 @@
-"""Plain values the report renderers take: no database, no HTTP.
+"""Plain values the report renderers take: rows and their totals, the heading, the weekly chart's points.
 
-Whoever computes an airtime report (SQL, an in-memory count, a test) fills these
-dataclasses; `airtime.exports` and `airtime.charts` turn them into files.
+No database, no HTTP: whoever computes an airtime report (SQL, an in-memory count, a test) fills
+these dataclasses; `airtime.exports` and `airtime.charts` turn them into files. (The quota report's
+rows are `campaigns.quotas.QuotaRow`.)
 """
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 
 # Column header of the label column, by the API's `group_by` value.
 GROUP_LABELS: dict[str, str] = {
@@ -79,7 +80,7 @@ def totals(rows: Iterable[ReportRow]) -> ReportRow:
 class ReportMeta:
     """What the administrative layout needs around the table.
 
-    `generated_at` must be timezone-aware; it is shown in Asia/Ho_Chi_Minh.
+    `generated_at` must be timezone-aware; it is shown in `tz`, the deployment's zone (settings.tz).
     """
 
     title: str
@@ -94,6 +95,7 @@ class ReportMeta:
     campaign_label: str | None = None
     signer_title: str = SIGNER_PREPARER
     signer_name: str | None = None
+    tz: tzinfo = field(kw_only=True)
 
     def __post_init__(self) -> None:
         if self.generated_at.tzinfo is None or self.generated_at.utcoffset() is None:
@@ -107,19 +109,6 @@ class ReportMeta:
     def group_label(self) -> str:
         """Header of the label column; an unknown grouping falls back to a neutral word."""
         return GROUP_LABELS.get(self.group_by, "Nội dung")
-
-
-@dataclass(frozen=True)
-class QuotaRow:
-    """One content quota of one unit for one period (e.g. "ít nhất 01 bài/xã")."""
-
-    unit_label: str
-    rule_label: str
-    period_label: str
-    required: int
-    submitted: int
-    approved: int
-    met: bool
 
 
 @dataclass(frozen=True)

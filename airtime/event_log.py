@@ -1,4 +1,4 @@
-"""A cluster's stored as-run events, as an auditor reads them: in chain order, with their hashes.
+"""A cluster's as-run log as stored, as an auditor reads it: events in chain order, with their hashes.
 
 The JSON list is paged by chain position (`after_seq`), so a client can walk years of a
 cluster's log without offsets shifting under it. The CSV export carries every hashed field and
@@ -75,7 +75,7 @@ def list_events(session: Session, cluster_id: int, *, day_from: date | None = No
 
 
 def events_csv(events: Sequence[StoredEvent]) -> bytes:
-    """One line per event, ISO times with +07:00; UTF-8 with a BOM, as the reports' CSV."""
+    """One line per event, ISO times with the deployment's offset (+07:00); UTF-8 with a BOM, as the reports' CSV."""
     return csv_bytes(CSV_HEADER, [
         [str(e.seq), e.event_id, str(e.content_id), e.content_title or "", e.started_at.isoformat(),
          e.local_day.isoformat(), str(e.duration_ms), e.status, e.received_at.isoformat(),

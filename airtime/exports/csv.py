@@ -1,0 +1,54 @@
+"""Airtime and quota rows as CSV: exactly the JSON API's fields, one line per row, UTF-8 with a BOM."""
+
+import csv
+import io
+from collections.abc import Sequence
+
+from airtime.report_values import ReportMeta, ReportRow
+from campaigns.quotas import QuotaRow
+
+# The API's field names, in the API's order: `format=csv` must match the JSON rows.
+CSV_COLUMNS = ("key", "label", "planned_seconds", "aired_seconds", "target_seconds", "compliance")
+QUOTA_CSV_COLUMNS = ("unit_label", "rule_label", "period_label", "required", "submitted", "approved", "met")
+
+# Spreadsheet programs run a cell starting with these as a formula ("CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe_text(text: str) -> str:
+    """Neutralise a leading formula character the way OWASP advises (a leading quote)."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _csv_number(value: float | None) -> str:
+    # repr() round-trips a float exactly; None stays an empty cell like JSON null.
+    return "" if value is None else repr(float(value))
+
+
+def csv_bytes(header: Sequence[str], lines: list[list[str]]) -> bytes:
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf)
+    writer.writerow(header)
+    writer.writerows(lines)
+    # The BOM makes Excel read UTF-8; without it Vietnamese shows as mojibake.
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def to_csv(rows: Sequence[ReportRow], meta: ReportMeta | None = None) -> bytes:
+    """The rows exactly as the JSON API has them, one line each, no totals line.
+
+    Text cells that start with = + - @ get a leading quote so a spreadsheet does not run them.
+    """
+    return csv_bytes(CSV_COLUMNS, [
+        [_safe_text(r.key), _safe_text(r.label), _csv_number(r.planned_seconds),
+         _csv_number(r.aired_seconds), _csv_number(r.target_seconds), _csv_number(r.compliance)]
+        for r in rows
+    ])
+
+
+def quota_to_csv(rows: Sequence[QuotaRow], meta: ReportMeta | None = None) -> bytes:
+    return csv_bytes(QUOTA_CSV_COLUMNS, [
+        [_safe_text(r.unit_label), _safe_text(r.rule_label), _safe_text(r.period_label),
+         str(r.required), str(r.submitted), str(r.approved), "true" if r.met else "false"]
+        for r in rows
+    ])

@@ -1,0 +1,93 @@
+"""How numbers, durations and dates read in Vietnamese, for every place that shows them.
+
+Numbers: a dot for thousands and a comma for decimals (1.234,5), rounded half up as people and
+spreadsheets do. Dates: dd/mm/yyyy, times in the deployment's zone. The web page filters, the
+CSV/XLSX/PDF exports, the charts and the command line all format through these functions.
+"""
+
+from datetime import date, datetime, tzinfo
+from decimal import ROUND_HALF_UP, Decimal
+
+from core.timeutil import to_local
+
+EMPTY = "-"  # a missing value in a document's cell
+
+
+def vn_number(value: float | Decimal, decimals: int = 1) -> str:
+    """Vietnamese number format: dot for thousands, comma for decimals (1.234,5).
+
+    Rounds half up on the shortest decimal form of the float, as a spreadsheet shows it
+    (97.25 prints 97,3, not the binary float's 97,2).
+    """
+    exact = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
+    rounded = exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return f"{rounded:,.{decimals}f}".translate(str.maketrans(",.", ".,"))
+
+
+def thousands(value: float) -> str:
+    """A whole number with dots for thousands: 12.500 (chart axes, counts, sizes)."""
+    return vn_number(value, 0)
+
+
+def minutes_text(seconds: float | None, empty: str = EMPTY) -> str:
+    """Seconds as minutes with one decimal: 90 -> '1,5'."""
+    return empty if seconds is None else vn_number(Decimal(repr(float(seconds))) / 60)
+
+
+def percent_text(ratio: float | None, decimals: int = 1, empty: str = EMPTY) -> str:
+    """A ratio as a percentage number, for a column headed '(%)': 0.9725 -> '97,3'."""
+    return empty if ratio is None else vn_number(Decimal(repr(float(ratio))) * 100, decimals)
+
+
+def percent_label(ratio: float | None, empty: str = EMPTY) -> str:
+    """A ratio as a whole percentage with its sign, for a badge or a bar: 0.9725 -> '97%'."""
+    return empty if ratio is None else percent_text(ratio, 0) + "%"
+
+
+def duration_text(ms: float | None) -> str:
+    """A clip's length as minutes:seconds: 90_000 -> '1:30'; empty when unknown."""
+    if ms is None:
+        return ""
+    seconds = int(round(ms / 1000))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def duration_words(ms: int) -> str:
+    """1 giờ 5 phút / 30 phút / 2 phút 5 giây / 0,3 giây — a length as an operator reads it in a message."""
+    if ms < 60_000:
+        seconds = ms / 1000
+        text = f"{seconds:.1f}".rstrip("0").rstrip(".") if seconds < 10 else str(round(seconds))
+        return f"{text.replace('.', ',')} giây"
+    total_s = round(ms / 1000)
+    hours, rest = divmod(total_s, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return f"{hours} giờ {minutes} phút"
+    return f"{minutes} phút" + (f" {seconds} giây" if seconds else "")
+
+
+def size_text(size: int) -> str:
+    """A file size: 512 KB / 25,5 MB."""
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / (1024 * 1024):.1f}".rstrip("0").rstrip(".").replace(".", ",") + " MB"
+
+
+def date_text(value: date | datetime) -> str:
+    """dd/mm/yyyy (a datetime's own date: convert it to local time first, see `local_date_text`)."""
+    return value.strftime("%d/%m/%Y")
+
+
+def local_date_text(value: datetime, tz: tzinfo) -> str:
+    """The local date of an instant, dd/mm/yyyy."""
+    return date_text(to_local(value, tz))
+
+
+def local_datetime_text(value: datetime, tz: tzinfo) -> str:
+    """An instant as local dd/mm/yyyy HH:MM."""
+    return to_local(value, tz).strftime("%d/%m/%Y %H:%M")
+
+
+def local_time_text(value: datetime, tz: tzinfo) -> str:
+    """An instant as local HH:MM:SS."""
+    return to_local(value, tz).strftime("%H:%M:%S")
