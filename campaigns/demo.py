@@ -29,7 +29,6 @@ from campaigns.models import (
     Campaign,
     Content,
     ContentKind,
-    ContentLevel,
     ContentStatus,
     Directive,
     QuotaPeriod,
@@ -41,6 +40,7 @@ from campaigns.schemas import CampaignCreate, ContentCreate, DirectiveCreate, Qu
 from core.areas import Area, AreaLevel, get_area_by_code
 from core.config import Settings
 from core.errors import Invalid
+from core.levels import ContentLevel
 from core.timeutil import as_utc, now_utc, to_local
 from core.users import Principal, Role, User
 

@@ -17,11 +17,11 @@ from campaigns.models import (
     MAX_REASON_CHARS,
     MAX_TITLE_CHARS,
     ContentKind,
-    ContentLevel,
     QuotaPeriod,
 )
 from core.areas import AreaLevel
 from core.config import get_settings
+from core.levels import ContentLevel
 from core.timeutil import to_local
 
 MAX_ID = 2_147_483_647

@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from api.deps import MAX_ID, ApproverUser, IdPath, OperatorUser, Reader, SessionDep, SettingsDep, require
 from campaigns import contents as workflow
 from campaigns.importer import MAX_IMPORT_BYTES, import_contents
-from campaigns.models import ContentKind, ContentLevel, ContentStatus
+from campaigns.models import ContentKind, ContentStatus
 from campaigns.recordings import ACCEPTED_EXTENSIONS, MAX_UPLOAD_BYTES, store_recording
 from campaigns.schemas import (
     ContentCreate,
@@ -23,6 +23,7 @@ from campaigns.schemas import (
     RevisionPublic,
 )
 from core.errors import Invalid
+from core.levels import ContentLevel
 from core.users import Principal, Role
 from media.store import MediaStore
 

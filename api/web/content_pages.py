@@ -29,11 +29,12 @@ from api.web.common import (
 )
 from campaigns import contents as workflow
 from campaigns.campaigns import list_campaigns
-from campaigns.models import KIND_LABELS, LEVEL_LABELS, STATUS_LABELS, Campaign, ContentStatus
+from campaigns.models import KIND_LABELS, STATUS_LABELS, Campaign, ContentStatus
 from campaigns.schemas import ContentCreate, ContentUpdate, RejectBody
 from core.areas import AreaLevel
 from core.config import Settings
 from core.errors import DomainError, Invalid
+from core.levels import CONTENT_LEVEL_LABELS
 from core.users import Principal, Role, User
 from media.store import MediaStore
 
@@ -69,7 +70,7 @@ def contents_page(request: Request, session: SessionDep, principal: ReaderPage, 
                   mine: bool = False, page: int = 1) -> HTMLResponse:
     today = local_today(request)
     status = status if status in dict(STATUS_FILTERS) else None
-    level = level if level in LEVEL_LABELS else None
+    level = level if level in CONTENT_LEVEL_LABELS else None
     page = max(1, min(page, 10_000))
     q = (q or "").strip()[:100] or None
     rows, total = workflow.list_contents(session, actor=principal, status=status, campaign_id=campaign_id,
@@ -80,7 +81,7 @@ def contents_page(request: Request, session: SessionDep, principal: ReaderPage, 
                   campaigns=_campaign_choices(session, principal),
                   campaign_index=_campaign_index(session, {i.campaign_id for i in items if i.campaign_id}),
                   filters={"status": status, "campaign_id": campaign_id, "level": level, "q": q or "", "mine": mine},
-                  statuses=STATUS_FILTERS, levels=list(LEVEL_LABELS.items()),
+                  statuses=STATUS_FILTERS, levels=list(CONTENT_LEVEL_LABELS.items()),
                   can_write=principal.role in (Role.admin, Role.operator))
 
 
@@ -92,7 +93,7 @@ def _editor(request: Request, session: Session, principal: Principal, *, values:
                   campaigns=_campaign_choices(session, principal),
                   areas=area_options(session, principal, [AreaLevel.province, AreaLevel.district,
                                                           AreaLevel.commune, AreaLevel.cluster]),
-                  levels=list(LEVEL_LABELS.items()), kinds=list(KIND_LABELS.items()))
+                  levels=list(CONTENT_LEVEL_LABELS.items()), kinds=list(KIND_LABELS.items()))
 
 
 def _form_values(form) -> dict:
@@ -160,7 +161,7 @@ def _content_page(request: Request, session: Session, settings: Settings, princi
                   campaigns=_campaign_choices(session, principal) if editable else [],
                   areas=area_options(session, principal, [AreaLevel.province, AreaLevel.district,
                                                           AreaLevel.commune, AreaLevel.cluster]) if editable else [],
-                  levels=list(LEVEL_LABELS.items()), kinds=list(KIND_LABELS.items()))
+                  levels=list(CONTENT_LEVEL_LABELS.items()), kinds=list(KIND_LABELS.items()))
 
 
 @router.get("/contents/{content_id}", response_class=HTMLResponse)
