@@ -476,8 +476,9 @@ def plan_days(
     while day <= last_day:
         if day != first_day and day.weekday() == 0:
             week_progress = {cid: replace(p, planned_seconds_this_week=0.0) for cid, p in week_progress.items()}
+        slots = slot_instances(templates, day, tz) if slots_on is None else slots_on(day)
         plan = plan_day(
-            day=day, tz=tz, slots=slot_instances(templates, day, tz), candidates=candidates,
+            day=day, tz=tz, slots=slots, candidates=candidates,
             progress=week_progress, last_planned=history, filler=filler,
         )
         plans.append(plan)

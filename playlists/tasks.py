@@ -9,7 +9,8 @@ from datetime import date, datetime
 
 from core.config import get_settings
 from core.tasks import TaskContext
-from playlists.service import apply_content_change, build_day
+from playlists.changes import apply_content_change
+from playlists.service import build_day
 
 
 def content_changed(ctx: TaskContext, *, content_id: int, now: str | None = None) -> dict:
