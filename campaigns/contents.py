@@ -302,7 +302,7 @@ def approve_content(session: Session, content: Content, *, actor: Principal, set
     if rev.audio_sha256:
         rev.render_status = RenderStatus.ready
         session.add(rev)
-        render.notify_playlists(session, content.id, reason="approved")
+        render.content_changed(session, content.id, reason="approved")
     elif render_in_background:
         render.queue_render(session, rev, settings=settings, created_by=actor.user_id)
         _event(session, content, rev, actor, "render_queued", None, None)
@@ -353,7 +353,7 @@ def archive_content(session: Session, content: Content, *, actor: Principal, rea
     session.add(content)
     _event(session, content, rev, actor, "archived", old, ContentStatus.archived, reason)
     if content.airing_revision_id is not None:
-        render.notify_playlists(session, content.id, reason="archived")
+        render.content_changed(session, content.id, reason="archived")
     return content
 
 
@@ -394,7 +394,7 @@ def attach_recording(session: Session, content: Content, recording: Recording, *
     session.add_all([rev, content])
     _event(session, content, rev, actor, "audio_uploaded", None, None)
     if content.airing_revision_id == rev.id:
-        render.notify_playlists(session, content.id, reason="recording")
+        render.content_changed(session, content.id, reason="recording")
     return content
 
 

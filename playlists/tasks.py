@@ -1,8 +1,8 @@
 """Background task functions of the playlists package (run through core.tasks, referenced by name).
 
-`content_changed` is the hook the campaigns package calls (by the string
-"playlists.tasks:content_changed") when approved content gets its audio, or is withdrawn,
-archived or replaced: today's playlists of the affected clusters follow at once.
+`content_changed` is submitted by `playlists.hooks` on the "content_changed" event (core.events),
+which campaigns publishes when approved content gets its audio, or is withdrawn, archived or
+replaced: today's playlists of the affected clusters follow at once.
 """
 
 from datetime import date, datetime
