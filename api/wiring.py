@@ -5,7 +5,8 @@ web pages and API, and the thread task backend that runs inside the same process
 command line, whose callback runs before every command (`loaxa worker` runs render tasks, which
 publish "content_changed"; `loaxa demo` and `loaxa contents render` approve and render content;
 `loaxa scheduler` runs tasks too). It fails at start, loudly, if an event that some package
-publishes has no handler.
+publishes has no handler. (`python -m scheduler`, which may not import `api`, is not wired: its jobs
+build playlists and publish no event; should one ever publish, it raises instead of going unheard.)
 """
 
 from core import events
