@@ -26,6 +26,7 @@ from api.routes import (
     tts,
     users,
 )
+from api.wiring import wire_events
 from core import tasks as task_queue
 from core.config import Settings, get_settings
 from core.db import make_engine, upgrade_database
@@ -44,6 +45,7 @@ API_ROUTERS = [
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None,
                migrate: bool = True, start_scheduler: bool | None = None) -> FastAPI:
     """Build the app. Tests pass their own engine (schema already made) and no scheduler."""
+    wire_events()  # before anything can publish: raises if an event would go unhandled
     settings = settings or get_settings()
     settings.ensure_dirs()
     engine = engine or make_engine(settings.sqlalchemy_url)

@@ -16,6 +16,7 @@ db_app = typer.Typer(help="Cơ sở dữ liệu.", no_args_is_help=True)
 users_app = typer.Typer(help="Người dùng.", no_args_is_help=True)
 areas_app = typer.Typer(help="Địa bàn và cụm loa.", no_args_is_help=True)
 from api import cli_contents, cli_playlists, cli_reports, cli_tts  # noqa: E402
+from api.wiring import wire_events  # noqa: E402
 
 app.add_typer(db_app, name="db")
 app.add_typer(cli_tts.app, name="tts", help="Chuẩn hóa văn bản và tổng hợp tiếng nói.")
@@ -26,6 +27,12 @@ app.add_typer(cli_reports.app, name="reports", help="Báo cáo thời lượng p
 app.command("scheduler", help="Chạy bộ lập lịch (duy nhất một tiến trình cho mỗi hệ thống).")(cli_playlists.scheduler)
 app.add_typer(users_app, name="users")
 app.add_typer(areas_app, name="areas")
+
+
+@app.callback()
+def _start() -> None:
+    """Runs before every command: the event handlers are wired before any work (api.wiring)."""
+    wire_events()
 
 
 def _engine():

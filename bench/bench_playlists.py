@@ -48,7 +48,8 @@ from campaigns.models import Campaign, CampaignArea, Content, ContentArea, Conte
 from core.areas import Area  # noqa: E402
 from core.db import create_all, make_engine  # noqa: E402
 from playlists.models import Playlist, SlotTemplateRow  # noqa: E402
-from playlists.service import ITEM_COLUMNS, build_day  # noqa: E402
+from playlists.service import build_day  # noqa: E402
+from playlists.writer import ITEM_COLUMNS  # noqa: E402
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 MONDAY = date(2026, 6, 8)

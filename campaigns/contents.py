@@ -25,7 +25,6 @@ from campaigns.campaigns import campaign_areas
 from campaigns.campaigns import can_read as can_read_campaign
 from campaigns.models import (
     KIND_LABELS,
-    LEVEL_LABELS,
     STATUS_LABELS,
     AudioSource,
     Campaign,
@@ -33,7 +32,6 @@ from campaigns.models import (
     ContentArea,
     ContentEvent,
     ContentKind,
-    ContentLevel,
     ContentRevision,
     ContentStatus,
     RenderStatus,
@@ -54,6 +52,7 @@ from campaigns.scope import filter_scopes, load_areas, overlap_condition, requir
 from campaigns.search import fold, search_text
 from core.areas import Area, is_within
 from core.errors import Conflict, Forbidden, Invalid, NotFound
+from core.levels import CONTENT_LEVEL_LABELS, ContentLevel
 from core.timeutil import as_utc, local_today, now_utc
 from core.users import Principal
 from media.store import media_url
@@ -299,7 +298,7 @@ def approve_content(session: Session, content: Content, *, actor: Principal, set
     if rev.audio_sha256:
         rev.render_status = RenderStatus.ready
         session.add(rev)
-        render.notify_playlists(session, content.id, reason="approved")
+        render.content_changed(session, content.id, reason="approved")
     elif render_in_background:
         render.queue_render(session, rev, settings=settings, created_by=actor.user_id)
         _event(session, content, rev, actor, "render_queued", None, None)
@@ -350,7 +349,7 @@ def archive_content(session: Session, content: Content, *, actor: Principal, rea
     session.add(content)
     _event(session, content, rev, actor, "archived", old, ContentStatus.archived, reason)
     if content.airing_revision_id is not None:
-        render.notify_playlists(session, content.id, reason="archived")
+        render.content_changed(session, content.id, reason="archived")
     return content
 
 
@@ -391,7 +390,7 @@ def attach_recording(session: Session, content: Content, recording: Recording, *
     session.add_all([rev, content])
     _event(session, content, rev, actor, "audio_uploaded", None, None)
     if content.airing_revision_id == rev.id:
-        render.notify_playlists(session, content.id, reason="recording")
+        render.content_changed(session, content.id, reason="recording")
     return content
 
 
@@ -461,7 +460,7 @@ def content_public(session: Session, content: Content, *, today: date) -> Conten
     return ContentPublic(
         id=content.id, title=rev.title, body=rev.body, kind=content.kind,
         kind_label=KIND_LABELS[ContentKind(content.kind)], level=rev.level,
-        level_label=LEVEL_LABELS[ContentLevel(rev.level)], language=content.language, status=content.status,
+        level_label=CONTENT_LEVEL_LABELS[ContentLevel(rev.level)], language=content.language, status=content.status,
         status_label=STATUS_LABELS[ContentStatus(content.status)], expired=_expired(content, today),
         campaign_id=content.campaign_id, valid_from=rev.valid_from, valid_until=rev.valid_until,
         area_ids=areas[rev.id], unit_area_id=content.unit_area_id, revision_id=rev.id, revision=rev.number,

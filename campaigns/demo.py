@@ -28,7 +28,6 @@ from campaigns.models import (
     Campaign,
     Content,
     ContentKind,
-    ContentLevel,
     ContentStatus,
     Directive,
     QuotaPeriod,
@@ -41,6 +40,7 @@ from campaigns.seeds import SEED_DIR
 from core.areas import Area, AreaLevel, get_area_by_code
 from core.config import Settings
 from core.errors import Invalid
+from core.levels import ContentLevel
 from core.timeutil import as_utc, local_today, now_utc
 from core.users import Principal, Role, User
 

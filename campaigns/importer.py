@@ -23,10 +23,11 @@ from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
 from campaigns.contents import create_content, submit_content
-from campaigns.models import ContentKind, ContentLevel
+from campaigns.models import ContentKind
 from campaigns.schemas import ContentCreate
 from core.areas import Area
 from core.errors import DomainError, Forbidden, Invalid
+from core.levels import ContentLevel
 from core.users import Principal
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlmodel import JSON, Field, SQLModel
 
 from core.db import UTCDateTime
+from core.levels import ContentLevel
 from core.timeutil import now_utc
 
 MAX_TITLE_CHARS = 300
@@ -26,21 +27,6 @@ MAX_BODY_CHARS = 10_000
 MAX_DIRECTIVE_TEXT_CHARS = 200_000
 MAX_REASON_CHARS = 2000
 MAX_AREAS = 500
-
-
-class ContentLevel(StrEnum):
-    """Thông tư 39/2020/TT-BTTTT levels."""
-
-    normal = "normal"  # thông thường
-    priority = "priority"  # ưu tiên
-    emergency = "emergency"  # khẩn cấp
-
-
-LEVEL_LABELS = {
-    ContentLevel.normal: "Thông thường",
-    ContentLevel.priority: "Ưu tiên",
-    ContentLevel.emergency: "Khẩn cấp",
-}
 
 
 class ContentKind(StrEnum):

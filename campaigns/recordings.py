@@ -16,11 +16,12 @@ from campaigns.contents import Recording, attach_recording, require_uploadable
 from campaigns.models import Content
 from core.config import Settings
 from core.errors import Invalid, TooLarge
+from core.formatting import duration_words, size_text
 from core.users import Principal
 from media.encode import EncodeSpec
 from media.ffmpeg import MediaError, ProcessTimedOut
 from media.loudness import LoudnessError, normalize
-from media.probe import InvalidAudio, format_duration_vi, format_size_vi, probe, validate_upload
+from media.probe import InvalidAudio, probe, validate_upload
 from media.store import MediaStore
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ _CHUNK = 1024 * 1024
 
 def upload_limits_vi() -> str:
     """The limits in the words of the refusals ("50 MB, 30 phút"), for forms and help texts."""
-    return f"{format_size_vi(MAX_UPLOAD_BYTES)}, {format_duration_vi(MAX_UPLOAD_DURATION_MS)}"
+    return f"{size_text(MAX_UPLOAD_BYTES)}, {duration_words(MAX_UPLOAD_DURATION_MS)}"
 
 
 def upload_recording(session: Session, content: Content, upload: BinaryIO, filename: str, *, actor: Principal,
@@ -58,7 +59,7 @@ def receive_recording(upload: BinaryIO, filename: str, settings: Settings) -> Re
             while chunk := upload.read(_CHUNK):
                 size += len(chunk)
                 if size > MAX_UPLOAD_BYTES:
-                    raise TooLarge(f"Tệp ghi âm quá lớn: tối đa {format_size_vi(MAX_UPLOAD_BYTES)}.")
+                    raise TooLarge(f"Tệp ghi âm quá lớn: tối đa {size_text(MAX_UPLOAD_BYTES)}.")
                 out.write(chunk)
         return store_recording(tmp, settings)
     finally:

@@ -1,14 +1,14 @@
-"""Audio for approved content: the render task and the hook into playlists.
+"""Audio for approved content: the render task, and the "content_changed" event it leads to.
 
 Approval records a task (core.tasks) that renders the revision's text through the speech
 pipeline with the deployment's voice settings and the pronunciation overrides of its areas.
 The task never holds a database transaction while it synthesizes: it reads the job, renders,
 then records the audio (or the error, which the content shows until a retry succeeds) in a
-second short transaction. When the audio of an airing revision is ready, playlists are told
-through the task reference "playlists.tasks:content_changed" (campaigns does not import playlists).
+second short transaction. When the audio of an airing revision is ready, `content_changed`
+publishes the event of that name (core.events; campaigns does not import playlists, which
+subscribes to it).
 """
 
-import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +27,7 @@ from campaigns.models import (
     ContentStatus,
     RenderStatus,
 )
+from core import events
 from core.areas import Area
 from core.config import Settings
 from core.db import session_scope
@@ -39,7 +40,6 @@ from tts.normalizer import normalize
 log = logging.getLogger(__name__)
 
 RENDER_TASK = "campaigns.render:render_revision"
-CONTENT_CHANGED = "playlists.tasks:content_changed"
 SYSTEM_USERNAME = "loaxa"
 # What a render task needs of the settings (tasks may run in another process: RQ workers).
 SETTINGS_KEYS = ("data_dir", "tts_engine", "tts_voice", "tts_rate_wpm", "tts_profile", "tts_target_lufs",
@@ -70,22 +70,10 @@ def render_running(session: Session, rev: ContentRevision) -> bool:
     return task is not None and task.status in (TaskStatus.queued, TaskStatus.running)
 
 
-def notify_playlists(session: Session, content_id: int, *, reason: str) -> Task | None:
-    """Ask playlists to rebuild what this content touches; a no-op until playlists provides the task."""
-    module_name, _, attr = CONTENT_CHANGED.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name not in (module_name, module_name.rpartition(".")[0]):
-            raise
-        log.info("playlists task %s not available yet: content %s change (%s) not propagated",
-                 CONTENT_CHANGED, content_id, reason)
-        return None
-    if not callable(getattr(module, attr, None)):
-        log.info("%s has no %s yet: content %s change (%s) not propagated", module_name, attr, content_id, reason)
-        return None
-    return submit(session, CONTENT_CHANGED, title=f"Cập nhật danh sách phát theo tin {content_id}",
-                  kwargs={"content_id": content_id})
+def content_changed(session: Session, content_id: int, *, reason: str) -> None:
+    """Announce that what airs of this content changed (approved with audio, new audio, archived):
+    the "content_changed" event, which raises if nothing subscribed to it (core.events)."""
+    events.publish(events.CONTENT_CHANGED, session=session, content_id=content_id, reason=reason)
 
 
 # --- the task ------------------------------------------------------------------------------------
@@ -171,7 +159,7 @@ def _record_success(session: Session, revision_id: int, result: Any, *, notify: 
     content = session.get(Content, rev.content_id)
     if notify and content is not None and content.airing_revision_id == rev.id \
             and content.status != ContentStatus.archived:
-        notify_playlists(session, content.id, reason="audio ready")
+        content_changed(session, rev.content_id, reason="audio ready")
 
 
 def _record_failure(session: Session, revision_id: int, exc: Exception) -> None:

@@ -18,13 +18,13 @@ from campaigns.models import (
     MAX_REASON_CHARS,
     MAX_TITLE_CHARS,
     ContentKind,
-    ContentLevel,
     QuotaPeriod,
 )
 from core.areas import AreaLevel
 from core.config import get_settings
 from core.db import MAX_ID
 from core.formatting import thousands
+from core.levels import ContentLevel
 from core.timeutil import to_local
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]

@@ -15,9 +15,10 @@ from core.areas import Area, AreaLevel, cluster_ids_under
 from core.config import Settings
 from core.errors import Conflict
 from core.timeutil import local_today
+from playlists.changes import days_with_playlists
 from playlists.forecast import forecast_campaign, parse_week
 from playlists.models import SlotTemplateRow
-from playlists.service import build_day, days_with_playlists
+from playlists.service import build_day
 from playlists.slots import SlotCreate, create_slot
 
 DEMO_PROVINCE = "Lào Cai"

@@ -10,26 +10,20 @@ group of clusters with equal inputs. Minutes already published for the week are 
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, timedelta, tzinfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from campaigns.eligibility import AirableContent, CampaignTarget, airable_contents, campaign_targets
+from campaigns.eligibility import CampaignTarget, airable_contents, campaign_targets
 from core.areas import Area, AreaLevel, is_within
 from core.errors import Invalid, NotFound
+from core.levels import Level
+from playlists.grouping import campaign_progress, candidate_from, drop_overlaps, targeting
+from playlists.inputs import load_area_slots
 from playlists.models import Playlist, PlaylistItem
-from playlists.planner import (
-    AudioRef,
-    CampaignProgress,
-    Level,
-    last_planned_after,
-    plan_day,
-    progress_after,
-)
-from playlists.service import candidate_from, drop_overlaps
-from playlists.slot_times import SlotTemplate, slot_instances
-from playlists.slots import load_area_slots
+from playlists.planner import AudioRef, CampaignProgress, Candidate, plan_days
+from playlists.slot_times import SlotInstance, SlotTemplate, slot_instances
 
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 MAX_ROWS = 20_000
@@ -143,22 +137,18 @@ class _GroupResult:
     unused_seconds: float
 
 
-def _plan_week(week_start: date, tz: tzinfo, templates_by_day: list[tuple[SlotTemplate, ...]],
-               airable: list[AirableContent], targeted: list[int], targets: dict[int, CampaignTarget],
-               campaigns: list[int], filler: AudioRef | None = None) -> _GroupResult:
-    candidates = [candidate_from(airable[i], targets, True) for i in targeted]
-    progress = {c: CampaignProgress(c, float(targets[c].target_minutes_per_week or 0) * 60) for c in campaigns}
-    history: dict[int, datetime] = {}
+def _plan_week(week_start: date, tz: tzinfo, templates_by_day: tuple[tuple[SlotTemplate, ...], ...],
+               candidates: list[Candidate], progress: dict[int, CampaignProgress],
+               filler: AudioRef | None) -> _GroupResult:
+    def slots_on(day: date) -> list[SlotInstance]:
+        return drop_overlaps(slot_instances(templates_by_day[(day - week_start).days], day, tz))
+
+    # Candidates valid on a day only: the planner reports the rest as not valid.
+    plans = plan_days(first_day=week_start, last_day=week_start + timedelta(days=6), tz=tz, slots_on=slots_on,
+                      candidates=candidates, progress=progress, last_planned={}, filler=filler)
     planned: dict[int, float] = defaultdict(float)
     slot_ms = frame_ms = reserved_ms = unused_ms = 0
-    for offset in range(7):
-        day = week_start + timedelta(days=offset)
-        instances = drop_overlaps(slot_instances(templates_by_day[offset], day, tz))
-        # Candidates valid on this day only: the planner reports the rest as not valid.
-        plan = plan_day(day=day, tz=tz, slots=instances, candidates=candidates, progress=progress,
-                        last_planned=history, filler=filler)
-        progress = progress_after(plan, progress)
-        history = last_planned_after(plan, history)
+    for plan in plans:
         for campaign_id, seconds in plan.planned_seconds_by_campaign().items():
             if campaign_id is not None:
                 planned[campaign_id] += seconds
@@ -192,38 +182,30 @@ def forecast_campaign(session: Session, *, campaign_id: int, week_start: date, t
     airable = airable_contents(session, day_from=week_start, day_to=week_end)
     targets = campaign_targets(session, {a.campaign_id for a in airable if a.campaign_id is not None} | {campaign_id})
     slots = load_area_slots(session)
-    by_area: dict[int, list[int]] = defaultdict(list)
-    for i, a in enumerate(airable):
-        for area_id in a.area_ids:
-            by_area[area_id].append(i)
-    campaigns_by_area: dict[int, list[int]] = defaultdict(list)
-    for cid, t in targets.items():
-        if t.target_minutes_per_week and t.target_minutes_per_week > 0 and t.starts_on <= week_end \
-                and t.ends_on >= week_start:
-            for area_id in t.area_ids:
-                campaigns_by_area[area_id].append(cid)
+    reach = targeting(airable, targets, week_start, week_end)
 
+    # Clusters with equal slots, content, campaigns and filler get the same week: plan it once.
     groups: dict[tuple, list[Area]] = defaultdict(list)
     for cluster in clusters:
         ancestors = tuple(cluster.ancestor_ids)
         templates_by_day = tuple(slots.templates_for(ancestors, week_start + timedelta(days=i)) for i in range(7))
-        filler = slots.filler_for(ancestors)
-        targeted = tuple(sorted({i for a in ancestors for i in by_area.get(a, ())}))
-        campaigns = tuple(sorted({c for a in ancestors for c in campaigns_by_area.get(a, ())}))
-        key = (templates_by_day, targeted, campaigns, filler)
+        key = (templates_by_day, reach.content_for(ancestors), reach.campaigns_for(ancestors),
+               slots.filler_for(ancestors))
         groups[key].append(cluster)
-    published = _published_minutes(session, campaign_id, week_start, [c.id for c in clusters])
+    published = _published_minutes(session, campaign_id, week_start, [c.id for c in clusters if c.id is not None])
 
     rows: list[ClusterForecast] = []
     for key, members in groups.items():
         templates_by_day, targeted, campaigns, filler = key
-        result = _plan_week(week_start, tz, list(templates_by_day), airable, list(targeted), targets, list(campaigns),
+        candidates = [candidate_from(airable[i], targets, True) for i in sorted(targeted)]
+        result = _plan_week(week_start, tz, templates_by_day, candidates, campaign_progress(targets, campaigns),
                             filler)
         targets_seconds = sum(float(targets[c].target_minutes_per_week or 0) * 60 for c in campaigns)
         available = max(0.0, result.slot_seconds - result.frame_seconds - result.reserved_seconds)
         shortfall = max(0.0, targets_seconds - available)
         own_target = target.target_minutes_per_week if campaign_id in campaigns else None
         for cluster in members:
+            assert cluster.id is not None
             rows.append(ClusterForecast(
                 cluster_id=cluster.id, cluster_name=cluster.name,
                 planned_minutes=result.planned_seconds.get(campaign_id, 0.0) / 60,

@@ -48,15 +48,16 @@ Positions are 0-based within a slot.
 `emergency_insert` patches an already built plan when an emergency is approved during
 the day; `plan_days` chains `plan_day` over several days carrying the week's airtime and
 the play history forward (the weekly forecast, benchmarks and tests use it);
-`forecast_capacity` compares a week's targets with its slot time.
+`forecast_capacity` compares a week's targets with its slot time. The priority ladder (`Level`,
+its labels, and `PlanningInputError`, raised for any input the planner cannot take) lives in the
+pure `core.levels`, shared with campaigns.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from enum import IntEnum
 
-from core.errors import Invalid
+from core.levels import LEVEL_LABELS, Level, PlanningInputError
 from playlists.slot_times import (
     AudioRef,
     SlotInstance,
@@ -94,41 +95,6 @@ __all__ = [
     "weekly_capacity_seconds",
 ]
 
-
-class PlanningInputError(Invalid):
-    """The planner was handed inconsistent input (a caller bug, or bad data upstream)."""
-
-
-class Level(IntEnum):
-    """The priority ladder as one table of numbers: higher wins."""
-
-    FILLER = 1
-    NORMAL = 50
-    PRIORITY = 75
-    EMERGENCY = 100
-
-    @property
-    def api_name(self) -> str:
-        return self.name.lower()
-
-    @classmethod
-    def from_api(cls, name: str) -> "Level":
-        """"normal" | "priority" | "emergency" (the API's words) to a level."""
-        try:
-            level = cls[name.upper()]
-        except KeyError:
-            raise PlanningInputError(f"Mức độ tin không hợp lệ: '{name}'.") from None
-        if level is cls.FILLER:
-            raise PlanningInputError("Mức 'filler' không dùng cho nội dung.")
-        return level
-
-
-LEVEL_LABELS: dict[Level, str] = {
-    Level.EMERGENCY: "Khẩn cấp",
-    Level.PRIORITY: "Ưu tiên",
-    Level.NORMAL: "Thông thường",
-    Level.FILLER: "Nhạc hiệu, nhạc đệm",
-}
 
 # Why eligible-looking content is not in the plan; the key is stable, the label is for people.
 REASON_LABELS: dict[str, str] = {
@@ -486,14 +452,17 @@ def plan_days(
     first_day: date,
     last_day: date,
     tz: tzinfo,
-    templates: Sequence[SlotTemplate],
+    templates: Sequence[SlotTemplate] = (),
     candidates: Sequence[Candidate],
     progress: Mapping[int, CampaignProgress],
     last_planned: Mapping[int, datetime],
     filler: AudioRef | None = None,
+    slots_on: Callable[[date], Sequence[SlotInstance]] | None = None,
 ) -> tuple[DayPlan, ...]:
     """Plan `first_day`..`last_day` in turn, each day seeing the airtime and history of the ones before.
 
+    Each day's slots are the instances of `templates` that run that day, or `slots_on(day)` when
+    given (the weekly forecast's view: a cluster's templates differ on commemorative days).
     `progress` is the state before `first_day`; on each ISO Monday after it the week's
     planned seconds start again from 0. Used for the weekly forecast (plan the week ahead
     and compare each campaign's planned seconds with its target).
@@ -507,8 +476,9 @@ def plan_days(
     while day <= last_day:
         if day != first_day and day.weekday() == 0:
             week_progress = {cid: replace(p, planned_seconds_this_week=0.0) for cid, p in week_progress.items()}
+        slots = slot_instances(templates, day, tz) if slots_on is None else slots_on(day)
         plan = plan_day(
-            day=day, tz=tz, slots=slot_instances(templates, day, tz), candidates=candidates,
+            day=day, tz=tz, slots=slots, candidates=candidates,
             progress=week_progress, last_planned=history, filler=filler,
         )
         plans.append(plan)

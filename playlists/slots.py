@@ -10,15 +10,17 @@ Rules:
   Overlap is tested on real instances, day before/same day/day after, so slots crossing midnight
   are caught (`playlists.slot_times.first_overlap`).
 - An extra slot for commemorative days (`commemorative_only`) runs only on a commemorative day
-  that applies to the cluster (see `commemorative_days`). Its overlap check is conservative: it
-  must not overlap any slot on any of its weekdays, since a commemoration can fall on any of them.
+  that applies to the cluster (see `playlists.commemorations`). Its overlap check is conservative:
+  it must not overlap any slot on any of its weekdays, since a commemoration can fall on any of them.
+
+The helpers for writing on an area in scope and for stored audio (`area_for_write`, `resolve_audio`,
+`audio_public`) serve `playlists.commemorations` and `playlists.fillers` too; the builder reads all
+templates at once through `playlists.inputs.load_area_slots`.
 """
 
 import logging
 import re
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 
@@ -26,13 +28,12 @@ import sqlalchemy as sa
 from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlmodel import Session, col, select
 
-from campaigns.commemorations import COMMEMORATIONS
-from core.areas import Area, AreaLevel, is_within
+from core.areas import Area, is_within
 from core.db import MAX_ID
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.timeutil import local_today, now_utc
 from media.store import MediaStore, media_url
-from playlists.models import AreaFiller, Commemoration, SlotTemplateRow
+from playlists.models import SlotTemplateRow
 from playlists.slot_times import MAX_SLOT_MINUTES, AudioRef, SlotTemplate, first_overlap
 
 log = logging.getLogger(__name__)
@@ -153,42 +154,6 @@ class SlotPublic(BaseModel):
     inherited: bool = Field(description="Set on an ancestor of the area asked about")
 
 
-class CommemorationCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    month: int = Field(ge=1, le=12)
-    day: int = Field(ge=1, le=31)
-    area_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="None: nationwide")
-
-    @model_validator(mode="after")
-    def _real_day(self) -> "CommemorationCreate":
-        try:
-            date(2024, self.month, self.day)  # a leap year: 29/2 is a real day
-        except ValueError as exc:
-            raise ValueError(f"Ngày {self.day}/{self.month} không tồn tại.") from exc
-        return self
-
-
-class FillerSet(BaseModel):
-    area_id: int = Field(ge=1, le=MAX_ID)
-    sha256: str = Field(pattern=SHA256_PATTERN, description="Stored audio (see /media) played to fill slots")
-
-
-class FillerPublic(BaseModel):
-    area_id: int
-    area_name: str
-    audio: AudioPublic
-    inherited: bool = Field(description="Set on an ancestor of the area asked about")
-
-
-class CommemorationPublic(BaseModel):
-    id: int | None
-    name: str
-    month: int
-    day: int
-    area_id: int | None
-    source: str = Field(description="'builtin' (national list) or 'custom'")
-
-
 # ---------------------------------------------------------------------------- conversions
 
 
@@ -212,7 +177,7 @@ def to_template(row: SlotTemplateRow) -> SlotTemplate:
     )
 
 
-def _audio_public(ref: AudioRef | None) -> AudioPublic | None:
+def audio_public(ref: AudioRef | None) -> AudioPublic | None:
     if ref is None:
         return None
     return AudioPublic(sha256=ref.sha256, ext=ref.ext, duration_ms=ref.duration_ms, url=media_url(ref.sha256, ref.ext))
@@ -227,8 +192,8 @@ def to_public(row: SlotTemplateRow, area: Area, *, asked_area_id: int | None = N
         start_time=row.start_time.strftime("%H:%M"), end_time=end.strftime("%H:%M"),
         duration_minutes=row.duration_minutes, crosses_midnight=end.date() != start.date(),
         weekdays=weekdays_of(row), starts_on=row.starts_on, ends_on=row.ends_on,
-        commemorative_only=row.commemorative_only, intro=_audio_public(template.intro),
-        outro=_audio_public(template.outro),
+        commemorative_only=row.commemorative_only, intro=audio_public(template.intro),
+        outro=audio_public(template.outro),
         inherited=asked_area_id is not None and row.area_id != asked_area_id,
     )
 
@@ -267,7 +232,7 @@ def get_slot(session: Session, slot_id: int) -> SlotTemplateRow:
     return row
 
 
-def _area_for_write(session: Session, area_id: int, scope: Area | None) -> Area:
+def area_for_write(session: Session, area_id: int, scope: Area | None) -> Area:
     area = session.get(Area, area_id)
     if area is None:
         raise Invalid(f"Địa bàn mã {area_id} không tồn tại.")
@@ -325,7 +290,7 @@ def _check_template(row: SlotTemplateRow) -> SlotTemplate:
 
 def create_slot(session: Session, data: SlotCreate, *, scope: Area | None, tz: tzinfo,
                 store: MediaStore | None = None, created_by: int | None = None) -> SlotTemplateRow:
-    area = _area_for_write(session, data.area_id, scope)
+    area = area_for_write(session, data.area_id, scope)
     row = SlotTemplateRow(
         area_id=area.id, name=data.name.strip(), start_time=_parse_hhmm(data.start_time),
         duration_minutes=data.duration_minutes,
@@ -360,7 +325,7 @@ def _set_audio(row: SlotTemplateRow, which: str, sha256: str | None, store: Medi
 
 def update_slot(session: Session, row: SlotTemplateRow, data: SlotUpdate, *, scope: Area | None, tz: tzinfo,
                 store: MediaStore | None = None) -> SlotTemplateRow:
-    area = _area_for_write(session, row.area_id, scope)
+    area = area_for_write(session, row.area_id, scope)
     changes = data.model_dump(exclude_unset=True)
     for key in ("name", "start_time", "duration_minutes", "weekdays", "commemorative_only"):
         if key in changes and changes[key] is None:
@@ -396,7 +361,7 @@ def update_slot(session: Session, row: SlotTemplateRow, data: SlotUpdate, *, sco
 
 
 def delete_slot(session: Session, row: SlotTemplateRow, *, scope: Area | None) -> None:
-    _area_for_write(session, row.area_id, scope)
+    area_for_write(session, row.area_id, scope)
     session.delete(row)
     session.flush()
 
@@ -428,162 +393,3 @@ def list_slots(session: Session, *, scope: Area | None, limit: int = 1000,
         query = query.where(sa.or_(col(Area.path).startswith(scope.path), col(Area.id).in_(scope.ancestor_ids)))
     query = query.order_by(col(Area.path), col(SlotTemplateRow.start_time), col(SlotTemplateRow.id))
     return list(session.exec(query.offset(offset).limit(limit)))
-
-
-# ---------------------------------------------------------------------------- commemorative days
-
-
-@dataclass(frozen=True)
-class CommemorativeDays:
-    """(month, day) -> areas where it applies; None in the set means nationwide."""
-
-    days: dict[tuple[int, int], frozenset[int | None]]
-
-    def applies(self, day: date, ancestor_ids: Iterable[int]) -> bool:
-        where = self.days.get((day.month, day.day))
-        if not where:
-            return False
-        return None in where or any(a in where for a in ancestor_ids)
-
-    def areas_on(self, day: date) -> frozenset[int | None]:
-        return self.days.get((day.month, day.day), frozenset())
-
-
-def builtin_commemorations() -> list[CommemorationPublic]:
-    """The national commemorative days kept by the campaigns package (regional ones are added per area)."""
-    return [CommemorationPublic(id=None, name=c.name, month=c.month, day=c.day, area_id=None, source="builtin")
-            for c in COMMEMORATIONS if c.region is None]
-
-
-def commemorative_days(session: Session) -> CommemorativeDays:
-    days: dict[tuple[int, int], set[int | None]] = defaultdict(set)
-    for c in builtin_commemorations():
-        days[(c.month, c.day)].add(None)
-    for row in session.exec(select(Commemoration)):
-        days[(row.month, row.day)].add(row.area_id)
-    return CommemorativeDays({k: frozenset(v) for k, v in days.items()})
-
-
-def list_commemorations(session: Session, *, scope: Area | None) -> list[CommemorationPublic]:
-    found = builtin_commemorations()
-    query = select(Commemoration, Area).join(Area, col(Area.id) == Commemoration.area_id, isouter=True)
-    for row, area in session.exec(query.order_by(col(Commemoration.month), col(Commemoration.day))):
-        if area is not None and scope is not None and not (is_within(area, scope) or is_within(scope, area)):
-            continue
-        found.append(CommemorationPublic(id=row.id, name=row.name, month=row.month, day=row.day,
-                                         area_id=row.area_id, source="custom"))
-    return sorted(found, key=lambda c: (c.month, c.day, c.name))
-
-
-def create_commemoration(session: Session, data: CommemorationCreate, *, scope: Area | None) -> Commemoration:
-    if data.area_id is None:
-        if scope is not None:
-            raise Forbidden("Chỉ quản trị toàn quốc được thêm ngày kỷ niệm áp dụng cả nước.")
-    else:
-        _area_for_write(session, data.area_id, scope)
-    clash = session.exec(select(Commemoration.id).where(
-        Commemoration.month == data.month, Commemoration.day == data.day,
-        Commemoration.area_id == data.area_id if data.area_id is not None
-        else col(Commemoration.area_id).is_(None))).first()
-    if clash is not None:
-        raise Conflict(f"Ngày {data.day:02d}/{data.month:02d} đã là ngày kỷ niệm của địa bàn này.")
-    row = Commemoration(name=data.name.strip(), month=data.month, day=data.day, area_id=data.area_id)
-    session.add(row)
-    session.flush()
-    return row
-
-
-def delete_commemoration(session: Session, commemoration_id: int, *, scope: Area | None) -> None:
-    row = session.get(Commemoration, commemoration_id)
-    if row is None:
-        raise NotFound("ngày kỷ niệm", commemoration_id)
-    if row.area_id is None:
-        if scope is not None:
-            raise Forbidden("Chỉ quản trị toàn quốc được xóa ngày kỷ niệm áp dụng cả nước.")
-    else:
-        _area_for_write(session, row.area_id, scope)
-    session.delete(row)
-    session.flush()
-
-
-# ---------------------------------------------------------------------------- filler audio
-
-
-def set_filler(session: Session, data: FillerSet, *, scope: Area | None, store: MediaStore | None) -> AreaFiller:
-    """Filler for every cluster below the area (a deeper area's own filler wins)."""
-    area = _area_for_write(session, data.area_id, scope)
-    ref = resolve_audio(store, data.sha256, "Nhạc đệm")
-    row = session.get(AreaFiller, area.id) or AreaFiller(area_id=area.id, sha256=ref.sha256, ext=ref.ext,
-                                                         duration_ms=ref.duration_ms)
-    row.sha256, row.ext, row.duration_ms, row.updated_at = ref.sha256, ref.ext, ref.duration_ms, now_utc()
-    session.add(row)
-    session.flush()
-    return row
-
-
-def clear_filler(session: Session, area_id: int, *, scope: Area | None) -> None:
-    _area_for_write(session, area_id, scope)
-    row = session.get(AreaFiller, area_id)
-    if row is None:
-        raise NotFound("nhạc đệm của địa bàn", area_id)
-    session.delete(row)
-    session.flush()
-
-
-def effective_filler(session: Session, area: Area) -> FillerPublic | None:
-    query = select(AreaFiller).where(col(AreaFiller.area_id).in_(area.ancestor_ids))
-    rows = {r.area_id: r for r in session.exec(query)}
-    for area_id in reversed(area.ancestor_ids):
-        row = rows.get(area_id)
-        if row is not None:
-            owner = session.get(Area, area_id)
-            ref = AudioRef(row.sha256, row.ext, row.duration_ms)
-            audio = _audio_public(ref)
-            assert audio is not None and owner is not None
-            return FillerPublic(area_id=area_id, area_name=owner.name, audio=audio, inherited=area_id != area.id)
-    return None
-
-
-# ---------------------------------------------------------------------------- bulk, for the builder
-
-
-@dataclass(frozen=True)
-class AreaSlots:
-    """Every slot template in the database, grouped by area, for the day builder."""
-
-    by_area: dict[int, tuple[tuple[SlotTemplate, bool], ...]]  # area_id -> ((template, commemorative_only), ...)
-    commemorations: CommemorativeDays
-    fillers: dict[int, AudioRef] = field(default_factory=dict)  # area_id -> filler set on it
-
-    def filler_for(self, ancestor_ids: Sequence[int]) -> AudioRef | None:
-        """The filler of the nearest area (the cluster itself first, then up the tree)."""
-        for area_id in reversed(ancestor_ids):
-            if area_id in self.fillers:
-                return self.fillers[area_id]
-        return None
-
-    def templates_for(self, ancestor_ids: Sequence[int], day: date) -> tuple[SlotTemplate, ...]:
-        """The templates of a cluster (given its ancestor-or-self ids) that may run on `day`."""
-        found: list[SlotTemplate] = []
-        special: bool | None = None
-        for area_id in ancestor_ids:
-            for template, commemorative_only in self.by_area.get(area_id, ()):
-                if commemorative_only:
-                    if special is None:
-                        special = self.commemorations.applies(day, ancestor_ids)
-                    if not special:
-                        continue
-                found.append(template)
-        return tuple(sorted(found, key=lambda t: t.slot_id))
-
-
-def load_area_slots(session: Session) -> AreaSlots:
-    by_area: dict[int, list[tuple[SlotTemplate, bool]]] = defaultdict(list)
-    for row in session.exec(select(SlotTemplateRow).order_by(col(SlotTemplateRow.id))):
-        by_area[row.area_id].append((to_template(row), row.commemorative_only))
-    fillers = {r.area_id: AudioRef(r.sha256, r.ext, r.duration_ms) for r in session.exec(select(AreaFiller))}
-    return AreaSlots({k: tuple(v) for k, v in by_area.items()}, commemorative_days(session), fillers)
-
-
-def is_cluster(area: Area) -> bool:
-    return AreaLevel(area.level) == AreaLevel.cluster

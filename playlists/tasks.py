@@ -1,9 +1,9 @@
 """Background task functions of the playlists package (run through core.tasks, referenced by name), and
 `submit_build`, the one way a person asks for a day's build (the API and the web page both call it).
 
-`content_changed` is the hook the campaigns package calls (by the string
-"playlists.tasks:content_changed") when approved content gets its audio, or is withdrawn,
-archived or replaced: today's playlists of the affected clusters follow at once.
+`content_changed` is submitted by `playlists.hooks` on the "content_changed" event (core.events),
+which campaigns publishes when approved content gets its audio, or is withdrawn, archived or
+replaced: today's playlists of the affected clusters follow at once.
 """
 
 from dataclasses import dataclass
@@ -17,7 +17,9 @@ from core.areas import Area, count_clusters
 from core.config import get_settings
 from core.tasks import Task, TaskContext
 from core.users import Principal
-from playlists.service import BuildResult, apply_content_change, build_day, check_build_day
+from playlists.changes import apply_content_change
+from playlists.publish import BuildResult
+from playlists.service import build_day, check_build_day
 
 # Up to this many clusters a build may answer when it is done; bigger ones always run as a background task.
 SYNC_BUILD_MAX_CLUSTERS = 5_000

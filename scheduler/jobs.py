@@ -17,7 +17,8 @@ from sqlalchemy.engine import Engine
 from core.config import Settings, get_settings
 from core.db import make_engine
 from core.timeutil import local_today
-from playlists.service import build_day, has_full_build, prune_superseded, rebuild_stale
+from playlists.housekeeping import has_full_build, prune_superseded, rebuild_stale
+from playlists.service import build_day
 
 log = logging.getLogger(__name__)
 

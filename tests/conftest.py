@@ -35,6 +35,14 @@ PG_BASE_URL = _pg_base_url()
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_BASE_URL else [])
 
 
+@pytest.fixture(scope="session", autouse=True)
+def wired_events() -> None:
+    """What every process does at start (api.wiring): tests that call services directly need it too."""
+    from api.wiring import wire_events
+
+    wire_events()
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory) -> Path:
     """The current schema, made once; each test gets a copy of this file."""

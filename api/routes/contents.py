@@ -8,8 +8,12 @@ from fastapi.concurrency import run_in_threadpool
 from api.deps import MAX_ID, ApproverUser, IdPath, OperatorUser, Reader, SessionDep, SettingsDep, require
 from campaigns import contents as workflow
 from campaigns.importer import MAX_IMPORT_BYTES, import_contents
-from campaigns.models import ContentKind, ContentLevel, ContentStatus
-from campaigns.recordings import MAX_UPLOAD_BYTES, MAX_UPLOAD_DURATION_MS, upload_recording
+from campaigns.models import ContentKind, ContentStatus
+from campaigns.recordings import (
+    MAX_UPLOAD_BYTES,
+    MAX_UPLOAD_DURATION_MS,
+    upload_recording,
+)
 from campaigns.schemas import (
     ContentCreate,
     ContentEventPublic,
@@ -21,6 +25,7 @@ from campaigns.schemas import (
     RejectBody,
     RevisionPublic,
 )
+from core.levels import ContentLevel
 from core.timeutil import local_today
 from core.users import Principal, Role
 

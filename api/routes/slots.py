@@ -6,25 +6,23 @@ from api.deps import MAX_ID, IdPath, OperatorUser, ReaderOrDevice, SessionDep, S
 from core.errors import Forbidden
 from core.users import Role
 from media.store import MediaStore
-from playlists.slots import (
+from playlists.commemorations import (
     CommemorationCreate,
     CommemorationPublic,
-    FillerPublic,
-    FillerSet,
+    create_commemoration,
+    delete_commemoration,
+    list_commemorations,
+)
+from playlists.fillers import FillerPublic, FillerSet, clear_filler, effective_filler, set_filler
+from playlists.slots import (
     SlotCreate,
     SlotPublic,
     SlotUpdate,
-    clear_filler,
-    create_commemoration,
     create_slot,
-    delete_commemoration,
     delete_slot,
-    effective_filler,
     effective_slots,
     get_slot,
-    list_commemorations,
     list_slots,
-    set_filler,
     slot_readable,
     to_public,
     update_slot,

@@ -28,12 +28,13 @@ from api.web.common import (
 )
 from campaigns import contents as workflow
 from campaigns.campaigns import get_campaigns, list_campaigns
-from campaigns.models import KIND_LABELS, LEVEL_LABELS, STATUS_LABELS, Campaign, ContentStatus
+from campaigns.models import KIND_LABELS, STATUS_LABELS, Campaign, ContentStatus
 from campaigns.recordings import upload_limits_vi, upload_recording
 from campaigns.schemas import ContentCreate, ContentUpdate, RejectBody
 from core.areas import AreaLevel, get_area_names
 from core.config import Settings
 from core.errors import DomainError, Invalid
+from core.levels import CONTENT_LEVEL_LABELS
 from core.users import Principal, Role, get_user_names
 
 router = web_router()
@@ -61,7 +62,7 @@ def contents_page(request: Request, session: SessionDep, principal: ReaderPage, 
                   mine: bool = False, page: int = 1) -> HTMLResponse:
     today = local_today(request)
     status = status if status in dict(STATUS_FILTERS) else None
-    level = level if level in LEVEL_LABELS else None
+    level = level if level in CONTENT_LEVEL_LABELS else None
     page = max(1, min(page, 10_000))
     q = (q or "").strip()[:100] or None
     rows, total = workflow.list_contents(session, actor=principal, status=status, campaign_id=campaign_id,
@@ -72,7 +73,7 @@ def contents_page(request: Request, session: SessionDep, principal: ReaderPage, 
                   campaigns=_campaign_choices(session, principal),
                   campaign_index=get_campaigns(session, (i.campaign_id for i in items)),
                   filters={"status": status, "campaign_id": campaign_id, "level": level, "q": q or "", "mine": mine},
-                  statuses=STATUS_FILTERS, levels=list(LEVEL_LABELS.items()),
+                  statuses=STATUS_FILTERS, levels=list(CONTENT_LEVEL_LABELS.items()),
                   can_write=principal.role in (Role.admin, Role.operator))
 
 
@@ -84,7 +85,7 @@ def _editor(request: Request, session: Session, principal: Principal, *, values:
                   campaigns=_campaign_choices(session, principal),
                   areas=area_options(session, principal, [AreaLevel.province, AreaLevel.district,
                                                           AreaLevel.commune, AreaLevel.cluster]),
-                  levels=list(LEVEL_LABELS.items()), kinds=list(KIND_LABELS.items()))
+                  levels=list(CONTENT_LEVEL_LABELS.items()), kinds=list(KIND_LABELS.items()))
 
 
 def _form_values(form) -> dict:
@@ -151,7 +152,8 @@ def _content_page(request: Request, session: Session, settings: Settings, princi
                   campaigns=_campaign_choices(session, principal) if editable else [],
                   areas=area_options(session, principal, [AreaLevel.province, AreaLevel.district,
                                                           AreaLevel.commune, AreaLevel.cluster]) if editable else [],
-                  levels=list(LEVEL_LABELS.items()), kinds=list(KIND_LABELS.items()), upload_limits=upload_limits_vi())
+                  levels=list(CONTENT_LEVEL_LABELS.items()), kinds=list(KIND_LABELS.items()),
+                  upload_limits=upload_limits_vi())
 
 
 @router.get("/contents/{content_id}", response_class=HTMLResponse)

@@ -15,8 +15,9 @@ from api.deps import SessionDep, SettingsDep
 from api.web.common import FormDep, OperatorPage, flash, form_value, local_today, redirect, render, web_router
 from campaigns.campaigns import list_campaigns
 from campaigns.importer import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, area_token, import_contents
-from campaigns.models import KIND_LABELS, LEVEL_LABELS
+from campaigns.models import KIND_LABELS
 from core.errors import DomainError, Invalid
+from core.levels import CONTENT_LEVEL_LABELS
 from core.users import Principal
 
 router = web_router()
@@ -53,7 +54,7 @@ def _page(request: Request, session: Session, principal: Principal, *, status_co
                   error_rows=error_rows or [], values=values or {}, max_rows=MAX_IMPORT_ROWS,
                   max_mb=MAX_IMPORT_BYTES // (1024 * 1024),
                   kinds=[(KIND_WORDS[k.value], label) for k, label in KIND_LABELS.items()],
-                  levels=[(LEVEL_WORDS[lv.value], label) for lv, label in LEVEL_LABELS.items()])
+                  levels=[(LEVEL_WORDS[lv.value], label) for lv, label in CONTENT_LEVEL_LABELS.items()])
 
 
 @router.get("/contents/import", response_class=HTMLResponse)

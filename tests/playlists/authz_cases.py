@@ -79,7 +79,7 @@ def _filler_once(ctx) -> None:
     if getattr(ctx, "filler", False):
         return
     from core.db import session_scope
-    from playlists.slots import FillerSet, set_filler
+    from playlists.fillers import FillerSet, set_filler
     from tests.playlists.helpers import make_mp3, media_store
 
     store = media_store(_settings(ctx))

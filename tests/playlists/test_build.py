@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, col, func, select
 
-import playlists.service as service
 from core import tasks
 from core.areas import AreaCreate, AreaLevel, create_area
 from core.db import session_scope
@@ -64,6 +63,17 @@ def test_build_publishes_one_current_playlist_per_cluster(engine, world, scene, 
     assert all(i.revision_id is not None and i.campaign_id == scene["campaign"] for i in items)
 
 
+def test_titles_are_written_as_typed(engine, world, store, settings):
+    """Tabs, line breaks and backslashes are COPY's own delimiters: the bulk writer must not trip on them."""
+    add_slot(engine, world.commune_a.id, "Sáng", time(6, 0), 1)
+    title = "Thông báo\tkhẩn\nvề lũ \\N \\ ống thoát nước\r — “ngay”"
+    content_id = add_content(engine, title, [world.commune_a.id], make_mp3(store, 10, 700))
+    build_day(engine, day=DAY, tz=settings.tz, area_id=world.commune_a.id)
+    with Session(engine) as s:
+        items = published_items(s, day_from=DAY, day_to=DAY, cluster_ids=[world.clusters_a[0].id])
+    assert [(i.content_id, i.title) for i in items] == [(content_id, title)]
+
+
 def test_unchanged_inputs_are_not_rewritten(engine, world, scene, settings):
     build_day(engine, day=DAY, tz=settings.tz)
     before = _current(engine, world.clusters_a[0].id)
@@ -74,22 +84,21 @@ def test_unchanged_inputs_are_not_rewritten(engine, world, scene, settings):
     assert _counts(engine)["total"] == 5
 
 
-def test_a_failing_build_leaves_the_previous_version(engine, world, scene, store, settings, monkeypatch):
+def test_a_failing_build_leaves_the_previous_version(engine, world, scene, store, settings):
     build_day(engine, day=DAY, tz=settings.tz)
     before = {c.id: _current(engine, c.id) for c in world.clusters_a + world.clusters_b}
     add_content(engine, "Tin mới", [world.province.id], make_mp3(store, 5, 900))
     calls = []
-    real = service._insert_items
 
-    def failing(*args):
-        calls.append(1)
+    def failing(done, total, message):
+        # Told when planning starts, then after each chunk of new versions has committed: the
+        # second call comes after a new version was written, and the build dies there.
+        calls.append(message)
         if len(calls) == 2:
             raise RuntimeError("đĩa đầy (giả lập)")
-        real(*args)
 
-    monkeypatch.setattr(service, "_insert_items", failing)
     with pytest.raises(RuntimeError, match="giả lập"):
-        build_day(engine, day=DAY, tz=settings.tz, chunk_clusters=1)
+        build_day(engine, day=DAY, tz=settings.tz, chunk_clusters=1, progress=failing)
     assert len(calls) >= 2  # a new version was written, then the build died (PostgreSQL writes on two lanes)
     for cid, playlist in before.items():
         now = _current(engine, cid)
@@ -98,33 +107,26 @@ def test_a_failing_build_leaves_the_previous_version(engine, world, scene, store
     with Session(engine) as s:
         last = s.exec(select(PlaylistBuild).order_by(col(PlaylistBuild.id).desc())).first()
     assert last.status == "failed" and "giả lập" in last.error
-    monkeypatch.setattr(service, "_insert_items", real)
     result = build_day(engine, day=DAY, tz=settings.tz)
     assert result.written == 4 and _current(engine, world.clusters_a[0].id).version == 2
 
 
+# A real process, killed for real (SIGKILL: no cleanup, no finally) once a first chunk of new versions
+# has committed: the build tells its progress after each chunk, and this one dies on hearing it.
 _KILLER = textwrap.dedent("""
     import os, signal, sys
     from datetime import date
     from zoneinfo import ZoneInfo
-    import playlists.service as service
     from core.db import make_engine
+    from playlists.service import build_day
 
-    real = service._insert_items
-    calls = []
-
-    def killed(*args):
-        calls.append(1)
-        if len(calls) == 2:
+    def killed(done, total, message):
+        if message.startswith("Đã ghi"):
             print("killing", flush=True)
             os.kill(os.getpid(), signal.SIGKILL)
-        real(*args)
 
-    service._insert_items = killed
-    # One lane, so the first chunk has committed before the second kills the process (PostgreSQL runs two).
-    service._writer_count = lambda engine: 1
-    service.build_day(make_engine(sys.argv[1]), day=date.fromisoformat(sys.argv[2]),
-                      tz=ZoneInfo("Asia/Ho_Chi_Minh"), chunk_clusters=1)
+    build_day(make_engine(sys.argv[1]), day=date.fromisoformat(sys.argv[2]), tz=ZoneInfo("Asia/Ho_Chi_Minh"),
+              chunk_clusters=1, progress=killed)
 """)
 
 

@@ -5,8 +5,8 @@ from datetime import date, time
 
 import pytest
 
+from playlists.inputs import AreaSlots, load_area_slots
 from playlists.service import build_day
-from playlists.slots import AreaSlots, load_area_slots
 from tests.playlists.helpers import add_slot
 
 
