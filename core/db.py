@@ -22,6 +22,7 @@ MODEL_MODULES = (
     "campaigns.models",
     "playlists.models",
     "airtime.models",
+    "devices.models",
 )
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
