@@ -50,6 +50,14 @@ class UTCDateTime(sa.types.TypeDecorator):
         return None if value is None else as_utc(value)
 
 
+def upsert_insert(session: Session):
+    """The dialect's INSERT, which has `on_conflict_do_update` / `on_conflict_do_nothing` (PostgreSQL, SQLite)."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
 def import_all_models() -> None:
     for name in MODEL_MODULES:
         importlib.import_module(name)
