@@ -62,16 +62,23 @@ def new_command_id() -> str:
 
 
 def queue_command(session: Session, *, cluster_ids: Iterable[int], type: str, payload: dict[str, Any],
-                  expires_at: datetime, created_by: int | None = None,
-                  now: datetime) -> list[DeviceCommand]:
-    """Queue one command for each cluster; pushed over MQTT once the caller's transaction commits."""
+                  expires_at: datetime, created_by: int | None = None, now: datetime,
+                  tz: tzinfo | None = None) -> list[DeviceCommand]:
+    """Queue one command for each cluster; pushed over MQTT once the caller's transaction commits.
+
+    `tz`: the zone of the pushed times (default: the deployment's), as in heartbeat answers.
+    """
     kind = CommandType(type)
+    if tz is None:
+        from core.config import get_settings
+
+        tz = get_settings().tz
     rows = [DeviceCommand(command_id=new_command_id(), cluster_id=cluster_id, type=kind.value, payload=dict(payload),
                           issued_at=now, expires_at=expires_at, created_by=created_by)
             for cluster_id in dict.fromkeys(cluster_ids)]
     session.add_all(rows)
     session.flush()
-    push.publish_after_commit(session, [push.message_for(r.cluster_id, command_json(r), r.expires_at) for r in rows])
+    push.publish_after_commit(session, [push.message_for(r.cluster_id, command_json(r, tz), r.expires_at) for r in rows])
     return rows
 
 
@@ -146,7 +153,8 @@ def _play_now_payload(session: Session, content_id: int, *, actor: Principal, to
 
 def send_live_command(session: Session, *, actor: Principal, type: str, area_ids: list[int], now: datetime,
                       today: date, base_url: str, content_id: int | None = None, volume: int | None = None,
-                      day: date | None = None, ttl: timedelta | None = None) -> SentCommands:
+                      day: date | None = None, ttl: timedelta | None = None,
+                      tz: tzinfo | None = None) -> SentCommands:
     """Play now, sync now or set the volume on every cluster below the chosen areas (all inside the caller's scope)."""
     kind = CommandType(type)
     if kind not in LIVE_TYPES:
@@ -171,5 +179,5 @@ def send_live_command(session: Session, *, actor: Principal, type: str, area_ids
         raise Invalid("Các địa bàn đã chọn không có cụm loa nào.")
     expires_at = now + (ttl or DEFAULT_TTL[kind])
     queue_command(session, cluster_ids=cluster_ids, type=kind, payload=payload, expires_at=expires_at,
-                  created_by=actor.user_id, now=now)
+                  created_by=actor.user_id, now=now, tz=tz)
     return SentCommands(kind.value, cluster_ids, expires_at)

@@ -254,7 +254,7 @@ def send_command(request: Request, session: SessionDep, settings: SettingsDep, p
         session, actor=principal, type=body.type, area_ids=body.area_ids, now=now,
         today=now.astimezone(settings.tz).date(), base_url=base_url(request, settings), content_id=body.content_id,
         volume=body.volume, day=body.date,
-        ttl=timedelta(minutes=body.expires_in_minutes) if body.expires_in_minutes else None)
+        ttl=timedelta(minutes=body.expires_in_minutes) if body.expires_in_minutes else None, tz=settings.tz)
     return CommandsOut(type=sent.type, clusters=len(sent.cluster_ids), cluster_ids=sent.cluster_ids,
                        expires_at=sent.expires_at.astimezone(settings.tz))
 
