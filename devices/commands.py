@@ -78,7 +78,8 @@ def queue_command(session: Session, *, cluster_ids: Iterable[int], type: str, pa
             for cluster_id in dict.fromkeys(cluster_ids)]
     session.add_all(rows)
     session.flush()
-    push.publish_after_commit(session, [push.message_for(r.cluster_id, command_json(r, tz), r.expires_at) for r in rows])
+    push.publish_after_commit(session, [push.message_for(r.cluster_id, command_json(r, tz), r.expires_at)
+                                        for r in rows])
     return rows
 
 

@@ -224,7 +224,7 @@ class CommandIn(BaseModel):
         min_length=1, max_length=500, description="Every cluster below these areas receives the command.")
     content_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="play_now: an approved, valid item.")
     volume: int | None = Field(default=None, ge=0, le=100, description="volume: 0-100.")
-    date: dt.date | None = Field(default=None, description="sync: the day to sync (default: whatever the device syncs).")
+    date: dt.date | None = Field(default=None, description="sync: the day to sync (default: the device's days).")
     expires_in_minutes: int | None = Field(default=None, ge=1, le=1440,
                                            description="Default: 10 (play_now), 60 (sync), 1440 (volume).")
 
