@@ -104,7 +104,8 @@ def _aired(q: ReportQuery, key: str, cluster_filter: bool):
         # either side; local_day then decides exactly.
         start, _ = local_day_bounds(q.day_from, q.tz)
         _, end = local_day_bounds(q.day_to, q.tz)
-        conds = [e.c.cluster_id.in_(cluster_set(q).scalar_subquery()),
+        # content_id is set on content events only (relays, filler... are not campaign airtime).
+        conds = [e.c.cluster_id.in_(cluster_set(q).scalar_subquery()), e.c.content_id.is_not(None),
                  e.c.started_at >= start - timedelta(days=1), e.c.started_at < end + timedelta(days=1), *period]
         if q.campaign_id is not None:
             conds.append(e.c.content_id.in_(_content_set(q).scalar_subquery()))

@@ -21,22 +21,30 @@ from airtime.models import HASH_BYTES, PlayChain, PlayEvent
 
 GENESIS = bytes(HASH_BYTES)
 HASH_VERSION = "v1"
+EXTENDED = "x1"  # marks the device protocol's extra fields in an event's hashed text
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 _MICRO = timedelta(microseconds=1)
 
 
-def event_hash(prev_hash: bytes, *, cluster_id: int, seq: int, event_id: str, content_id: int,
+def event_hash(prev_hash: bytes, *, cluster_id: int, seq: int, event_id: str, content_id: int | None,
                started_at: datetime, local_day: date, duration_ms: int, status: str,
-               entered_by: int | None) -> bytes:
+               entered_by: int | None, kind: str = "content", relay_id: int | None = None,
+               sha256: str | None = None, source: str | None = None, error: str | None = None) -> bytes:
     # Exact integer microseconds (no float, no formatting). Fields joined by the ASCII unit separator:
-    # unambiguous, as no field can contain a control character (ingest refuses them in event ids;
-    # the others are numbers, dates and fixed words).
+    # unambiguous, as no field can contain a control character (ingest refuses them in event ids and
+    # replaces them in errors; the others are numbers, dates, hex and fixed words).
     micros = (started_at - _EPOCH) // _MICRO
     by = "" if entered_by is None else entered_by
-    payload = (f"{HASH_VERSION}\x1f{cluster_id}\x1f{seq}\x1f{event_id}\x1f{content_id}\x1f{micros}\x1f"
+    content = "" if content_id is None else content_id
+    payload = (f"{HASH_VERSION}\x1f{cluster_id}\x1f{seq}\x1f{event_id}\x1f{content}\x1f{micros}\x1f"
                f"{local_day.isoformat()}\x1f{duration_ms}\x1f{status}\x1f{by}")
+    # The device protocol's fields (docs/devices.md) join the hash only when one differs from a plain
+    # content event: every chain written before they existed verifies unchanged.
+    if kind != "content" or relay_id is not None or sha256 is not None or source is not None or error is not None:
+        extra = [kind, "" if relay_id is None else str(relay_id), sha256 or "", source or "", error or ""]
+        payload += "\x1f" + EXTENDED + "\x1f" + "\x1f".join(extra)
     return hashlib.sha256(prev_hash + payload.encode()).digest()
 
 
@@ -44,7 +52,8 @@ def row_hash(prev_hash: bytes, row: Any) -> bytes:
     """The hash of a stored row (an ORM object or a result row with the same attribute names)."""
     return event_hash(prev_hash, cluster_id=row.cluster_id, seq=row.seq, event_id=row.event_id,
                       content_id=row.content_id, started_at=row.started_at, local_day=row.local_day,
-                      duration_ms=row.duration_ms, status=row.status, entered_by=row.entered_by)
+                      duration_ms=row.duration_ms, status=row.status, entered_by=row.entered_by,
+                      kind=row.kind, relay_id=row.relay_id, sha256=row.sha256, source=row.source, error=row.error)
 
 
 @dataclass(frozen=True)
@@ -66,7 +75,8 @@ class ChainCheck:
 
 _COLUMNS = (PlayEvent.cluster_id, PlayEvent.seq, PlayEvent.event_id, PlayEvent.content_id, PlayEvent.started_at,
             PlayEvent.local_day, PlayEvent.duration_ms, PlayEvent.status, PlayEvent.entered_by,
-            PlayEvent.prev_hash, PlayEvent.hash)
+            PlayEvent.prev_hash, PlayEvent.hash, PlayEvent.kind, PlayEvent.relay_id, PlayEvent.sha256,
+            PlayEvent.source, PlayEvent.error)
 
 
 def _rows(session: Session, cluster_id: int, batch: int = 5000) -> Iterator[Any]:

@@ -22,7 +22,8 @@ from core.errors import Invalid
 MAX_PAGE = 1000
 MAX_EXPORT_DAYS = 366
 CSV_HEADER = ("seq", "event_id", "content_id", "content_title", "started_at", "local_day", "duration_ms",
-              "status", "received_at", "entered_by", "prev_hash", "hash")
+              "status", "received_at", "entered_by", "prev_hash", "hash", "kind", "relay_id", "sha256", "source",
+              "error")
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,8 @@ class StoredEvent:
 
     seq: Annotated[int, Field(description="Position in the cluster's hash chain (1, 2, 3, ...).")]
     event_id: str
-    content_id: int
+    content_id: Annotated[int | None, Field(description="The content played; null for relay, filler, intro, "
+                                                        "outro and alert events.")]
     content_title: str | None
     started_at: datetime
     local_day: date
@@ -41,6 +43,11 @@ class StoredEvent:
     entered_by: Annotated[int | None, Field(description="The user who entered it by hand; null: the device.")]
     prev_hash: Annotated[str, Field(description="sha256 of the previous event, hex.")]
     hash: Annotated[str, Field(description="sha256 over prev_hash and this event's fields, hex.")]
+    kind: str = "content"
+    relay_id: int | None = None
+    sha256: Annotated[str | None, Field(description="The audio that played (filler, intro, outro).")] = None
+    source: Annotated[str | None, Field(description="null: schedule; emergency, play_now or fallback.")] = None
+    error: str | None = None
 
 
 def check_period(day_from: date | None, day_to: date | None, *, max_days: int | None = None) -> None:
@@ -70,14 +77,20 @@ def list_events(session: Session, cluster_id: int, *, day_from: date | None = No
     return [StoredEvent(seq=e.seq, event_id=e.event_id, content_id=e.content_id, content_title=title,
                         started_at=e.started_at.astimezone(tz), local_day=e.local_day, duration_ms=e.duration_ms,
                         status=e.status, received_at=e.received_at.astimezone(tz), entered_by=e.entered_by,
-                        prev_hash=bytes(e.prev_hash).hex(), hash=bytes(e.hash).hex())
+                        prev_hash=bytes(e.prev_hash).hex(), hash=bytes(e.hash).hex(), kind=e.kind,
+                        relay_id=e.relay_id, sha256=e.sha256, source=e.source, error=e.error)
             for e, title in session.exec(query)]
 
 
 def events_csv(events: Sequence[StoredEvent]) -> bytes:
     """One line per event, ISO times with the deployment's offset (+07:00); UTF-8 with a BOM, as the reports' CSV."""
     return csv_bytes(CSV_HEADER, [
-        [str(e.seq), e.event_id, str(e.content_id), e.content_title or "", e.started_at.isoformat(),
+        [str(e.seq), e.event_id, _text(e.content_id), e.content_title or "", e.started_at.isoformat(),
          e.local_day.isoformat(), str(e.duration_ms), e.status, e.received_at.isoformat(),
-         "" if e.entered_by is None else str(e.entered_by), e.prev_hash, e.hash]
+         _text(e.entered_by), e.prev_hash, e.hash, e.kind, _text(e.relay_id), e.sha256 or "", e.source or "",
+         e.error or ""]
         for e in events])
+
+
+def _text(value: int | None) -> str:
+    return "" if value is None else str(value)

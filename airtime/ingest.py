@@ -26,7 +26,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from airtime.chain import GENESIS, event_hash
-from airtime.models import EVENT_ID_MAX, PlayChain, PlayStatus
+from airtime.models import ERROR_MAX, EVENT_ID_MAX, PlayChain, PlayKind, PlaySource, PlayStatus
 from campaigns.models import Content
 from core.areas import Area, AreaLevel
 from core.db import MAX_ID
@@ -40,7 +40,11 @@ MAX_FUTURE = timedelta(minutes=10)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 STATUSES = tuple(s.value for s in PlayStatus)
 _STATUS_SET = frozenset(STATUSES)
+KINDS = tuple(k.value for k in PlayKind)
+SOURCES = tuple(s.value for s in PlaySource)
 _EVENT_ID_RE = re.compile(r"^[^\x00-\x1f\x7f]+$")
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]+")
+_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
 @dataclass(frozen=True)
@@ -54,10 +58,15 @@ class EventError:
 class ValidEvent(NamedTuple):
     index: int
     event_id: str
-    content_id: int
+    content_id: int | None
     started_at: datetime
     duration_ms: int
     status: str
+    kind: str = PlayKind.content.value
+    relay_id: int | None = None
+    sha256: str | None = None
+    source: str | None = None  # None: schedule
+    error: str | None = None
 
 
 @dataclass
@@ -81,8 +90,10 @@ def _event_id(raw: Any) -> str | None:
 
 def _fast_event(index: int, raw: Any, latest: datetime) -> ValidEvent | None:
     """The common case in one pass: a well-formed event. None sends it to the detailed checks."""
-    if type(raw) is not dict:
-        return None
+    if type(raw) is not dict or raw.get("kind", "content") != "content" \
+            or raw.get("source", "schedule") != "schedule" \
+            or any(raw.get(key) is not None for key in ("relay_id", "sha256", "error")):
+        return None  # the device protocol's extra fields take the detailed path
     event_id, content_id, started, duration, status = (
         raw.get("event_id"), raw.get("content_id"), raw.get("started_at"), raw.get("duration_ms"), raw.get("status"))
     if not (type(event_id) is str and 0 < len(event_id) <= EVENT_ID_MAX and type(content_id) is int
@@ -116,11 +127,18 @@ def _check_event(index: int, raw: Any, now: datetime) -> ValidEvent | list[Event
     elif not 1 <= len(event_id) <= EVENT_ID_MAX or not _EVENT_ID_RE.match(event_id):
         bad("event_id", f"event_id phải dài 1-{EVENT_ID_MAX} ký tự, không chứa ký tự điều khiển.")
 
+    kind = raw.get("kind") or PlayKind.content.value
+    if kind not in KINDS:
+        bad("kind", f"Loại {kind!r} không hợp lệ; chỉ nhận: {', '.join(KINDS)}.")
     content_id = raw.get("content_id")
-    if isinstance(content_id, bool) or not isinstance(content_id, int):
+    if kind != PlayKind.content.value:
+        if content_id is not None:
+            bad("content_id", f"Sự kiện loại {kind!r} không gắn với tin, bài: content_id phải để trống (null).")
+    elif isinstance(content_id, bool) or not isinstance(content_id, int):
         bad("content_id", "Thiếu content_id hoặc content_id không phải số nguyên.")
     elif not 1 <= content_id <= MAX_ID:
         bad("content_id", f"Không có tin, bài mã {content_id}.")
+    extras = _check_extras(raw, kind, bad)
 
     started_at = _parse_time(raw.get("started_at"), bad)
     if started_at is not None:
@@ -148,7 +166,35 @@ def _check_event(index: int, raw: Any, now: datetime) -> ValidEvent | list[Event
     if errors:
         return errors
     assert event_id is not None and started_at is not None
-    return ValidEvent(index, event_id, content_id, started_at.astimezone(UTC), duration, status)
+    return ValidEvent(index, event_id, content_id, started_at.astimezone(UTC), duration, status, kind, *extras)
+
+
+def _check_extras(raw: dict, kind: str, bad) -> tuple[int | None, str | None, str | None, str | None]:
+    """relay_id, sha256, source and error of one event, normalised to what is stored (and hashed)."""
+    relay_id = raw.get("relay_id")
+    if relay_id is not None:
+        if kind != PlayKind.relay.value:
+            bad("relay_id", "relay_id chỉ dùng cho sự kiện loại 'relay' (tiếp sóng).")
+        elif isinstance(relay_id, bool) or not isinstance(relay_id, int) or not 1 <= relay_id <= MAX_ID:
+            bad("relay_id", "relay_id phải là số nguyên dương.")
+    sha256 = raw.get("sha256")
+    if sha256 is not None:
+        sha256 = sha256.lower() if isinstance(sha256, str) else sha256
+        if not isinstance(sha256, str) or not _SHA256_RE.match(sha256):
+            bad("sha256", "sha256 phải là 64 ký tự thập lục phân (mã băm của tệp âm thanh đã phát).")
+    source = raw.get("source")
+    if source is not None and source not in SOURCES:
+        bad("source", f"Nguồn {source!r} không hợp lệ; chỉ nhận: {', '.join(SOURCES)}.")
+    error = raw.get("error")
+    if error is not None and not isinstance(error, str):
+        bad("error", "error phải là một chuỗi (lý do thất bại hoặc bỏ qua).")
+        error = None
+    if error is not None:
+        # Kept, not refused: losing an as-run event over its error text would be worse. No control
+        # characters, so the hashed text stays unambiguous.
+        error = _CONTROL_RE.sub(" ", error).strip()[:ERROR_MAX] or None
+    return (relay_id if isinstance(relay_id, int) else None, sha256 if isinstance(sha256, str) else None,
+            None if source == PlaySource.schedule.value else source, error)
 
 
 def _parse_time(raw: Any, bad) -> datetime | None:
@@ -182,12 +228,12 @@ def validate_batch(session: Session, events: Sequence[Any], *, now: datetime) ->
             valid.append(checked)
         else:
             errors.extend(checked)
-    wanted = {e.content_id for e in valid}
+    wanted = {e.content_id for e in valid if e.content_id is not None}
     if wanted:
         known = _known_contents(session, sorted(wanted))
-        for e in [e for e in valid if e.content_id not in known]:
+        for e in [e for e in valid if e.content_id is not None and e.content_id not in known]:
             errors.append(EventError(e.index, e.event_id, "content_id", f"Không có tin, bài mã {e.content_id}."))
-        valid = [e for e in valid if e.content_id in known]
+        valid = [e for e in valid if e.content_id is None or e.content_id in known]
     return valid, errors
 
 
@@ -246,7 +292,7 @@ def _existing_ids(session: Session, cluster_id: int, event_ids: list[str]) -> se
 
 
 _COLUMNS = ("cluster_id", "seq", "event_id", "content_id", "started_at", "local_day", "duration_ms", "status",
-            "received_at", "entered_by", "prev_hash", "hash")
+            "received_at", "entered_by", "prev_hash", "hash", "kind", "relay_id", "sha256", "source", "error")
 _INSERT_HEAD = f"INSERT INTO play_event ({', '.join(_COLUMNS)}) VALUES "
 _CONFLICT = " ON CONFLICT (cluster_id, event_id) DO NOTHING"
 
@@ -276,8 +322,8 @@ def _insert_rows(session: Session, rows: list[tuple]) -> int:
             for row in rows:
                 copy.write_row(row)
         return len(rows)
-    ready = [(c, q, e, k, sqlite_timestamp(t), d.isoformat(), ms, st, sqlite_timestamp(r), by, p, h)
-             for c, q, e, k, t, d, ms, st, r, by, p, h in rows]
+    ready = [(c, q, e, k, sqlite_timestamp(t), d.isoformat(), ms, st, sqlite_timestamp(r), by, *rest)
+             for c, q, e, k, t, d, ms, st, r, by, *rest in rows]
     return connection.exec_driver_sql(_SQLITE_INSERT, ready).rowcount
 
 
@@ -303,9 +349,10 @@ def store_events(session: Session, cluster_id: int, events: Sequence[ValidEvent]
         local_day: date = e.started_at.astimezone(tz).date()
         digest = event_hash(prev, cluster_id=cluster_id, seq=seq, event_id=e.event_id, content_id=e.content_id,
                             started_at=e.started_at, local_day=local_day, duration_ms=e.duration_ms,
-                            status=e.status, entered_by=entered_by)
+                            status=e.status, entered_by=entered_by, kind=e.kind, relay_id=e.relay_id,
+                            sha256=e.sha256, source=e.source, error=e.error)
         rows.append((cluster_id, seq, e.event_id, e.content_id, e.started_at, local_day, e.duration_ms, e.status,
-                     received_at, entered_by, prev, digest))
+                     received_at, entered_by, prev, digest, e.kind, e.relay_id, e.sha256, e.source, e.error))
         prev = digest
     written = _insert_rows(session, rows)
     if written != len(rows):

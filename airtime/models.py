@@ -25,6 +25,29 @@ class PlayStatus(StrEnum):
 # Statuses whose duration counts as airtime (API.md, "aired_seconds").
 AIRED_STATUSES = (PlayStatus.played.value, PlayStatus.interrupted.value)
 
+
+class PlayKind(StrEnum):
+    """What played (docs/devices.md, "As-run events"): only `content` counts as campaign airtime."""
+
+    content = "content"
+    relay = "relay"
+    filler = "filler"
+    intro = "intro"
+    outro = "outro"
+    alert = "alert"
+
+
+class PlaySource(StrEnum):
+    """Why it played; `schedule` (the default) is stored as null."""
+
+    schedule = "schedule"
+    emergency = "emergency"
+    play_now = "play_now"
+    fallback = "fallback"
+
+
+ERROR_MAX = 500
+
 EVENT_ID_MAX = 64
 HASH_BYTES = 32  # sha256, stored raw: half the size of hex text
 
@@ -50,7 +73,8 @@ class PlayEvent(SQLModel, table=True):
     cluster_id: int = Field(foreign_key="area.id", primary_key=True, sa_column_kwargs={"autoincrement": False})
     seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     event_id: str = Field(max_length=EVENT_ID_MAX)
-    content_id: int
+    # Set for content events, null for the others (relay, filler, intro, outro, alert).
+    content_id: int | None = None
     started_at: datetime = Field(sa_type=UTCDateTime)
     # started_at's date in the deployment's zone, fixed at ingest: day grouping is a plain column.
     local_day: date
@@ -61,6 +85,13 @@ class PlayEvent(SQLModel, table=True):
     entered_by: int | None = Field(default=None)
     prev_hash: bytes = Field(sa_type=sa.LargeBinary(HASH_BYTES))
     hash: bytes = Field(sa_type=sa.LargeBinary(HASH_BYTES))
+    # Device protocol extensions (docs/devices.md); hashed only when one differs from a plain content event.
+    kind: str = Field(default=PlayKind.content.value, max_length=8,
+                      sa_column_kwargs={"server_default": PlayKind.content.value})
+    relay_id: int | None = None
+    sha256: str | None = Field(default=None, max_length=64)
+    source: str | None = Field(default=None, max_length=12)  # null: schedule
+    error: str | None = Field(default=None, max_length=ERROR_MAX)
 
 
 class PlayChain(SQLModel, table=True):

@@ -180,8 +180,10 @@ def reconcile_day(session: Session, *, cluster_id: int, day: date, tz: ZoneInfo)
     if todays:
         start = min(start, min(i.slot_starts_at for i in todays) - SLOT_TOLERANCE)
         end = max(end, max(i.slot_ends_at for i in todays) + SLOT_TOLERANCE)
+    # Content events only: relays, filler, intros, outros and alert tones are not campaign airtime.
     rows = session.exec(select(PlayEvent).where(
-        PlayEvent.cluster_id == cluster_id, col(PlayEvent.started_at) >= start, col(PlayEvent.started_at) < end)
+        PlayEvent.cluster_id == cluster_id, col(PlayEvent.started_at) >= start, col(PlayEvent.started_at) < end,
+        col(PlayEvent.content_id).is_not(None))
         .order_by(col(PlayEvent.started_at), col(PlayEvent.seq))).all()
 
     by_content: dict[int, list[PlaylistItem]] = defaultdict(list)

@@ -13,6 +13,7 @@ from api.routes import (
     campaigns,
     clusters,
     contents,
+    devices,
     directives,
     health,
     lexicon,
@@ -30,6 +31,7 @@ from api.wiring import wire_events
 from core import tasks as task_queue
 from core.config import Settings, get_settings
 from core.db import make_engine, upgrade_database
+from devices import push as device_push
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,7 @@ API_PREFIX = "/api/v1"
 API_ROUTERS = [
     auth.router, areas.router, users.router, tasks.router,
     directives.router, campaigns.router, contents.router, quotas.router, lexicon.router, tts.router,
-    slots.router, playlists.router, clusters.router, plays.router, reports.router,
+    slots.router, playlists.router, clusters.router, plays.router, reports.router, devices.router,
 ]
 
 
@@ -59,6 +61,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
                              redis_url=settings.redis_url)
         if settings.task_backend == "thread":
             task_queue.recover_unfinished(engine)
+        device_push.configure(settings.mqtt_url)
         scheduler = None
         if run_scheduler:
             from scheduler.service import start_embedded
@@ -70,6 +73,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             if scheduler is not None:
                 scheduler.shutdown()
             task_queue.shutdown()
+            device_push.shutdown()
 
     app = FastAPI(
         title="loaxa",

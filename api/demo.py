@@ -9,6 +9,7 @@ from campaigns.demo import load_demo_campaigns
 from core.config import Settings
 from core.db import session_scope
 from core.demo import load_demo_areas_and_users
+from devices.demo import load_demo_devices
 from playlists.demo import load_demo_schedule
 
 
@@ -21,4 +22,6 @@ def load_demo(settings: Settings, engine: Engine, echo: Callable[[str], None] = 
         load_demo_schedule(session, settings, echo=echo)
     with session_scope(engine) as session:
         load_demo_airtime(session, settings, echo=echo)
+    with session_scope(engine) as session:
+        load_demo_devices(session, settings, echo=echo)
     echo("Dữ liệu mẫu đã sẵn sàng.")

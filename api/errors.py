@@ -8,11 +8,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError
 
-from core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, TooLarge, TooMany
+from core.errors import Conflict, DomainError, Forbidden, Gone, Invalid, NotFound, TooLarge, TooMany
 
 log = logging.getLogger(__name__)
 
-STATUS_BY_ERROR = {NotFound: 404, Invalid: 422, Conflict: 409, Forbidden: 403, TooMany: 429, TooLarge: 413}
+STATUS_BY_ERROR = {NotFound: 404, Invalid: 422, Conflict: 409, Forbidden: 403, Gone: 410, TooMany: 429,
+                   TooLarge: 413}
 
 
 def _status_for(exc: DomainError) -> int:
@@ -25,7 +26,9 @@ def _status_for(exc: DomainError) -> int:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse({"detail": exc.message}, status_code=_status_for(exc))
+        retry_after = getattr(exc, "retry_after_s", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+        return JSONResponse({"detail": exc.message}, status_code=_status_for(exc), headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -49,6 +49,21 @@ class Settings(BaseSettings):
     tts_thousand: Literal["nghìn", "ngàn"] = "nghìn"
 
     silent_after_days: int = 2
+
+    # Devices (docs/devices.md): heartbeat period, when a silent device counts as offline, MQTT push.
+    device_heartbeat_s: int = 60
+    device_offline_after_s: int = 600
+    mqtt_url: str | None = None  # mqtt://host:1883; unset: no push (devices poll the heartbeat)
+    mqtt_public_url: str | None = None  # what devices are told to connect to (default: mqtt_url)
+    pairing_max_failures: int = 10
+    pairing_window_seconds: int = 900
+    # Alarms for silent clusters: webhook and e-mail, at most one message per cluster per hour.
+    alarm_silent_after_min: int = 5
+    alarm_clock_offset_s: int = 30
+    alarm_webhook_url: str | None = None
+    smtp_url: str | None = None  # smtp://host:port (smtp://user:password@host:port)
+    alarm_email_from: str | None = None
+    alarm_email_to: str | None = None  # comma-separated
     # Largest request body accepted (uploads of recordings are the big ones).
     max_request_bytes: int = 60_000_000
 

@@ -22,6 +22,7 @@ MODEL_MODULES = (
     "campaigns.models",
     "playlists.models",
     "airtime.models",
+    "devices.models",
 )
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -51,6 +52,14 @@ class UTCDateTime(sa.types.TypeDecorator):
 
     def process_result_value(self, value: datetime | None, dialect):
         return None if value is None else as_utc(value)
+
+
+def upsert_insert(session: Session):
+    """The dialect's INSERT, which has `on_conflict_do_update` / `on_conflict_do_nothing` (PostgreSQL, SQLite)."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 def import_all_models() -> None:

@@ -29,8 +29,16 @@ class Forbidden(DomainError):
         super().__init__(message)
 
 
+class Gone(DomainError):
+    """The thing existed but is no longer usable, e.g. an expired one-time code (410)."""
+
+
 class TooMany(DomainError):
-    """Rate limited (429)."""
+    """Rate limited (429); `retry_after_s` becomes the answer's Retry-After header."""
+
+    def __init__(self, message: str, retry_after_s: int | None = None):
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
 
 
 class TooLarge(DomainError):

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 
 from core.config import Settings, get_settings
 from core.db import make_engine
-from core.timeutil import local_today
+from core.timeutil import local_today, now_utc
 from playlists.housekeeping import has_full_build, prune_superseded, rebuild_stale
 from playlists.service import build_day
 
@@ -98,3 +98,21 @@ def prune_playlists() -> dict:
     settings, engine = _runtime()
     before = local_today(settings.tz) - timedelta(days=KEEP_SUPERSEDED_DAYS)
     return {"deleted": prune_superseded(engine, before=before)}
+
+
+@job
+def check_alarms() -> dict:
+    """Every minute: alarms for clusters offline or silent during a slot, or with a wrong clock; notices."""
+    from devices.watch import check_fleet
+
+    settings, engine = _runtime()
+    return check_fleet(engine, settings, now=now_utc())
+
+
+@job
+def simulate_demo_devices() -> dict:
+    """Demo only (registered when `loaxa demo` made simulated devices): keep their heartbeats fresh."""
+    from devices.demo import refresh_simulated
+
+    settings, engine = _runtime()
+    return refresh_simulated(engine, settings, now=now_utc())

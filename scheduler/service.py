@@ -58,7 +58,7 @@ def _hhmm(value: str) -> time:
         raise ValueError(f"LOAXA_NIGHTLY_BUILD_TIME phải có dạng HH:MM, nhận {value!r}") from exc
 
 
-def job_specs(settings: Settings) -> list[JobSpec]:
+def job_specs(settings: Settings, engine: Engine | None = None) -> list[JobSpec]:
     tz = settings.tz
     build_at = _hhmm(settings.nightly_build_time)
 
@@ -69,7 +69,20 @@ def job_specs(settings: Settings) -> list[JobSpec]:
         JobSpec("nightly-build", "scheduler.jobs:nightly_build", daily(build_at), "Lập danh sách phát ngày mai"),
         JobSpec("expire-content", "scheduler.jobs:expire_content", daily(EXPIRE_AT), "Gỡ nội dung hết hạn"),
         JobSpec("prune-playlists", "scheduler.jobs:prune_playlists", daily(PRUNE_AT), "Dọn phiên bản cũ"),
+        JobSpec("check-alarms", "scheduler.jobs:check_alarms", CronTrigger(minute="*", timezone=tz),
+                "Cảnh báo cụm loa"),
+        *demo_specs(engine, tz),
     ]
+
+
+def demo_specs(engine: Engine | None, tz) -> list[JobSpec]:
+    """The demo's simulated heartbeats: a job that exists only where `loaxa demo` made simulated devices."""
+    from devices.demo import has_simulated_devices
+
+    if engine is None or not has_simulated_devices(engine):
+        return []
+    return [JobSpec("simulate-demo-devices", "scheduler.jobs:simulate_demo_devices",
+                    CronTrigger(second="*/30", timezone=tz), "Thiết bị mô phỏng (dữ liệu mẫu)")]
 
 
 class _Scheduler(BackgroundScheduler):
@@ -151,7 +164,7 @@ def start(settings: Settings, engine: Engine, *, tablename: str = JOBSTORE_TABLE
         jobs.configure(settings, engine)
         scheduler = create_scheduler(settings, engine, tablename=tablename)
         scheduler.start(paused=True)
-        ensure_jobs(scheduler, job_specs(settings) if specs is None else specs)
+        ensure_jobs(scheduler, job_specs(settings, engine) if specs is None else specs)
         if catch_up:
             scheduler.add_job("scheduler.jobs:ensure_days_built", DateTrigger(now_utc()), id="startup-catch-up",
                               name="Bù lượt lập danh sách bị lỡ", jobstore="memory", replace_existing=True,

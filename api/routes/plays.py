@@ -9,7 +9,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, WithJsonSchema
 
 from airtime import chain, event_log, ingest, reconcile
-from airtime.ingest import EVENT_ID_MAX, MAX_BATCH, MAX_DURATION_MS, STATUSES
+from airtime.ingest import EVENT_ID_MAX, KINDS, MAX_BATCH, MAX_DURATION_MS, SOURCES, STATUSES
+from airtime.models import ERROR_MAX
 from api.deps import (
     CurrentPrincipal,
     DeviceOrOperatorCluster,
@@ -27,11 +28,20 @@ router = APIRouter(tags=["plays"])
 # event does not hide the others), hence `list[Any]` underneath this documented shape.
 EVENT_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "required": ["event_id", "content_id", "started_at", "duration_ms", "status"],
+    "required": ["event_id", "started_at", "duration_ms", "status"],
     "properties": {
         "event_id": {"type": "string", "minLength": 1, "maxLength": EVENT_ID_MAX,
                      "description": "Unique per cluster, chosen by the device (a UUID or a counter)."},
-        "content_id": {"type": "integer", "minimum": 1},
+        "content_id": {"type": ["integer", "null"], "minimum": 1,
+                       "description": "Required for kind `content`; null for the other kinds."},
+        "kind": {"type": "string", "enum": list(KINDS), "default": "content",
+                 "description": "Only `content` counts as campaign airtime."},
+        "relay_id": {"type": ["integer", "null"], "minimum": 1, "description": "For `relay` events."},
+        "sha256": {"type": ["string", "null"], "pattern": "^[0-9a-fA-F]{64}$",
+                   "description": "The audio that played (filler, intro, outro)."},
+        "source": {"type": "string", "enum": list(SOURCES), "default": "schedule"},
+        "error": {"type": ["string", "null"], "maxLength": ERROR_MAX,
+                  "description": "Why an item failed or was skipped."},
         "started_at": {"type": "string", "format": "date-time",
                        "description": "ISO 8601 with an offset; at most 10 minutes in the future."},
         "duration_ms": {"type": "integer", "minimum": 0, "maximum": MAX_DURATION_MS},

@@ -24,6 +24,7 @@ def install_web(app: FastAPI, settings: Settings) -> None:
         commemoration_pages,
         content_pages,
         dashboard,
+        fleet_pages,
         import_pages,
         playlist_pages,
         quota_pages,
@@ -40,5 +41,5 @@ def install_web(app: FastAPI, settings: Settings) -> None:
     # Fixed paths (/campaigns/commemorations, /contents/import) before the modules with /{id} paths.
     for module in (auth_pages, dashboard, areas_pages, users_pages, speech_pages, tasks_pages,
                    commemoration_pages, campaign_pages, import_pages, content_pages, quota_pages, slots_pages,
-                   playlist_pages, airtime_pages):
+                   playlist_pages, airtime_pages, fleet_pages):
         app.include_router(module.router)

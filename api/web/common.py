@@ -134,6 +134,7 @@ NAV: list[tuple[str, str, tuple[Role, ...]]] = [
     ("/slots", "Lịch phát", (Role.operator, Role.supervisor)),
     ("/playlists", "Danh sách phát", (Role.operator, Role.approver, Role.supervisor)),
     ("/airtime", "Thời lượng", (Role.operator, Role.approver, Role.supervisor)),
+    ("/fleet", "Thiết bị", (Role.operator, Role.approver, Role.supervisor)),
     ("/lexicon", "Từ điển phát âm", (Role.operator,)),
     ("/users", "Người dùng", ()),
 ]

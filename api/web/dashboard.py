@@ -19,6 +19,8 @@ from core.config import Settings
 from core.formatting import percent_label
 from core.timeutil import now_utc
 from core.users import Principal, Role
+from devices.alarms import list_alarms
+from devices.status import StatusRules, fleet
 from playlists.queries import list_clusters_without_playlist
 
 router = web_router()
@@ -38,6 +40,7 @@ class Panel:
     href: str
     count: int = 0
     rows: list[tuple[str, str, str]] = field(default_factory=list)  # (label, detail, href)
+    note: tuple[str, str] | None = None  # (text, href) under the rows
 
 
 def _approvals(request: Request, session: Session, principal: Principal) -> Panel:
@@ -83,10 +86,20 @@ def _behind_target(request: Request, session: Session, settings: Settings, princ
 
 
 def _silent(session: Session, settings: Settings, principal: Principal) -> Panel:
-    found = silent_clusters(session, area=principal.scope, now=now_utc(), after_days=settings.silent_after_days)
-    panel = Panel("silent", "Cụm loa im lặng", "/airtime#silent", len(found))
-    panel.rows = [(s.label, f"{s.silent_days} ngày" if s.silent_days is not None else "chưa phát lần nào",
-                   f"/areas/{s.cluster_id}") for s in found[:SHOWN]]
+    """Clusters with no as-run report for days, and clusters whose paired player is offline (the fleet)."""
+    now = now_utc()
+    found = silent_clusters(session, area=principal.scope, now=now, after_days=settings.silent_after_days)
+    rules = StatusRules(settings.device_heartbeat_s, settings.device_offline_after_s)
+    offline = [r for r in fleet(session, area=principal.scope, rules=rules, now=now, states={"offline", "never"})
+               if r.devices]
+    ids = {s.cluster_id for s in found} | {r.cluster_id for r in offline}
+    panel = Panel("silent", "Cụm loa im lặng", "/fleet", len(ids))
+    rows = [(r.cluster_name, f"{r.state_label} (thiết bị)", f"/fleet?area_id={r.cluster_id}") for r in offline]
+    rows += [(s.label, f"{s.silent_days} ngày" if s.silent_days is not None else "chưa phát lần nào",
+              f"/areas/{s.cluster_id}") for s in found if s.cluster_id not in {r.cluster_id for r in offline}]
+    panel.rows = rows[:SHOWN]
+    open_alarms = len(list_alarms(session, area=principal.scope, tz=settings.tz, limit=1000))
+    panel.note = (f"Cảnh báo đang mở: {open_alarms}", "/fleet#alarms")
     return panel
 
 

@@ -99,7 +99,8 @@ def _extra_cases() -> list[Case]:
     import importlib
 
     cases: list[Case] = []
-    for module in ("tests.campaigns.authz_cases", "tests.playlists.authz_cases", "tests.airtime.authz_cases"):
+    for module in ("tests.campaigns.authz_cases", "tests.playlists.authz_cases", "tests.airtime.authz_cases",
+                   "tests.devices.authz_cases"):
         try:
             cases.extend(importlib.import_module(module).CASES)
         except ModuleNotFoundError:

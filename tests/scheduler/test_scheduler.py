@@ -76,7 +76,8 @@ def test_restart_keeps_the_stored_schedule_and_applies_a_new_build_time(engine, 
     job = first.scheduler.get_job("nightly-build")
     assert job.func_ref == "scheduler.jobs:nightly_build" and job.args == () and job.kwargs == {}
     assert (job.next_run_time.hour, job.next_run_time.minute) == (1, 30)
-    assert {j.id for j in first.scheduler.get_jobs()} == {"nightly-build", "expire-content", "prune-playlists"}
+    assert {j.id for j in first.scheduler.get_jobs()} == {"nightly-build", "expire-content", "prune-playlists",
+                                                         "check-alarms"}
     first.shutdown()
     later = settings.model_copy(update={"nightly_build_time": "02:45"})
     second = start(later, engine, tablename=table, catch_up=False)
