@@ -106,3 +106,5 @@ def cluster_of_path(*roles: Role):
 DeviceOrReaderCluster = Annotated[Area, cluster_of_path(Role.operator, Role.approver, Role.supervisor, Role.device)]
 DeviceOrOperatorCluster = Annotated[Area, cluster_of_path(Role.operator, Role.device)]
 ReaderCluster = Annotated[Area, cluster_of_path(Role.operator, Role.approver, Role.supervisor)]
+# The cluster's own device (and admin): heartbeats.
+DeviceCluster = Annotated[Area, cluster_of_path(Role.device)]

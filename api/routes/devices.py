@@ -10,6 +10,8 @@ from pydantic import BaseModel, Field
 from api.deps import (
     MAX_ID,
     CurrentPrincipal,
+    DeviceCluster,
+    DeviceOrReaderCluster,
     IdPath,
     OperatorUser,
     Reader,
@@ -18,12 +20,12 @@ from api.deps import (
     SettingsDep,
     area_in_scope,
 )
-from api.routes.clusters import base_url, cluster_for_reader
+from api.routes.clusters import base_url
 from core.areas import Area
 from core.config import Settings
 from core.errors import Forbidden
 from core.timeutil import local_today, now_utc
-from core.users import Principal, Role
+from core.users import Principal, Role, readable_cluster
 from devices import alarms, commands, heartbeats, pairing, push
 from devices.models import ClusterStatus
 from devices.status import DeviceState, FleetRow, StatusRules, fleet
@@ -175,11 +177,10 @@ def status_out(row: FleetRow, settings: Settings) -> ClusterStatusOut:
 
 @router.post("/clusters/{cluster_id}/heartbeat", response_model=HeartbeatOut,
              summary="A device reports it is alive; the answer carries its cluster's pending commands")
-def heartbeat(session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal, cluster_id: IdPath,
-              body: heartbeats.HeartbeatIn) -> HeartbeatOut:
+def heartbeat(session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal, _cluster: DeviceCluster,
+              cluster_id: IdPath, body: heartbeats.HeartbeatIn) -> HeartbeatOut:
     if principal.role != Role.device:
         raise Forbidden("Chỉ thiết bị của cụm loa gửi tín hiệu hoạt động.")
-    cluster_for_reader(session, principal, cluster_id)
     now = now_utc()
     device = heartbeats.device_for_token(session, principal.token_id)
     pending = heartbeats.record_heartbeat(session, cluster_id=cluster_id, device_id=device.id if device else None,
@@ -190,9 +191,7 @@ def heartbeat(session: SessionDep, settings: SettingsDep, principal: CurrentPrin
 
 @router.get("/clusters/{cluster_id}/status", response_model=ClusterStatusOut,
             summary="A cluster's state (online, late, offline, never) and its last heartbeat")
-def cluster_status(session: SessionDep, settings: SettingsDep, principal: ReaderOrDevice,
-                   cluster_id: IdPath) -> ClusterStatusOut:
-    cluster = cluster_for_reader(session, principal, cluster_id)
+def cluster_status(session: SessionDep, settings: SettingsDep, cluster: DeviceOrReaderCluster) -> ClusterStatusOut:
     rows = fleet(session, area=cluster, rules=rules(settings), now=now_utc())
     return status_out(rows[0], settings)
 
@@ -200,7 +199,7 @@ def cluster_status(session: SessionDep, settings: SettingsDep, principal: Reader
 def _fleet_area(session, principal: Principal, area_id: int | None) -> Area | None:
     if principal.role == Role.device:
         assert principal.cluster_id is not None
-        return cluster_for_reader(session, principal, principal.cluster_id if area_id is None else area_id)
+        return readable_cluster(session, principal, principal.cluster_id if area_id is None else area_id)
     return principal.scope if area_id is None else area_in_scope(session, principal, area_id)
 
 
@@ -261,9 +260,8 @@ def send_command(request: Request, session: SessionDep, settings: SettingsDep, p
 
 @router.get("/clusters/{cluster_id}/commands", response_model=list[CommandOut],
             summary="A cluster's recent commands and whether a device acknowledged them")
-def cluster_commands(session: SessionDep, settings: SettingsDep, principal: ReaderOrDevice,
+def cluster_commands(session: SessionDep, settings: SettingsDep, _cluster: DeviceOrReaderCluster,
                      cluster_id: IdPath) -> list[CommandOut]:
-    cluster_for_reader(session, principal, cluster_id)
     tz = settings.tz
     return [CommandOut(id=c.command_id, type=c.type, issued_at=c.issued_at.astimezone(tz),
                        expires_at=c.expires_at.astimezone(tz),

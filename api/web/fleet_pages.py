@@ -6,12 +6,11 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import IdPath, SessionDep, SettingsDep
 from api.routes.clusters import base_url
+from api.web.area_choices import area_options, area_or_scope
 from api.web.common import (
     FormDep,
     OperatorPage,
     ReaderPage,
-    area_options,
-    area_or_scope,
     flash,
     form_ids,
     form_value,
