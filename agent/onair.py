@@ -184,7 +184,7 @@ class OnAir:
         elif isinstance(step, schedule.SkipItem):
             self._record_without_air(step.slot, step.item, "skipped", step.reason, step.item.starts_at)
         elif isinstance(step, schedule.FailItem):
-            self._record_without_air(step.slot, step.item, "failed", step.reason, self.clock.now())
+            self._record_without_air(step.slot, step.item, "failed", step.reason, self.clock.now().astimezone(self.tz))
             self.on_missing_media()
         elif isinstance(step, schedule.PlayItem):
             self._play_item(step)
@@ -213,7 +213,8 @@ class OnAir:
         assert item.sha256 is not None
         path = self.media.ready(item.sha256, item.ext)
         if path is None:  # deleted or corrupted since the schedule looked
-            self._record_without_air(step.slot, item, "failed", "tệp âm thanh hỏng hoặc bị xóa", self.clock.now())
+            self._record_without_air(step.slot, item, "failed", "tệp âm thanh hỏng hoặc bị xóa",
+                                     self.clock.now().astimezone(self.tz))
             self.on_missing_media()
             return
         self.ledger.mark_done(step.slot.key, item.key, "playing", self.clock.now())
@@ -315,7 +316,7 @@ class OnAir:
 
     def _perform(self, request: Request) -> str:
         """Put one sound on air until it ends or must stop; record it; return its final status."""
-        started_at, mono0 = self.clock.now(), time.monotonic()
+        started_at, mono0 = self.clock.now().astimezone(self.tz), time.monotonic()
         event = make_event(started_at=started_at, duration_ms=0, status="interrupted", **request.event)
         self.outbox.begin(event)
         on_air = OnAirItem(event["event_id"], event["kind"], event["content_id"], request.title, started_at,

@@ -170,8 +170,9 @@ class Agent:
         try:
             path = self._fetch_special(body)
         except DownloadError as exc:
-            self.outbox.append(make_event(started_at=self.clock.now(), duration_ms=0, status="failed",
-                                          content_id=content_id, source=source, error=f"không tải được: {exc}"))
+            self.outbox.append(make_event(started_at=self.clock.now().astimezone(self.tz), duration_ms=0,
+                                          status="failed", content_id=content_id, source=source,
+                                          error=f"không tải được: {exc}"))
             log.error("Không tải được âm thanh của lệnh %s (%s): %s", command.id, source, exc)
             return None, f"failed: {exc}"
         return Special(source=source, content_id=content_id, title=str(body.get("title") or ""), path=path,

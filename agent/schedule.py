@@ -23,7 +23,7 @@ from agent.model import FILE_KINDS, DayPlaylist, Item, Slot
 
 DUE_EPSILON = timedelta(milliseconds=20)
 FIT_TOLERANCE = timedelta(milliseconds=1500)
-MIN_FILL = timedelta(seconds=3)
+MIN_FILL = timedelta(seconds=1)
 # Windows of consecutive items closer than this are one stretch of planned sound.
 JOIN_GAP = timedelta(seconds=1)
 TEMPLATE_LOOKBACK_DAYS = 7

@@ -85,8 +85,10 @@ class LoaxaServer:
 
     def start(self) -> None:
         with self.log.open("ab") as log:
-            self.proc = subprocess.Popen([str(VENV / "loaxa"), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-                                         env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            self.proc = subprocess.Popen(
+                [str(VENV / "loaxa"), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
         def healthy() -> bool:
             assert self.proc is not None
             if self.proc.poll() is not None:
@@ -179,7 +181,8 @@ class Api:
         found: list[dict[str, Any]] = []
         after = 0
         while True:
-            page = self.call("admin", "GET", f"/clusters/{cluster_id}/plays", params={"after_seq": after, "limit": 1000})
+            page = self.call("admin", "GET", f"/clusters/{cluster_id}/plays",
+                             params={"after_seq": after, "limit": 1000})
             found += page["events"]
             if page["next_after_seq"] is None:
                 return found

@@ -66,7 +66,7 @@ def test_missing_file_fails_at_once_and_its_time_is_filled_with_the_fallback() -
 
 def test_small_gaps_and_the_planned_tail_are_not_filled() -> None:
     done = {(ABC.key, k) for k in "abc"}
-    assert schedule.next_step([ABC], {(ABC.key, "a")}, at(8), ALL, True) == schedule.Idle(at(10))
+    assert schedule.next_step([ABC], {(ABC.key, "a")}, at(9.5), ALL, True) == schedule.Idle(at(10))
     # after the last item the rest of the slot is the planner's unused time: nothing to fill
     assert schedule.next_step([ABC], done, at(31), ALL, True) == schedule.Idle(None)
 
