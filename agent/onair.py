@@ -218,11 +218,17 @@ class OnAir:
             self.on_missing_media()
             return
         self.ledger.mark_done(step.slot.key, item.key, "playing", self.clock.now())
+        # An emergency the server put into the playlist counts as received: an alert or a push of the
+        # same content afterwards does not interrupt the programme to play it again.
+        claimed = item.level == "emergency" and item.content_id is not None \
+            and self.ledger.claim_emergency(item.content_id, self.clock.now())
         deadline = min(self._deadline(step.deadline + schedule.FIT_TOLERANCE),
                        time.monotonic() + item.duration_ms / 1000 + FILE_GRACE_S)
-        self._perform(Request(
+        status = self._perform(Request(
             event=self._item_event(item), level=ladder.level_of(item.kind, item.level), title=item.title,
             start=lambda: self.player.play_file(path, item.duration_ms, self.volume), deadline_mono=deadline))
+        if claimed and item.content_id is not None:
+            self.ledger.set_emergency(item.content_id, status, self.clock.now())
 
     def _play_relay(self, step: schedule.PlayRelay) -> None:
         item = step.item

@@ -6,11 +6,14 @@ Rules (docs/devices.md, "Playback"):
   is skipped, the one whose window holds `now` plays from its start, the next ones follow; an item
   that would not end before the slot does (give or take `FIT_TOLERANCE`) is skipped: nothing runs
   past the slot's end;
+- early (the item before ended before its planned end: interrupted, failed, shorter than planned):
+  the programme goes on with the next item at once instead of leaving silence;
 - a relay is live: it plays from `now` to the end of its window, and interrupts a lower item
   still playing when its time comes (`preempting`);
-- an item whose file is not cached fails at once; the planned time it leaves empty (and the whole of
-  a slot with no items, or of a stand-in slot for a day without playlist) is filled with the cached
-  filler: never dead air while a fallback exists; without one, silence.
+- an item whose file is not cached fails at once and the next one follows; when nothing playable is
+  left before the next fixed time (a relay's failed window, the end of the planned items, a slot
+  with no items, a stand-in slot for a day without playlist) the cached filler plays: never dead
+  air while a fallback exists; without one, silence.
 Nothing here reads a clock, a file or the network.
 """
 
@@ -110,10 +113,23 @@ def _gap_step(slot: Slot, next_start: datetime | None, now: datetime, filler_rea
     return Idle(until, f"im lặng: {reason}, không có nhạc đệm trong bộ nhớ")
 
 
+def _pulled_forward(slot: Slot, item: Item, now: datetime) -> bool:
+    """Whether `item` starts now, before its time: the planned sound before it ended early (an
+    interruption, a failure, a shorter file). Relays keep their time, and a relay's window that
+    failed is filled rather than skipped over."""
+    if item.kind not in FILE_KINDS:
+        return False
+    owner = next((it for it in slot.items if it.starts_at <= now < it.ends_at), None)
+    if owner is not None and owner.kind == "relay":
+        return False
+    covered = _coverage_end(slot, now)
+    return covered is not None and item.starts_at <= covered
+
+
 def _slot_step(slot: Slot, done: Done, now: datetime, cached: Collection[str], filler_ready: bool) -> Step | None:
     pending = _pending(slot, done)
     for item in pending:
-        if item.starts_at - now > DUE_EPSILON:
+        if item.starts_at - now > DUE_EPSILON and not _pulled_forward(slot, item, now):
             gap = _gap_step(slot, item.starts_at, now, filler_ready)
             return gap or Idle(item.starts_at)
         if item.ends_at <= now:

@@ -162,11 +162,12 @@ class Api:
     def approve(self, content_id: int) -> None:
         self.call("approver", "POST", f"/contents/{content_id}/approve")
 
-    def slot(self, area_id: int, start: datetime, minutes: int, name: str = "Bản tin thử") -> dict[str, Any]:
+    def slot(self, area_id: int, start: datetime, minutes: int, name: str = "Bản tin thử",
+             **extra: Any) -> dict[str, Any]:
         local = start.astimezone(TZ)
         return self.call("operator", "POST", "/slots", json={
             "area_id": area_id, "name": name, "start_time": local.strftime("%H:%M"), "duration_minutes": minutes,
-            "starts_on": local.date().isoformat(), "ends_on": local.date().isoformat()})
+            "starts_on": local.date().isoformat(), "ends_on": local.date().isoformat(), **extra})
 
     def build(self, day: date, area_id: int) -> None:
         self.call("operator", "POST", "/playlists/build", json={"date": day.isoformat(), "area_id": area_id})

@@ -35,8 +35,9 @@ def test_waits_for_the_slot_then_plays_items_in_order_at_their_times() -> None:
     step = schedule.next_step([ABC], set(), at(0), ALL, False)
     assert isinstance(step, schedule.PlayItem) and step.item.key == "a" and step.deadline == ABC.ends_at
     done = {(ABC.key, "a")}
-    assert schedule.next_step([ABC], done, at(9.5), ALL, False) == schedule.Idle(at(10))
     step = schedule.next_step([ABC], done, at(10.3), ALL, False)  # a little late: still b, from its start
+    assert isinstance(step, schedule.PlayItem) and step.item.key == "b"
+    step = schedule.next_step([ABC], done, at(9.8), ALL, False)  # "a" was a little short: b goes on at once
     assert isinstance(step, schedule.PlayItem) and step.item.key == "b"
 
 
@@ -54,21 +55,35 @@ def test_nothing_runs_past_the_slot_end() -> None:
     assert schedule.next_step([tight], {(tight.key, "a")}, at(21), ALL, False).item.key == "b"  # type: ignore[union-attr]
 
 
-def test_missing_file_fails_at_once_and_its_time_is_filled_with_the_fallback() -> None:
+def test_a_missing_file_fails_at_once_and_the_next_item_follows() -> None:
     step = schedule.next_step([ABC], set(), at(0), {"b", "c"}, True)
     assert isinstance(step, schedule.FailItem) and step.item.key == "a"
     step = schedule.next_step([ABC], {(ABC.key, "a")}, at(0.2), {"b", "c"}, True)
-    assert step == schedule.Fill(ABC, at(10), "lấp chỗ trống của mục không phát được")
-    # without filler: silence until b, said so
-    step = schedule.next_step([ABC], {(ABC.key, "a")}, at(0.2), {"b", "c"}, False)
-    assert isinstance(step, schedule.Idle) and step.until == at(10) and "im lặng" in step.reason
+    assert isinstance(step, schedule.PlayItem) and step.item.key == "b"  # now, not at 00:10
 
 
-def test_small_gaps_and_the_planned_tail_are_not_filled() -> None:
+def test_after_an_interruption_the_programme_goes_on_with_the_next_item() -> None:
+    # "a" was stopped by an emergency that ended at 00:06: "b" starts now instead of at 00:10
+    step = schedule.next_step([ABC], {(ABC.key, "a")}, at(6), ALL, False)
+    assert isinstance(step, schedule.PlayItem) and step.item.key == "b"
+
+
+def test_when_nothing_playable_is_left_the_fallback_fills_the_planned_time() -> None:
+    done = {(ABC.key, "a")}
+    step = schedule.next_step([ABC], done, at(0.2), set(), True)
+    assert isinstance(step, schedule.FailItem) and step.item.key == "b"
+    all_failed = {(ABC.key, k) for k in "abc"}
+    assert schedule.next_step([ABC], all_failed, at(0.3), set(), True) == schedule.Fill(
+        ABC, at(30), "lấp chỗ trống của mục không phát được")
+    # without filler: silence, said so
+    step = schedule.next_step([ABC], all_failed, at(0.3), set(), False)
+    assert isinstance(step, schedule.Idle) and step.until == at(30) and "im lặng" in step.reason
+
+
+def test_the_planned_tail_of_a_slot_is_not_filled() -> None:
     done = {(ABC.key, k) for k in "abc"}
-    assert schedule.next_step([ABC], {(ABC.key, "a")}, at(9.5), ALL, True) == schedule.Idle(at(10))
-    # after the last item the rest of the slot is the planner's unused time: nothing to fill
-    assert schedule.next_step([ABC], done, at(31), ALL, True) == schedule.Idle(None)
+    # after the last item the rest of the slot is the planner's unused time
+    assert schedule.next_step([ABC], done, at(30.5), ALL, True) == schedule.Idle(None)
 
 
 def test_an_empty_slot_and_a_day_without_playlist_play_the_filler() -> None:
@@ -93,6 +108,13 @@ def test_a_relay_plays_live_to_its_end_and_preempts_lower_items() -> None:
     assert schedule.preempting([s], {(s.key, "a")}, at(29), ladder.NORMAL) is None
     step = schedule.next_step([s], {(s.key, "a")}, at(35), ALL, False)
     assert isinstance(step, schedule.PlayRelay) and step.until == at(50)
+    # a relay keeps its time: a file item before it that ends early does not pull it forward
+    step = schedule.next_step([s], {(s.key, "a")}, at(25), ALL, False)
+    assert isinstance(step, schedule.Idle) and step.until == at(30)
+    # a failed relay's window is filled, not skipped over to the next item
+    after = slot(item("r", 0, 20, kind="relay", stream="http://radio/live"), item("b", 20, 10))
+    step = schedule.next_step([after], {(after.key, "r")}, at(3), ALL, True)
+    assert step == schedule.Fill(after, at(20), "lấp chỗ trống của mục không phát được")
 
 
 def test_ladder_is_one_table_and_only_higher_levels_interrupt() -> None:
