@@ -33,8 +33,8 @@ def _clock(raw: str) -> datetime:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="loaxa-agent", description="Tác tử phát thanh loaxa cho một cụm loa.")
+def build_parser(prog: str = "loaxa-agent") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description="Tác tử phát thanh loaxa cho một cụm loa.")
     parser.add_argument("--version", action="version", version=f"loaxa-agent {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="ghi nhật ký chi tiết")
     sub = parser.add_subparsers(dest="command", required=True, metavar="LỆNH")
@@ -69,8 +69,8 @@ def _setup_logging(verbose: bool) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None, prog: str = "loaxa-agent") -> int:
+    args = build_parser(prog).parse_args(argv)
     _setup_logging(args.verbose)
     try:
         if args.command == "pair":
