@@ -11,14 +11,14 @@ class Backoff:
         self.failures = 0
         self._rng = rng or random.Random()
 
-    def failure(self, at_least_s: float | None = None) -> float:
-        """The next wait after one more failure; `at_least_s` is the server's Retry-After."""
+    def failure(self, retry_after_s: float | None = None) -> float:
+        """The next wait after one more failure; `retry_after_s` (the server's Retry-After) is obeyed
+        as given, spread by up to 20 % so the devices it was told to do not all come back together."""
         self.failures += 1
+        if retry_after_s is not None:
+            return retry_after_s * self._rng.uniform(1.0, 1.2)
         ceiling = min(self.max_s, self.base_s * 2 ** min(self.failures - 1, 20))
-        wait = self._rng.uniform(ceiling / 2, ceiling)
-        if at_least_s is not None:
-            wait = max(wait, at_least_s * self._rng.uniform(1.0, 1.2))
-        return wait
+        return self._rng.uniform(ceiling / 2, ceiling)
 
     def success(self) -> None:
         self.failures = 0

@@ -20,6 +20,10 @@ class DownloadError(Exception):
     """The file could not be fetched this time (the partial file, if any, is kept for resuming)."""
 
 
+class TooBig(DownloadError):
+    """The file does not fit in the room left in the cache (nothing of it is kept)."""
+
+
 class ChecksumError(DownloadError):
     """The bytes' sha256 is not the one the playlist promised (the partial file is deleted)."""
 
@@ -67,12 +71,19 @@ def fetch(client: ServerClient, url: str, dest: Path, sha256: str, tmp_dir: Path
 
 
 def _write(response: httpx.Response, part: Path, *, append: bool, limit: int | None, already: int) -> int:
+    announced = response.headers.get("content-length")
+    if limit is not None and announced is not None and announced.isdigit() and already + int(announced) > limit:
+        part.unlink(missing_ok=True)
+        raise TooBig(f"tệp {part.name.removesuffix('.part')} ({(already + int(announced)) // 1024} kB) "
+                     "không còn chỗ trong bộ nhớ đệm")
     written = 0
     with part.open("ab" if append else "wb") as f:
         for chunk in response.iter_bytes(CHUNK):
             written += len(chunk)
             if limit is not None and already + written > limit:
-                raise DownloadError(f"tệp {part.name} lớn hơn dung lượng cho phép")
+                f.close()
+                part.unlink(missing_ok=True)
+                raise TooBig(f"tệp {part.name.removesuffix('.part')} không còn chỗ trong bộ nhớ đệm")
             f.write(chunk)
         f.flush()
         os.fsync(f.fileno())

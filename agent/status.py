@@ -56,7 +56,7 @@ def report(state_dir: Path, now: datetime | None = None) -> str:
                          + (f"thiếu {len(missing)}/{len(needed)} tệp" if missing else f"đủ {len(needed)} tệp")
                          + f" (nhận lúc {_when(cached.fetched_at, tz)})")
         size_mb = sum(f.stat().st_size for f in files.values()) / 1024 / 1024
-        over = " — ĐÃ VƯỢT dung lượng cho phép" if meta.get("cache_over_budget") else ""
+        over = f" — ĐÃ ĐẦY, {meta.get('missing_media', '?')} tệp chưa tải" if meta.get("cache_over_budget") else ""
         lines.append(f"Tệp âm thanh: {len(files)} tệp, {size_mb:.1f} MB / {settings.cache_budget_mb:g} MB "
                      f"cho phép{over}")
         filler = fallback_filler(playlists.playlists(), now.astimezone(tz).date())

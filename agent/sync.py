@@ -16,7 +16,7 @@ from agent.backoff import Backoff
 from agent.cache import MediaCache, PlaylistCache, fallback_filler
 from agent.clock import AgentClock
 from agent.db import Database
-from agent.downloads import ChecksumError, DownloadError, fetch
+from agent.downloads import ChecksumError, DownloadError, TooBig, fetch
 from agent.model import DayPlaylist, Item, PlaylistError
 from agent.server import ServerClient, Unreachable, detail, retry_after_s
 from agent.settings import AgentSettings
@@ -135,19 +135,19 @@ class Syncer:
             path = self.media.path(item.sha256, item.ext)
             if item.sha256 in present and self.media.verify(item.sha256, path):
                 continue
-            used = self.media.size_bytes()
-            if used >= budget:
+            room = budget - self.media.size_bytes()
+            if room <= 0:
                 report.over_budget = True
                 report.missing.append(item.sha256)
                 continue
-            if self._download(item, path, budget - used, report):
+            if self._download(item, path, room, report):
                 report.downloaded += 1
             else:
                 report.missing.append(item.sha256)
         report.cache_mb = round(self.media.size_bytes() / 1024 / 1024, 2)
         if report.over_budget:
-            report.errors.append(f"bộ nhớ đệm đã dùng hết {self.settings.cache_budget_mb:g} MB cho phép: "
-                                 f"{len(report.missing)} tệp chưa tải")
+            report.errors.append(f"bộ nhớ đệm đã đầy ({self.settings.cache_budget_mb:g} MB cho phép): "
+                                 f"{len(report.missing)} tệp chưa tải, các ngày xa nhất thiếu trước")
 
     def _download(self, item: Item, path: Path, room: int, report: SyncReport) -> bool:
         assert item.sha256 is not None and item.audio_url is not None
@@ -157,6 +157,10 @@ class Syncer:
                 fetch(self.client, item.audio_url, path, item.sha256, self.media.paths.tmp, max_bytes=room)
                 self.media.verify(item.sha256, path)
                 return True
+            except TooBig as exc:
+                report.over_budget = True
+                log.warning("%s", exc)
+                return False
             except ChecksumError as exc:
                 log.warning("%s (lần %d)", exc, attempt)
                 last = str(exc)

@@ -26,6 +26,7 @@ class StubState:
     stream_bytes: int = 0
     plays: list[dict[str, Any]] = field(default_factory=list)
     refuse_non_content: bool = False
+    busy: int = 0                                                            # answer 429 this many times
     heartbeats: list[dict[str, Any]] = field(default_factory=list)
     heartbeat_commands: list[dict[str, Any]] = field(default_factory=list)
     alerts: list[dict[str, Any]] = field(default_factory=list)
@@ -163,6 +164,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _plays(self, events: list[dict[str, Any]]) -> None:
         st = self.server.state
+        with st.lock:
+            if st.busy:
+                st.busy -= 1
+                return self._json(429, {"detail": "Máy chủ bận."}, {"Retry-After": "1"})
         accepted = duplicates = 0
         errors = []
         with st.lock:
