@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from agent import __version__
+from agent.clock import parse_instant
 from agent.pairing import PairingError, pair
 from agent.player import CHOICES, PlayerError
 from agent.service import DEFAULT_OUTPUT, DEFAULT_STATE, install
@@ -25,12 +26,9 @@ log = logging.getLogger("agent")
 
 def _clock(raw: str) -> datetime:
     try:
-        value = datetime.fromisoformat(raw)
+        return parse_instant(raw, "--clock")
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"thời điểm không hợp lệ: {raw!r} (ví dụ 2026-12-03T06:59:55+07:00)") from exc
-    if value.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"thời điểm cần múi giờ: {raw!r} (ví dụ 2026-12-03T06:59:55+07:00)")
-    return value
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def build_parser(prog: str = "loaxa-agent") -> argparse.ArgumentParser:

@@ -51,6 +51,19 @@ class AgentClock:
         return self.now() - timedelta(seconds=time.monotonic() - mono)
 
 
+def parse_instant(raw: object, what: str) -> datetime:
+    """An ISO 8601 instant with its offset (what the server sends); ValueError says what is wrong."""
+    if not isinstance(raw, str):
+        raise ValueError(f"{what}: thiếu thời điểm")
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise ValueError(f"{what}: thời điểm không hợp lệ {raw!r}") from exc
+    if value.tzinfo is None:
+        raise ValueError(f"{what}: thời điểm thiếu múi giờ {raw!r} (ví dụ 2026-12-03T06:59:55+07:00)")
+    return value
+
+
 def parse_http_date(value: str | None) -> datetime | None:
     if not value:
         return None

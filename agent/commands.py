@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from agent.clock import AgentClock
+from agent.clock import AgentClock, parse_instant
 from agent.db import Database
 
 log = logging.getLogger("agent.commands")
@@ -42,15 +42,10 @@ class InvalidCommand(ValueError):
 def _when(raw: Any, field: str) -> datetime | None:
     if raw is None:
         return None
-    if not isinstance(raw, str):
-        raise InvalidCommand(f"{field} không phải thời điểm")
     try:
-        value = datetime.fromisoformat(raw)
+        return parse_instant(raw, field)
     except ValueError as exc:
-        raise InvalidCommand(f"{field} không hợp lệ: {raw!r}") from exc
-    if value.tzinfo is None:
-        raise InvalidCommand(f"{field} thiếu múi giờ: {raw!r}")
-    return value
+        raise InvalidCommand(str(exc)) from exc
 
 
 def parse_command(raw: Any, via: str, received_mono: float) -> Command:

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from agent.clock import parse_instant
+
 FILE_KINDS = frozenset({"content", "intro", "outro", "filler"})
 
 
@@ -76,15 +78,10 @@ class DayPlaylist:
 
 
 def _time(raw: Any, what: str) -> datetime:
-    if not isinstance(raw, str):
-        raise PlaylistError(f"{what}: thiếu thời điểm")
     try:
-        value = datetime.fromisoformat(raw)
+        return parse_instant(raw, what)
     except ValueError as exc:
-        raise PlaylistError(f"{what}: thời điểm không hợp lệ {raw!r}") from exc
-    if value.tzinfo is None:
-        raise PlaylistError(f"{what}: thời điểm thiếu múi giờ {raw!r}")
-    return value
+        raise PlaylistError(str(exc)) from exc
 
 
 def _opt_int(raw: Any) -> int | None:

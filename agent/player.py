@@ -58,30 +58,31 @@ class NonePlayer(Player):
         return StreamCheck(url, self._opener, self._rate)
 
 
-class MpvPlayer(Player):
+class ProgramPlayer(Player):
+    """A player program that takes a file or a URL as its last argument."""
+
+    def _argv(self, target: str, volume: int) -> list[str]:
+        raise NotImplementedError
+
+    def play_file(self, path: Path, duration_ms: int, volume: int) -> Playback:
+        return ProcessPlayback(self._argv(str(path), volume))
+
+    def play_stream(self, url: str, duration_ms: int, volume: int) -> Playback:
+        return ProcessPlayback(self._argv(url, volume))
+
+
+class MpvPlayer(ProgramPlayer):
     name = "mpv"
 
     def _argv(self, target: str, volume: int) -> list[str]:
         return ["mpv", "--no-video", "--no-terminal", "--really-quiet", f"--volume={volume}", *self.extra, target]
 
-    def play_file(self, path: Path, duration_ms: int, volume: int) -> Playback:
-        return ProcessPlayback(self._argv(str(path), volume))
 
-    def play_stream(self, url: str, duration_ms: int, volume: int) -> Playback:
-        return ProcessPlayback(self._argv(url, volume))
-
-
-class FfplayPlayer(Player):
+class FfplayPlayer(ProgramPlayer):
     name = "ffplay"
 
     def _argv(self, target: str, volume: int) -> list[str]:
         return ["ffplay", "-nodisp", "-autoexit", "-loglevel", "error", "-volume", str(volume), *self.extra, target]
-
-    def play_file(self, path: Path, duration_ms: int, volume: int) -> Playback:
-        return ProcessPlayback(self._argv(str(path), volume))
-
-    def play_stream(self, url: str, duration_ms: int, volume: int) -> Playback:
-        return ProcessPlayback(self._argv(url, volume))
 
 
 class AplayPlayer(Player):

@@ -47,7 +47,7 @@ def test_status_before_the_first_run(tmp_path: Path, capsys: pytest.CaptureFixtu
 def test_a_bad_clock_is_refused_in_vietnamese(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["run", "--state", "/tmp/x", "--clock", "2026-12-03T06:59:55"])
-    assert "cần múi giờ" in capsys.readouterr().err
+    assert "thiếu múi giờ" in capsys.readouterr().err
 
 
 def test_run_from_the_module_entry_point(tmp_path: Path) -> None:

@@ -140,3 +140,33 @@ def test_heartbeat_commands_are_obeyed_once_and_acknowledged(tmp_path: Path) -> 
         assert '"kind": "filler"' in body and rejections == 1
         assert [e["status"] for e in _events(stub, content_id=9)] == ["played"]
         assert not local_events(state)[0]["content_id"]
+
+
+def test_play_now_waits_its_turn_or_interrupts_by_its_level(tmp_path: Path) -> None:
+    with StubServer() as stub:
+        start = _start()
+        first, second = add_media(stub.state, os.urandom(8_000)), add_media(stub.state, os.urandom(8_000))
+        normal, urgent = add_media(stub.state, os.urandom(4_000)), add_media(stub.state, os.urandom(4_000))
+        stub.state.playlists[start.date().isoformat()] = _playlist(start.date(), start, [
+            _item("content", start, 8, content_id=9, sha=first, base=stub.url),
+            _item("content", start + timedelta(seconds=8), 3, content_id=10, sha=second, base=stub.url),
+        ])
+        state = _state(tmp_path, stub)
+        now = datetime.now(TZ)
+
+        def play_now(content_id: int, sha: str, level: str) -> dict[str, Any]:
+            return {"id": f"c-now-{content_id}", "type": "play_now", "content_id": content_id,
+                    "title": f"Phát ngay {level}", "audio_url": f"{stub.url}/media/{sha}.mp3", "sha256": sha,
+                    "duration_ms": 2000, "level": level,
+                    "issued_at": now.isoformat(), "expires_at": (now + timedelta(hours=1)).isoformat()}
+
+        with running_agent(state, clock=start - timedelta(seconds=1), env={"LOAXA_AGENT_HEARTBEAT_INTERVAL_S": "1"}):
+            wait_for(lambda: any(p["content_id"] == 9 for p in playing_now(state)), 20, "the first bulletin on air")
+            time.sleep(1)
+            with stub.state.lock:
+                stub.state.heartbeat_commands = [play_now(21, normal, "normal"), play_now(22, urgent, "priority")]
+            wait_for(lambda: _events(stub, content_id=10), 30, "the programme after the play-now items")
+        order = [(e["content_id"], e["status"], e["source"]) for e in stub.state.plays if e["kind"] == "content"]
+        # the priority item interrupts the normal bulletin; the normal one waits for its turn; then the programme
+        assert order == [(9, "interrupted", "schedule"), (22, "played", "play_now"), (21, "played", "play_now"),
+                         (10, "played", "schedule")], _describe(stub)
