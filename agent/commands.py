@@ -136,5 +136,5 @@ class CommandBook:
 
     def prune(self, now: datetime) -> None:
         with self.db.transaction() as conn:
-            conn.execute("DELETE FROM commands WHERE acked = 1 AND received_at < ?",
+            conn.execute("DELETE FROM commands WHERE (acked = 1 OR via = 'alerts') AND received_at < ?",
                          ((now - timedelta(days=KEEP_DAYS)).isoformat(),))
