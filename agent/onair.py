@@ -33,6 +33,7 @@ log = logging.getLogger("agent.onair")
 TICK_S = 0.05
 IDLE_MAX_S = 0.5
 PREEMPT_CHECK_S = 0.5
+FILL_RETRY_S = 30.0  # after the filler failed to play: silence this long rather than a loop of failures
 FILE_GRACE_S = 5.0  # a player may run this much longer than the item's planned duration
 
 
@@ -95,6 +96,8 @@ class OnAir:
         self._current_special: Special | None = None
         self._wake = threading.Event()
         self._stopping = threading.Event()
+        self._fill_broken_until = 0.0
+        self._said = ""
 
     # ------------------------------------------------------------ from other threads
 
@@ -163,6 +166,8 @@ class OnAir:
         return slots, self.ledger.done([s.key for s in slots])
 
     def _filler(self) -> tuple[Item, Path] | None:
+        if time.monotonic() < self._fill_broken_until:
+            return None
         today = self.clock.now().astimezone(self.tz).date()
         item = fallback_filler(self.playlists.playlists(), today)
         if item is None or item.sha256 is None:
@@ -176,6 +181,9 @@ class OnAir:
 
     def _do(self, step: schedule.Step) -> None:
         if isinstance(step, schedule.Idle):
+            if step.reason and step.reason != self._said:
+                log.warning("%s", step.reason[:1].upper() + step.reason[1:])
+            self._said = step.reason
             wait = IDLE_MAX_S
             if step.until is not None:
                 wait = min(wait, max(0.0, (step.until - self.clock.now()).total_seconds()))
@@ -249,11 +257,13 @@ class OnAir:
         item, path = filler
         log.info("Phát nhạc đệm dự phòng đến %s: %s", step.until.astimezone(self.tz).strftime("%H:%M:%S"),
                  step.reason)
-        self._perform(Request(
+        status = self._perform(Request(
             event={**self._item_event(item, source="fallback"), "kind": "filler", "content_id": None},
             level=ladder.FILLER, title=item.title or "Nhạc đệm",
             start=lambda: self.player.play_file(path, item.duration_ms, self.volume),
             deadline_mono=self._deadline(step.until), cut_is_normal=True))
+        if status == "failed":
+            self._fill_broken_until = time.monotonic() + FILL_RETRY_S
 
     # ------------------------------------------------------------ specials
 

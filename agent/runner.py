@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from agent import ladder
 from agent.alerts import AlertPoller
 from agent.cache import MediaCache, PlaylistCache
-from agent.clock import AgentClock, OffsetMeter, local_zone
+from agent.clock import AgentClock, OffsetMeter, local_zone, parse_instant
 from agent.commands import Command, CommandBook
 from agent.db import Database
 from agent.downloads import DownloadError, fetch
@@ -183,9 +183,13 @@ class Agent:
         content_id = command.body.get("content_id")
         if not isinstance(content_id, int):
             return "ignored: lệnh thiếu content_id"
-        ends_at = command.body.get("ends_at")
-        if isinstance(ends_at, str) and datetime.fromisoformat(ends_at) <= self.clock.now():
-            return "expired"
+        if command.body.get("ends_at") is not None:
+            try:
+                ends_at = parse_instant(command.body["ends_at"], "ends_at")
+            except ValueError as exc:
+                return f"ignored: {exc}"
+            if ends_at <= self.clock.now():
+                return "expired"
         if not self.ledger.claim_emergency(content_id, self.clock.now()):
             return f"ignored: tin khẩn cấp {content_id} đã nhận ({self.ledger.emergency_state(content_id)})"
         special, outcome = self._special(command, "emergency", ladder.EMERGENCY)
