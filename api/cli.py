@@ -155,6 +155,15 @@ def demo() -> None:
     load_demo(get_settings(), _engine(), echo=typer.echo)
 
 
+@app.command("agent", add_help_option=False,
+             context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def agent_command(ctx: typer.Context) -> None:
+    """Tác tử phát cho cụm loa: pair, run, status, install-service (`loaxa agent --help`)."""
+    from agent.cli import main as agent_main  # the agent's own command line (agent/cli.py), unchanged
+
+    raise typer.Exit(code=agent_main(ctx.args, prog="loaxa agent"))
+
+
 @app.command()
 def worker() -> None:
     """Chạy một tiến trình xử lý tác vụ nền trên Redis (khi LOAXA_TASK_BACKEND=rq)."""

@@ -1,0 +1,138 @@
+"""End to end against a real `loaxa serve`: a slot plays in order at its times and reaches the server;
+a server outage and a SIGKILLed agent lose nothing and duplicate nothing; a corrupted file comes back."""
+
+import hashlib
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from tests.agent.harness import (
+    ROOT,
+    World,
+    local_events,
+    playing_now,
+    running_agent,
+    slot_start,
+    start_agent,
+    wait_for,
+    write_state,
+)
+
+
+def _setup(world: World, tmp_path: Path, name: str, minutes: int = 1) -> tuple[int, datetime, list[dict], Path]:
+    api = world.api
+    cluster = world.cluster(name)
+    start = slot_start(minutes)
+    api.slot(cluster, start, minutes)
+    api.build(start.date(), cluster)
+    items = [it for s in api.playlist(cluster, start.date())["slots"] for it in s["items"]]
+    assert [it["content_id"] for it in items] == [c["id"] for c in world.contents]
+    state = write_state(tmp_path / "state", world.server, cluster, api.device_token(cluster))
+    return cluster, start, items, state
+
+
+def _content_events(world: World, cluster: int) -> list[dict]:
+    return list(world.api.events(cluster))
+
+
+def _at(raw: str) -> datetime:
+    return datetime.fromisoformat(raw)
+
+
+def test_a_slot_plays_in_order_at_its_times_and_every_item_reaches_the_server(live_world: World,
+                                                                             tmp_path: Path) -> None:
+    world = live_world
+    cluster, start, items, state = _setup(world, tmp_path, "Cụm phát")
+    with running_agent(state, clock=start - timedelta(seconds=3)):
+        events = wait_for(lambda: (lambda ev: ev if len(ev) == len(items) else None)(_content_events(world, cluster)),
+                          60, "every item of the slot on the server")
+    assert [e["content_id"] for e in events] == [it["content_id"] for it in items]
+    assert {e["status"] for e in events} == {"played"}
+    for event, item in zip(events, items, strict=True):
+        # its real start on the agent's clock: at the planned time, give or take the player's start
+        assert abs((_at(event["started_at"]) - _at(item["starts_at"])).total_seconds()) < 1.0, (event, item)
+        assert abs(event["duration_ms"] - item["duration_ms"]) < 1000
+    assert len({e["event_id"] for e in events}) == len(events)
+
+    status = subprocess.run([sys.executable, "-m", "agent", "status", "--state", str(state)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert status.returncode == 0, status.stderr
+    out = status.stdout
+    assert f"{start:%d/%m/%Y}: phiên bản" in out and f"đủ {len(items)} tệp" in out
+    assert "Nhật ký phát chưa gửi: 0 sự kiện" in out
+    assert "Đồng bộ thành công gần nhất: " + f"{start:%d/%m/%Y}" in out
+    assert "Độ lệch đồng hồ so với máy chủ:" in out
+
+
+def test_a_server_down_for_a_whole_slot_loses_and_duplicates_nothing(live_world: World, tmp_path: Path) -> None:
+    world = live_world
+    cluster, start, items, state = _setup(world, tmp_path, "Cụm mất mạng")
+    media = state / "media"
+    with running_agent(state, clock=start - timedelta(seconds=6)) as agent:
+        wait_for(lambda: len(list(media.glob("*.mp3"))) == len(items), 30, "the slot's files in the cache")
+        world.server.stop()
+        try:
+            # The whole slot plays from the cache while nobody answers.
+            played = wait_for(lambda: (lambda ev: ev if len(ev) == len(items) else None)(
+                [e for e in local_events(state) if e["kind"] == "content"]), 60, "the slot played offline")
+            assert [e["content_id"] for e in played] == [it["content_id"] for it in items]
+            assert "Không kết nối được máy chủ" in agent.output()
+        finally:
+            world.server.start()
+        events = wait_for(lambda: (lambda ev: ev if len(ev) >= len(items) else None)(_content_events(world, cluster)),
+                          60, "the events after the server came back")
+        wait_for(lambda: not local_events(state), 30, "an empty outbox")
+        time.sleep(2)  # a resend would show up now
+    events = _content_events(world, cluster)
+    assert sorted(e["event_id"] for e in events) == sorted(e["event_id"] for e in played)
+    assert [e["status"] for e in events] == ["played"] * len(items)
+
+
+def test_an_agent_killed_mid_slot_resumes_without_loss_or_duplicates(live_world: World, tmp_path: Path) -> None:
+    world = live_world
+    cluster, start, items, state = _setup(world, tmp_path, "Cụm mất điện")
+    clock0 = start - timedelta(seconds=3)
+    t0 = time.monotonic()
+    second = items[1]
+    agent = start_agent(state, clock=clock0)
+    try:
+        wait_for(lambda: any(p["content_id"] == second["content_id"] for p in playing_now(state)), 40,
+                 "the second item on air")
+        time.sleep(1.5)
+        killed_at = clock0 + timedelta(seconds=time.monotonic() - t0)
+        agent.stop(signal.SIGKILL)
+        assert agent.proc.returncode == -signal.SIGKILL
+        # Power is back: the same timeline goes on (the agent's clock as if it had kept running).
+        with running_agent(state, clock=clock0 + timedelta(seconds=time.monotonic() - t0)) as again:
+            events = wait_for(lambda: (lambda ev: ev if len(ev) == len(items) else None)(
+                _content_events(world, cluster)), 60, "all three items on the server")
+            time.sleep(2)
+            assert "dừng đột ngột" in again.output()
+    finally:
+        agent.stop()
+    events = _content_events(world, cluster)
+    assert [(e["content_id"], e["status"]) for e in events] == [
+        (items[0]["content_id"], "played"), (second["content_id"], "interrupted"), (items[2]["content_id"], "played")]
+    interrupted = events[1]
+    # its duration reaches the last progress recorded before the kill (recorded every 0.5 s here)
+    expected = (killed_at - _at(interrupted["started_at"])).total_seconds() * 1000
+    assert expected - 900 <= interrupted["duration_ms"] <= expected + 100
+    assert len({e["event_id"] for e in events}) == len(events)
+
+
+def test_a_corrupted_cached_file_is_fetched_again(live_world: World, tmp_path: Path) -> None:
+    world = live_world
+    _, start, items, state = _setup(world, tmp_path, "Cụm tệp hỏng")
+    target = state / "media" / f"{items[0]['sha256']}.mp3"
+    # far from the slot: only syncing happens
+    with running_agent(state, clock=start - timedelta(minutes=5)) as agent:
+        wait_for(target.exists, 30, "the file in the cache")
+        good = target.read_bytes()
+        target.write_bytes(b"\0" * 1000 + good[1000:])
+        wait_for(lambda: target.exists() and hashlib.sha256(target.read_bytes()).hexdigest() == items[0]["sha256"],
+                 30, "the file fetched again")
+        assert "bị hỏng" in agent.output()
+    assert target.read_bytes() == good
