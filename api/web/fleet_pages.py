@@ -60,6 +60,8 @@ def fleet_page(request: Request, session: SessionDep, settings: SettingsDep, pri
                   state=state or "", sort=sort, states=[(s.value, STATE_LABELS[s]) for s in DeviceState],
                   counts={s.value: sum(1 for r in rows if r.state == s) for s in DeviceState},
                   alarms=open_alarms, can_command=can_command, playable=playable,
+                  # The area pages are for the roles that manage or audit areas, not approvers.
+                  area_links=principal.role != Role.approver,
                   areas=area_options(session, principal, [AreaLevel.province, AreaLevel.district,
                                                           AreaLevel.commune, AreaLevel.cluster]))
 

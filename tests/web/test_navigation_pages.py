@@ -12,12 +12,12 @@ from tests.web.test_quota_pages import _rule
 HREF = re.compile(r'href="(/[^"#]*)')
 NAV = re.compile(r'<nav aria-label="menu">(.*?)</nav>', re.S)
 MENU = {
-    "operator_a": {"/", "/areas", "/campaigns", "/contents", "/quotas", "/slots", "/playlists", "/airtime",
+    "operator_a": {"/", "/areas", "/campaigns", "/contents", "/quotas", "/slots", "/playlists", "/fleet", "/airtime",
                    "/lexicon"},
-    "approver_a": {"/", "/campaigns", "/contents", "/approvals", "/quotas", "/playlists", "/airtime"},
-    "supervisor": {"/", "/areas", "/campaigns", "/contents", "/quotas", "/slots", "/playlists", "/airtime"},
-    "admin": {"/", "/areas", "/campaigns", "/contents", "/approvals", "/quotas", "/slots", "/playlists", "/airtime",
-              "/lexicon", "/users"},
+    "approver_a": {"/", "/campaigns", "/contents", "/approvals", "/quotas", "/playlists", "/fleet", "/airtime"},
+    "supervisor": {"/", "/areas", "/campaigns", "/contents", "/quotas", "/slots", "/playlists", "/fleet", "/airtime"},
+    "admin": {"/", "/areas", "/campaigns", "/contents", "/approvals", "/quotas", "/slots", "/playlists", "/fleet",
+              "/airtime", "/lexicon", "/users"},
 }
 MAX_PAGES = 150
 
