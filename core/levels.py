@@ -1,6 +1,7 @@
 """The priority ladder of broadcast content (Thông tư 39/2020/TT-BTTTT): khẩn cấp > tiếp sóng > ưu tiên >
 thông thường, with filler (intros, outros, filler music) below them all. Relays (tiếp sóng: a live stream of a
-higher-level station at a scheduled time) are not content: they rank between emergency and priority. One home for its words, ranks and labels.
+higher-level station at a scheduled time) are not content: they rank between emergency and
+priority. One home for its words, ranks and labels.
 
 Why here, in `core`: `campaigns` stores a content item's level (the words of `ContentLevel`, in the API,
 the database and imports) and the `playlists` planner ranks by it (`Level`). `campaigns` imports no

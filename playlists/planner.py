@@ -470,7 +470,7 @@ def _fill_slot(
         parts.append((offset, "content", c))
         offset += _ms(c)
     # The runs between relays, each filled on its own: priority, normal, filler.
-    runs = []
+    runs: list[tuple[int, int, tuple[int, int, RelayWindow] | None]] = []
     cursor = head_end
     for a, b, r in spans:
         runs.append((cursor, a, (a, b, r)))
@@ -483,12 +483,12 @@ def _fill_slot(
             parts.append((offset, "content", c))
             offset += _ms(c)
         room = run_end - offset
-        while (c := normals.pick(room, in_slot)) is not None:
-            normals.place(c)
-            in_slot.add(c.content_id)
-            parts.append((offset, "content", c))
-            offset += _ms(c)
-            room -= _ms(c)
+        while (pick := normals.pick(room, in_slot)) is not None:
+            normals.place(pick)
+            in_slot.add(pick.content_id)
+            parts.append((offset, "content", pick))
+            offset += _ms(pick)
+            room -= _ms(pick)
         if filler:
             for _ in range(max(0, room) // filler.duration_ms):
                 parts.append((offset, "filler", filler))
