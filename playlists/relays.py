@@ -57,7 +57,8 @@ class RelayCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200, examples=["Thời sự VOV1"])
     stream_url: str = Field(min_length=8, max_length=STREAM_URL_MAX, description="http(s) URL of the live stream",
                             examples=["https://radio.example.vn/vov1.mp3"])
-    start_time: str = Field(pattern=HHMM, description="Local start time HH:MM", examples=["18:00"])
+    start_time: str = Field(max_length=5, json_schema_extra={"pattern": HHMM}, description="Local start time HH:MM",
+                            examples=["18:00"])
     duration_minutes: int = Field(ge=1, le=MAX_SLOT_MINUTES, examples=[30])
     area_ids: list[int] = Field(min_length=1, max_length=MAX_RELAY_AREAS,
                                 description="Areas (any level) whose clusters carry the relay")
@@ -72,6 +73,12 @@ class RelayCreate(BaseModel):
         checked = _check_url(value)
         assert checked is not None
         return checked
+
+    @field_validator("start_time")
+    @classmethod
+    def _start(cls, value: str) -> str:
+        parse_hhmm(value)  # the Vietnamese message
+        return value
 
     @field_validator("area_ids")
     @classmethod
@@ -107,7 +114,7 @@ class RelayUpdate(BaseModel):
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     stream_url: str | None = Field(default=None, min_length=8, max_length=STREAM_URL_MAX)
-    start_time: str | None = Field(default=None, pattern=HHMM)
+    start_time: str | None = Field(default=None, max_length=5, json_schema_extra={"pattern": HHMM})
     duration_minutes: int | None = Field(default=None, ge=1, le=MAX_SLOT_MINUTES)
     area_ids: list[int] | None = Field(default=None, min_length=1, max_length=MAX_RELAY_AREAS)
     weekdays: list[int] | None = Field(default=None, max_length=7)
@@ -118,6 +125,13 @@ class RelayUpdate(BaseModel):
     @classmethod
     def _url(cls, value: str | None) -> str | None:
         return _check_url(value)
+
+    @field_validator("start_time")
+    @classmethod
+    def _start(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_hhmm(value)
+        return value
 
     @field_validator("area_ids")
     @classmethod
