@@ -13,11 +13,11 @@ HREF = re.compile(r'href="(/[^"#]*)')
 NAV = re.compile(r'<nav aria-label="menu">(.*?)</nav>', re.S)
 MENU = {
     "operator_a": {"/", "/areas", "/campaigns", "/contents", "/quotas", "/slots", "/playlists", "/airtime",
-                   "/lexicon"},
-    "approver_a": {"/", "/campaigns", "/contents", "/approvals", "/quotas", "/playlists", "/airtime"},
-    "supervisor": {"/", "/areas", "/campaigns", "/contents", "/quotas", "/slots", "/playlists", "/airtime"},
+                   "/fleet", "/lexicon"},
+    "approver_a": {"/", "/campaigns", "/contents", "/approvals", "/quotas", "/playlists", "/airtime", "/fleet"},
+    "supervisor": {"/", "/areas", "/campaigns", "/contents", "/quotas", "/slots", "/playlists", "/airtime", "/fleet"},
     "admin": {"/", "/areas", "/campaigns", "/contents", "/approvals", "/quotas", "/slots", "/playlists", "/airtime",
-              "/lexicon", "/users"},
+              "/fleet", "/lexicon", "/users"},
 }
 MAX_PAGES = 150
 
