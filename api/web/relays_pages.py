@@ -1,8 +1,10 @@
 """Relays ("tiếp sóng"): the live streams of higher-level stations an area's clusters carry; add, edit, delete,
 with the stream check's result shown on every save."""
 
+from typing import Any
+
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
 
@@ -67,9 +69,9 @@ def _area(session: Session, area_id: int) -> Area:
     return found
 
 
-def _values(form) -> dict:
-    values = {k: form_value(form, k) for k in ("name", "stream_url", "start_time", "duration_minutes", "starts_on",
-                                                "ends_on", "area_id")}
+def _values(form) -> dict[str, Any]:
+    fields = ("name", "stream_url", "start_time", "duration_minutes", "starts_on", "ends_on", "area_id")
+    values: dict[str, Any] = {k: form_value(form, k) for k in fields}
     values["weekdays"] = [d for d in form_ids(form, "weekdays") if 0 <= d <= 6]
     return values
 
@@ -96,15 +98,16 @@ def relays_page(request: Request, session: SessionDep, principal: ReaderPage,
 
 @router.post("/relays", response_class=HTMLResponse)
 def relays_create(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
-                  form: FormDep) -> HTMLResponse:
+                  form: FormDep) -> Response:
     v = _values(form)
     area_id = int(v["area_id"]) if v["area_id"] and v["area_id"].isdigit() else None
     area = area_or_scope(session, principal, area_id)
     try:
-        data = RelayCreate(name=v["name"] or "", stream_url=v["stream_url"] or "", start_time=v["start_time"] or "",
-                           duration_minutes=v["duration_minutes"] or 0, area_ids=[area.id] if area else [],
-                           weekdays=v["weekdays"] or None, starts_on=parse_date(v["starts_on"]),
-                           ends_on=parse_date(v["ends_on"]))
+        data = RelayCreate.model_validate({
+            "name": v["name"] or "", "stream_url": v["stream_url"] or "", "start_time": v["start_time"] or "",
+            "duration_minutes": v["duration_minutes"] or 0, "area_ids": [area.id] if area else [],
+            "weekdays": v["weekdays"] or None, "starts_on": parse_date(v["starts_on"]),
+            "ends_on": parse_date(v["ends_on"])})
         row = create_relay(session, data, scope=principal.scope, checker=_checker(request), tz=settings.tz,
                            created_by=principal.user_id)
     except (DomainError, ValidationError) as exc:
@@ -128,14 +131,15 @@ def relay_edit_page(request: Request, session: SessionDep, principal: OperatorPa
 
 @router.post("/relays/{relay_id}", response_class=HTMLResponse)
 def relay_update(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
-                 relay_id: IdPath, form: FormDep) -> HTMLResponse:
+                 relay_id: IdPath, form: FormDep) -> Response:
     row = get_relay(session, relay_id)
     areas = relay_readable(session, row, principal.scope)
     v = _values(form)
     try:
-        data = RelayUpdate(name=v["name"] or "", stream_url=v["stream_url"] or "", start_time=v["start_time"] or "",
-                           duration_minutes=v["duration_minutes"] or 0, weekdays=v["weekdays"] or list(range(7)),
-                           starts_on=parse_date(v["starts_on"]), ends_on=parse_date(v["ends_on"]))
+        data = RelayUpdate.model_validate({
+            "name": v["name"] or "", "stream_url": v["stream_url"] or "", "start_time": v["start_time"] or "",
+            "duration_minutes": v["duration_minutes"] or 0, "weekdays": v["weekdays"] or list(range(7)),
+            "starts_on": parse_date(v["starts_on"]), "ends_on": parse_date(v["ends_on"])})
         update_relay(session, row, data, scope=principal.scope, checker=_checker(request), tz=settings.tz,
                      actor_id=principal.user_id)
     except (DomainError, ValidationError) as exc:
