@@ -15,8 +15,8 @@ valid at that moment; otherwise it is an anomaly: `never_approved`, `before_appr
 
 Relays (tiếp sóng) are reconciled the same way, apart from campaign content: a relay event (kind
 `relay`) matches a planned relay item with the same `relay_id` (`ItemResult.kind` "relay"); one that
-matches nothing is `relay_off_schedule`, never an anomaly (a relay is not approved content). Filler,
-intros, outros and alert tones are not reconciled.
+matches nothing is listed apart (`unplanned_relays`, kind `relay_off_schedule`), never an anomaly (a
+relay is not approved content). Filler, intros, outros and alert tones are not reconciled.
 """
 
 from collections import defaultdict
@@ -44,9 +44,8 @@ OUTCOME_LABELS = {
     "failed": "Lỗi phát",
     "not_reported": "Không có báo cáo",
 }
-UNPLANNED_KINDS = ("off_schedule", "never_approved", "before_approval", "outside_validity", "after_withdrawal",
-                   "relay_off_schedule")
-ANOMALY_KINDS = ("never_approved", "before_approval", "outside_validity", "after_withdrawal")
+UNPLANNED_KINDS = ("off_schedule", "never_approved", "before_approval", "outside_validity", "after_withdrawal")
+ANOMALY_KINDS = UNPLANNED_KINDS[1:]
 UNPLANNED_LABELS = {
     "off_schedule": "Phát ngoài lịch (nội dung đã duyệt)",
     "relay_off_schedule": "Tiếp sóng ngoài lịch",
@@ -113,8 +112,10 @@ class ReconciliationOut:
     items: list[ItemResult]
     unplanned: list[UnplannedEvent]
     anomalies: int
-    relay_planned_seconds: float = 0.0  # relays, apart from the campaign content above
+    # Relays, apart from the campaign content above: planned and aired seconds, events matching no relay item.
+    relay_planned_seconds: float = 0.0
     relay_aired_seconds: float = 0.0
+    unplanned_relays: list[UnplannedEvent] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- approval windows
@@ -235,14 +236,15 @@ def reconcile_day(session: Session, *, cluster_id: int, day: date, tz: ZoneInfo)
             kind=item.kind if item.kind == "relay" else "content", relay_id=item.relay_id))
 
     facts = content_facts(session, {r.content_id for r in unplanned_rows if r.content_id is not None})
-    unplanned = []
+    unplanned: list[UnplannedEvent] = []
+    unplanned_relays: list[UnplannedEvent] = []
     for row in unplanned_rows:
         if row.content_id is None:
             kind, fact = "relay_off_schedule", None
         else:
             fact = facts.get(row.content_id)
             kind = classify_unplanned(fact, row.started_at, row.local_day)
-        unplanned.append(UnplannedEvent(
+        (unplanned_relays if row.content_id is None else unplanned).append(UnplannedEvent(
             event_id=row.event_id, content_id=row.content_id, title=fact.title if fact else None,
             started_at=row.started_at.astimezone(tz), duration_ms=row.duration_ms, status=row.status,
             kind=kind, kind_label=UNPLANNED_LABELS[kind], anomaly=kind in ANOMALY_KINDS, relay_id=row.relay_id))
@@ -255,7 +257,8 @@ def reconcile_day(session: Session, *, cluster_id: int, day: date, tz: ZoneInfo)
         aired_seconds=sum(r.duration_ms for r in aired if r.content_id is not None) / 1000,
         counts=counts, items=items, unplanned=unplanned, anomalies=sum(1 for u in unplanned if u.anomaly),
         relay_planned_seconds=sum(i.duration_ms for i in relay_items) / 1000,
-        relay_aired_seconds=sum(r.duration_ms for r in aired if r.content_id is None) / 1000)
+        relay_aired_seconds=sum(r.duration_ms for r in aired if r.content_id is None) / 1000,
+        unplanned_relays=unplanned_relays)
 
 
 def _item_key(item: PlaylistItem) -> tuple[str, int]:

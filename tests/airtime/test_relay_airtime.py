@@ -1,7 +1,7 @@
 """Relays in the airtime reports (counted apart from campaign content) and in the reconciliation (relay
 events matched against planned relay items by relay_id)."""
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 import pytest
 
@@ -15,8 +15,9 @@ from tests.playlists.helpers import add_campaign, add_content, add_slot, make_mp
 
 @pytest.fixture
 def relay_plan(world, engine, settings):
-    """Commune A: a 06:00 slot of 30 minutes, one campaign item of 3 s, a relay 06:10-06:25; today built."""
-    day = now_utc().astimezone(settings.tz).date()
+    """Commune A: a 06:00 slot of 30 minutes, one campaign item of 3 s, a relay 06:10-06:25; yesterday built
+    (its events are in the past whatever the hour)."""
+    day = now_utc().astimezone(settings.tz).date() - timedelta(days=1)
     audio = make_mp3(media_store(settings), 3)
     campaign = add_campaign(engine, "Chiến dịch xã A", [world.commune_a.id], target_minutes_per_week=7)
     content = add_content(engine, "Tin xã A", [world.commune_a.id], audio, campaign_id=campaign)
@@ -96,8 +97,9 @@ def test_reconciliation_matches_relay_events_by_relay_id(client, auth, world, se
     assert [e["event_id"] for e in item["events"]] == ["r1"]
     content_items = [i for i in rec["items"] if i["kind"] == "content"]
     assert content_items and all(i["outcome"] == "not_reported" for i in content_items)
-    # A relay event for another relay matches nothing: off schedule, never an anomaly; filler is not reconciled.
-    assert [(u["event_id"], u["kind"], u["anomaly"], u["relay_id"]) for u in rec["unplanned"]] == [
+    # A relay event for another relay matches nothing: listed apart, never an anomaly; filler is not reconciled.
+    assert rec["unplanned"] == []
+    assert [(u["event_id"], u["kind"], u["anomaly"], u["relay_id"]) for u in rec["unplanned_relays"]] == [
         ("r2", "relay_off_schedule", False, relay_plan["relay"] + 1000)]
     assert rec["anomalies"] == 0
     assert rec["relay_planned_seconds"] == pytest.approx(900) and rec["relay_aired_seconds"] == pytest.approx(630)
