@@ -9,8 +9,9 @@ order.
   clusters) or one cluster (which then wins over its commune's). The planner applies it on the next
   build (`playlists.planner`, `priority_order`), and the day is rebuilt at once when it is already
   published. Rows are never changed: each order is a new row, the newest one is in force, an empty
-  list puts the default back. Every change is also written to the content items' audit trail
-  (`campaigns.models.ContentEvent`, action `priority_order`).
+  list withdraws the area's order (a cluster then follows its commune's, else the default). Every
+  change is also written to the content items' audit trail (`campaigns.models.ContentEvent`, action
+  `priority_order`).
 """
 
 from collections import defaultdict

@@ -78,7 +78,8 @@ def delete(session: SessionDep, settings: SettingsDep, principal: OperatorUser, 
 
 @router.put("/priority-orders", response_model=PriorityOrderPublic,
             summary="Order a slot's priority items for a day, for a commune or a cluster (Thông tư 39/2020); "
-                    "content_ids [] puts the planner's default order back. Applied by the next build (the day is "
+                    "content_ids [] withdraws this area's order (back to the commune's, or the default). "
+                    "Applied by the next build (the day is "
                     "rebuilt at once when it is already published) and recorded in the items' history")
 def put_order(session: SessionDep, settings: SettingsDep, principal: OperatorUser,
               body: PriorityOrderSet) -> PriorityOrderPublic:

@@ -2,8 +2,9 @@
 
 import re
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 
+from core.timeutil import now_utc
 from tests.web.conftest import csrf_of
 from tests.web.test_content_pages import _new_campaign, _new_content
 
@@ -47,7 +48,7 @@ def test_build_with_progress_then_timeline(client, world, web_login, settings, e
     csrf = web_login("operator_a")
     _slot(client, csrf, world.commune_a.id)
     campaign_id = _new_campaign(client, csrf, world)
-    today = date.today()
+    today = now_utc().astimezone(settings.tz).date()  # the app's today, not the machine's (UTC) one
     created = _new_content(client, csrf, campaign_id, action="submit", valid_from=today.strftime("%d/%m/%Y"))
     content_id = int(created.headers["location"].rsplit("/", 1)[1])
     csrf = web_login("approver_a")
