@@ -12,6 +12,11 @@ from its best event: `aired` (played, at least `FULL_RATIO` of the planned durat
 An event of the day that matches no item is `off_schedule` when its content was approved and
 valid at that moment; otherwise it is an anomaly: `never_approved`, `before_approval`,
 `outside_validity` or `after_withdrawal`.
+
+Relays (tiếp sóng) are reconciled the same way, apart from campaign content: a relay event (kind
+`relay`) matches a planned relay item with the same `relay_id` (`ItemResult.kind` "relay"); one that
+matches nothing is listed apart (`unplanned_relays`, kind `relay_off_schedule`), never an anomaly (a
+relay is not approved content). Filler, intros, outros and alert tones are not reconciled.
 """
 
 from collections import defaultdict
@@ -20,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from airtime.models import PlayEvent
@@ -42,6 +48,7 @@ UNPLANNED_KINDS = ("off_schedule", "never_approved", "before_approval", "outside
 ANOMALY_KINDS = UNPLANNED_KINDS[1:]
 UNPLANNED_LABELS = {
     "off_schedule": "Phát ngoài lịch (nội dung đã duyệt)",
+    "relay_off_schedule": "Tiếp sóng ngoài lịch",
     "never_approved": "BẤT THƯỜNG: phát nội dung chưa từng được duyệt",
     "before_approval": "BẤT THƯỜNG: phát trước khi được duyệt",
     "outside_validity": "BẤT THƯỜNG: phát ngoài thời hạn hiệu lực",
@@ -55,17 +62,18 @@ _APPROVED = (RevisionStatus.approved.value, RevisionStatus.superseded.value)
 @dataclass(frozen=True)
 class EventView:
     event_id: str
-    content_id: int
+    content_id: int | None  # None for a relay event
     started_at: datetime
     duration_ms: int
     status: str
+    relay_id: int | None = None
 
 
 @dataclass
 class ItemResult:
     position: int
     slot_name: str
-    content_id: int
+    content_id: int | None  # None for a relay
     campaign_id: int | None
     title: str
     planned_starts_at: datetime
@@ -74,12 +82,14 @@ class ItemResult:
     outcome_label: str
     actual_seconds: float
     events: list[EventView] = field(default_factory=list)
+    kind: str = "content"  # "content" | "relay"
+    relay_id: int | None = None
 
 
 @dataclass(frozen=True)
 class UnplannedEvent:
     event_id: str
-    content_id: int
+    content_id: int | None  # None for a relay event
     title: str | None
     started_at: datetime
     duration_ms: int
@@ -87,6 +97,7 @@ class UnplannedEvent:
     kind: str
     kind_label: str
     anomaly: bool
+    relay_id: int | None = None
 
 
 @dataclass
@@ -101,6 +112,10 @@ class ReconciliationOut:
     items: list[ItemResult]
     unplanned: list[UnplannedEvent]
     anomalies: int
+    # Relays, apart from the campaign content above: planned and aired seconds, events matching no relay item.
+    relay_planned_seconds: float = 0.0
+    relay_aired_seconds: float = 0.0
+    unplanned_relays: list[UnplannedEvent] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- approval windows
@@ -155,7 +170,7 @@ def classify_unplanned(facts: ContentFacts | None, started_at: datetime, local_d
 def _plan(session: Session, cluster_id: int, days: list[date]) -> list[PlaylistItem]:
     query = (select(PlaylistItem).join(Playlist, col(Playlist.id) == PlaylistItem.playlist_id)
              .where(Playlist.cluster_id == cluster_id, col(Playlist.day).in_(days), col(Playlist.is_current).is_(True),
-                    col(PlaylistItem.content_id).is_not(None))
+                    sa.or_(col(PlaylistItem.content_id).is_not(None), col(PlaylistItem.kind) == "relay"))
              .order_by(col(PlaylistItem.starts_at), col(PlaylistItem.position)))
     return list(session.exec(query))
 
@@ -180,33 +195,35 @@ def reconcile_day(session: Session, *, cluster_id: int, day: date, tz: ZoneInfo)
     if todays:
         start = min(start, min(i.slot_starts_at for i in todays) - SLOT_TOLERANCE)
         end = max(end, max(i.slot_ends_at for i in todays) + SLOT_TOLERANCE)
-    # Content events only: relays, filler, intros, outros and alert tones are not campaign airtime.
+    # Content and relay events: filler, intros, outros and alert tones are not reconciled.
     rows = session.exec(select(PlayEvent).where(
         PlayEvent.cluster_id == cluster_id, col(PlayEvent.started_at) >= start, col(PlayEvent.started_at) < end,
-        col(PlayEvent.content_id).is_not(None))
+        sa.or_(col(PlayEvent.content_id).is_not(None), col(PlayEvent.kind) == "relay"))
         .order_by(col(PlayEvent.started_at), col(PlayEvent.seq))).all()
 
-    by_content: dict[int, list[PlaylistItem]] = defaultdict(list)
+    # Items by what they played: ("content", id) or ("relay", relay id).
+    by_key: dict[tuple[str, int], list[PlaylistItem]] = defaultdict(list)
     for item in plan:
-        by_content[item.content_id].append(item)
+        by_key[_item_key(item)].append(item)
     matched: dict[int, list[EventView]] = defaultdict(list)
     unplanned_rows: list[PlayEvent] = []
     for row in rows:
-        view = EventView(row.event_id, row.content_id, row.started_at, row.duration_ms, row.status)
-        window = [i for i in by_content.get(row.content_id, [])
+        view = EventView(row.event_id, row.content_id, row.started_at, row.duration_ms, row.status, row.relay_id)
+        key = ("relay", row.relay_id or 0) if row.content_id is None else ("content", row.content_id)
+        window = [i for i in by_key.get(key, [])
                   if i.slot_starts_at - SLOT_TOLERANCE <= row.started_at <= i.slot_ends_at + SLOT_TOLERANCE]
         free = [i for i in window if i.id not in matched]
         pool = free or window
         if pool:
             target = min(pool, key=lambda i: abs((i.starts_at - row.started_at).total_seconds()))
-            matched[target.id].append(view)
+            matched[target.id or 0].append(view)
         elif row.local_day == day:
             unplanned_rows.append(row)
 
     items: list[ItemResult] = []
     counts = dict.fromkeys(OUTCOMES, 0)
     for item in todays:
-        events = matched.get(item.id, [])
+        events = matched.get(item.id or 0, [])
         outcome, actual = _outcome(item, events)
         counts[outcome] += 1
         items.append(ItemResult(
@@ -214,20 +231,35 @@ def reconcile_day(session: Session, *, cluster_id: int, day: date, tz: ZoneInfo)
             campaign_id=item.campaign_id, title=item.title, planned_starts_at=item.starts_at.astimezone(tz),
             planned_seconds=item.duration_ms / 1000, outcome=outcome, outcome_label=OUTCOME_LABELS[outcome],
             actual_seconds=actual,
-            events=[EventView(e.event_id, e.content_id, e.started_at.astimezone(tz), e.duration_ms, e.status)
-                    for e in events]))
+            events=[EventView(e.event_id, e.content_id, e.started_at.astimezone(tz), e.duration_ms, e.status,
+                              e.relay_id) for e in events],
+            kind=item.kind if item.kind == "relay" else "content", relay_id=item.relay_id))
 
-    facts = content_facts(session, {r.content_id for r in unplanned_rows})
-    unplanned = []
+    facts = content_facts(session, {r.content_id for r in unplanned_rows if r.content_id is not None})
+    unplanned: list[UnplannedEvent] = []
+    unplanned_relays: list[UnplannedEvent] = []
     for row in unplanned_rows:
-        kind = classify_unplanned(facts.get(row.content_id), row.started_at, row.local_day)
-        fact = facts.get(row.content_id)
-        unplanned.append(UnplannedEvent(
+        if row.content_id is None:
+            kind, fact = "relay_off_schedule", None
+        else:
+            fact = facts.get(row.content_id)
+            kind = classify_unplanned(fact, row.started_at, row.local_day)
+        (unplanned_relays if row.content_id is None else unplanned).append(UnplannedEvent(
             event_id=row.event_id, content_id=row.content_id, title=fact.title if fact else None,
             started_at=row.started_at.astimezone(tz), duration_ms=row.duration_ms, status=row.status,
-            kind=kind, kind_label=UNPLANNED_LABELS[kind], anomaly=kind in ANOMALY_KINDS))
-    aired_ms = sum(r.duration_ms for r in rows if r.local_day == day and r.status in ("played", "interrupted"))
+            kind=kind, kind_label=UNPLANNED_LABELS[kind], anomaly=kind in ANOMALY_KINDS, relay_id=row.relay_id))
+    aired = [r for r in rows if r.local_day == day and r.status in ("played", "interrupted")]
+    content_items = [i for i in todays if i.content_id is not None]
+    relay_items = [i for i in todays if i.content_id is None]
     return ReconciliationOut(
         cluster_id=cluster_id, date=day, playlist_version=version, planned_items=len(todays),
-        planned_seconds=sum(i.duration_ms for i in todays) / 1000, aired_seconds=aired_ms / 1000,
-        counts=counts, items=items, unplanned=unplanned, anomalies=sum(1 for u in unplanned if u.anomaly))
+        planned_seconds=sum(i.duration_ms for i in content_items) / 1000,
+        aired_seconds=sum(r.duration_ms for r in aired if r.content_id is not None) / 1000,
+        counts=counts, items=items, unplanned=unplanned, anomalies=sum(1 for u in unplanned if u.anomaly),
+        relay_planned_seconds=sum(i.duration_ms for i in relay_items) / 1000,
+        relay_aired_seconds=sum(r.duration_ms for r in aired if r.content_id is None) / 1000,
+        unplanned_relays=unplanned_relays)
+
+
+def _item_key(item: PlaylistItem) -> tuple[str, int]:
+    return ("relay", item.relay_id or 0) if item.content_id is None else ("content", item.content_id)

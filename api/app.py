@@ -21,6 +21,7 @@ from api.routes import (
     playlists,
     plays,
     quotas,
+    relays,
     reports,
     slots,
     tasks,
@@ -40,7 +41,7 @@ API_PREFIX = "/api/v1"
 API_ROUTERS = [
     auth.router, areas.router, users.router, tasks.router,
     directives.router, campaigns.router, contents.router, quotas.router, lexicon.router, tts.router,
-    slots.router, playlists.router, clusters.router, plays.router, reports.router, devices.router,
+    slots.router, relays.router, playlists.router, clusters.router, plays.router, reports.router, devices.router,
 ]
 
 

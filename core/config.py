@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     smtp_url: str | None = None  # smtp://host:port (smtp://user:password@host:port)
     alarm_email_from: str | None = None
     alarm_email_to: str | None = None  # comma-separated
+    # Relays (tiếp sóng): a stream URL is checked when saved, for at most this long; false skips the check.
+    stream_check: bool = True
+    stream_check_timeout_s: float = 4.0
     # Largest request body accepted (uploads of recordings are the big ones).
     max_request_bytes: int = 60_000_000
 

@@ -1,5 +1,7 @@
-"""The priority ladder of broadcast content (Thông tư 39/2020/TT-BTTTT): khẩn cấp > ưu tiên > thông thường,
-with filler (intros, outros, filler music) below them all. One home for its words, ranks and labels.
+"""The priority ladder of broadcast content (Thông tư 39/2020/TT-BTTTT): khẩn cấp > tiếp sóng > ưu tiên >
+thông thường, with filler (intros, outros, filler music) below them all. Relays (tiếp sóng: a live stream of a
+higher-level station at a scheduled time) are not content: they rank between emergency and
+priority. One home for its words, ranks and labels.
 
 Why here, in `core`: `campaigns` stores a content item's level (the words of `ContentLevel`, in the API,
 the database and imports) and the `playlists` planner ranks by it (`Level`). `campaigns` imports no
@@ -35,6 +37,7 @@ class Level(IntEnum):
     FILLER = 1
     NORMAL = 50
     PRIORITY = 75
+    RELAY = 80  # a live stream of a higher-level station ("tiếp sóng"): above priority, below emergency
     EMERGENCY = 100
 
     @property
@@ -48,13 +51,14 @@ class Level(IntEnum):
             level = cls[name.upper()]
         except KeyError:
             raise PlanningInputError(f"Mức độ tin không hợp lệ: '{name}'.") from None
-        if level is cls.FILLER:
-            raise PlanningInputError("Mức 'filler' không dùng cho nội dung.")
+        if level in (cls.FILLER, cls.RELAY):
+            raise PlanningInputError(f"Mức '{level.api_name}' không dùng cho nội dung.")
         return level
 
 
 LEVEL_LABELS: dict[Level, str] = {
     Level.EMERGENCY: "Khẩn cấp",
+    Level.RELAY: "Tiếp sóng",
     Level.PRIORITY: "Ưu tiên",
     Level.NORMAL: "Thông thường",
     Level.FILLER: "Nhạc hiệu, nhạc đệm",

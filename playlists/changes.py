@@ -186,10 +186,11 @@ def _plan_from_rows(day: date, tz: tzinfo, slots_json: list[dict], items: Sequen
     """Rebuild a published DayPlan (to patch it) from its stored slots and item rows."""
     by_slot: dict[int, list[PlannedItem]] = defaultdict(list)
     for it in sorted(items, key=lambda r: (r.slot_index, r.position)):
+        audio = AudioRef(it.sha256, it.ext, it.duration_ms) if it.sha256 and it.ext else None  # None: a relay
         by_slot[it.slot_index].append(PlannedItem(
             position=it.position, kind=it.kind, content_id=it.content_id, title=it.title,
             campaign_id=it.campaign_id, level=Level[it.level.upper()], starts_at=it.starts_at.astimezone(tz),
-            duration_ms=it.duration_ms, audio=AudioRef(it.sha256, it.ext, it.duration_ms)))
+            duration_ms=it.duration_ms, audio=audio, relay_id=it.relay_id, stream_url=it.stream_url))
     slots = []
     for s in slots_json:
         inst = SlotInstance(s["slot_id"], s["name"], datetime.fromisoformat(s["starts_at"]).astimezone(tz),

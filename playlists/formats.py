@@ -3,7 +3,9 @@ continuous programme file per slot.
 
 All forms are rendered from the stored playlist (its plan's slots and its item rows); audio is
 addressed by content hash (`/media/{sha256}.{ext}`), so a URL never changes meaning and a device can
-check every byte it downloaded.
+check every byte it downloaded. Relay items (kind "relay") are live streams: the JSON gives their
+`stream_url` and `relay_id` (no audio URL, no hash), the M3U8 lists the stream URL at its time, and
+the bundle and the programme file leave them out (the bundle's manifest says so, `not_in_bundle`).
 """
 
 import hashlib
@@ -44,6 +46,11 @@ class PlaylistView:
 
     def items_of(self, slot_index: int) -> list[PlaylistItem]:
         return [it for it in self.items if it.slot_index == slot_index]
+
+    def files_of(self, slot_index: int | None = None) -> list[PlaylistItem]:
+        """Items with an audio file (all but relays), of one slot or of the day."""
+        items = self.items if slot_index is None else self.items_of(slot_index)
+        return [it for it in items if it.sha256 and it.ext]
 
 
 def load_view(session: Session, cluster_id: int, day: date) -> PlaylistView:
@@ -92,6 +99,13 @@ def _local(value: str | datetime, tz: tzinfo) -> str:
     return moment.astimezone(tz).isoformat()
 
 
+def item_url(it: PlaylistItem, base: str) -> str:
+    """What a player opens for the item: its audio file, or a relay's live stream."""
+    if it.sha256 and it.ext:
+        return base + media_url(it.sha256, it.ext)
+    return it.stream_url or ""
+
+
 def playlist_json(view: PlaylistView, tz: tzinfo, base_url: str) -> dict:
     base = base_url.rstrip("/")
     p = view.playlist
@@ -101,13 +115,14 @@ def playlist_json(view: PlaylistView, tz: tzinfo, base_url: str) -> dict:
             "position": it.position, "kind": it.kind, "content_id": it.content_id, "revision_id": it.revision_id,
             "title": it.title, "campaign_id": it.campaign_id, "level": it.level,
             "starts_at": _local(it.starts_at, tz), "duration_ms": it.duration_ms,
-            "audio_url": base + media_url(it.sha256, it.ext), "sha256": it.sha256, "ext": it.ext,
+            "audio_url": base + media_url(it.sha256, it.ext) if it.sha256 and it.ext else None,
+            "sha256": it.sha256, "ext": it.ext, "relay_id": it.relay_id, "stream_url": it.stream_url,
         } for it in view.items_of(s["index"])]
         slots.append({
             "index": s["index"], "name": s["name"], "starts_at": _local(s["starts_at"], tz),
             "ends_at": _local(s["ends_at"], tz), "unused_ms": s.get("unused_ms"),
             "programme_url": (f"{base}/api/v1/clusters/{p.cluster_id}/playlists/{p.day.isoformat()}"
-                              f"/programme/{s['index']}.mp3") if items else None,
+                              f"/programme/{s['index']}.mp3") if view.files_of(s["index"]) else None,
             "items": items,
         })
     return {"cluster_id": p.cluster_id, "date": p.day.isoformat(), "version": p.version, "etag": p.etag,
@@ -132,9 +147,9 @@ def _extinf_title(title: str) -> str:
 def m3u8(view: PlaylistView, tz: tzinfo, base_url: str, slot_index: int | None = None) -> str:
     """An extended M3U with HLS VOD tags: ffmpeg, mpv and VLC play a remote list of MP3s only with them.
 
-    Absolute item URLs (a player resolves nothing relative to an authenticated list);
-    EXT-X-PROGRAM-DATE-TIME gives each item's wall-clock start, and slots are separated by
-    EXT-X-DISCONTINUITY.
+    Absolute item URLs (a player resolves nothing relative to an authenticated list; a relay's
+    is its live stream, for the item's duration); EXT-X-PROGRAM-DATE-TIME gives each item's
+    wall-clock start, and slots are separated by EXT-X-DISCONTINUITY.
     """
     base = base_url.rstrip("/")
     items = view.items if slot_index is None else view.items_of(slot_index)
@@ -148,7 +163,7 @@ def m3u8(view: PlaylistView, tz: tzinfo, base_url: str, slot_index: int | None =
         previous_slot = it.slot_index
         lines.append(f"#EXT-X-PROGRAM-DATE-TIME:{it.starts_at.astimezone(tz).isoformat(timespec='milliseconds')}")
         lines.append(f"#EXTINF:{it.duration_ms / 1000:.3f},{_extinf_title(it.title)}")
-        lines.append(base + media_url(it.sha256, it.ext))
+        lines.append(item_url(it, base))
     lines.append("#EXT-X-ENDLIST")
     return "\n".join(lines) + "\n"
 
@@ -156,11 +171,26 @@ def m3u8(view: PlaylistView, tz: tzinfo, base_url: str, slot_index: int | None =
 # ---------------------------------------------------------------------------- bundle
 
 
+NOT_BUNDLED_REASON = "Tiếp sóng trực tiếp: phát từ địa chỉ luồng, không có tệp trong gói."
+
+
+def bundle_manifest(view: PlaylistView, tz: tzinfo, base_url: str) -> dict:
+    """The playlist JSON, and which items the bundle holds no file for (relays: live streams) and why."""
+    manifest = playlist_json(view, tz, base_url)
+    manifest["not_in_bundle"] = [
+        {"slot_index": it.slot_index, "position": it.position, "kind": it.kind, "relay_id": it.relay_id,
+         "title": it.title, "stream_url": it.stream_url, "starts_at": _local(it.starts_at, tz),
+         "duration_ms": it.duration_ms, "reason": NOT_BUNDLED_REASON}
+        for it in view.items if not (it.sha256 and it.ext)]
+    return manifest
+
+
 def write_bundle(view: PlaylistView, manifest: dict, store: MediaStore, out_path: Path) -> None:
     """A zip of manifest.json and every audio file, named `{sha256}.{ext}` (stored, not deflated: MP3
-    does not compress). Missing audio is an error: a bundle is complete or not made."""
+    does not compress); relays have no file. Missing audio is an error: a bundle is complete or not made."""
     files: dict[str, Path] = {}
-    for it in view.items:
+    for it in view.files_of():
+        assert it.sha256 is not None and it.ext is not None
         path = store.path_for(it.sha256, it.ext)
         if not path.is_file():
             raise NotFound("tệp âm thanh", f"{it.sha256}.{it.ext}")
@@ -178,6 +208,7 @@ _programme_guard = threading.Lock()
 
 
 def programme_key(items: list[PlaylistItem]) -> str:
+    """Programmes are cached by the sequence of their files (pass items with audio)."""
     from media.encode import EncodeSpec
 
     spec = EncodeSpec()
@@ -186,13 +217,15 @@ def programme_key(items: list[PlaylistItem]) -> str:
 
 
 def programme_file(session: Session, store: MediaStore, view: PlaylistView, slot_index: int) -> tuple[str, Path]:
-    """One continuous MP3 of a slot's items (joined by media.join.concat_programme), made once and
-    cached in the media store under its own hash; returns (sha256, path)."""
-    items = view.items_of(slot_index)
+    """One continuous MP3 of a slot's items with audio (joined by media.join.concat_programme; relays, being
+    live streams, are left out), made once and cached in the media store under its own hash; returns
+    (sha256, path)."""
+    items = view.files_of(slot_index)
     if not any(s["index"] == slot_index for s in view.slots):
         raise NotFound("khung giờ trong danh sách phát", slot_index)
     if not items:
-        raise Invalid("Khung giờ này không có nội dung nào để ghép thành chương trình.")
+        raise Invalid("Khung giờ này không có tệp âm thanh nào để ghép thành chương trình "
+                      "(khung giờ trống, hoặc chỉ có tiếp sóng trực tiếp).")
     key = programme_key(items)
     with _programme_guard:
         lock = _programme_locks.setdefault(key, threading.Lock())
@@ -204,6 +237,7 @@ def programme_file(session: Session, store: MediaStore, view: PlaylistView, slot
                 return cached.sha256, path
         paths = []
         for it in items:
+            assert it.sha256 is not None and it.ext is not None
             path = store.path_for(it.sha256, it.ext)
             if not path.is_file():
                 raise NotFound("tệp âm thanh", f"{it.sha256}.{it.ext}")

@@ -23,7 +23,8 @@ from campaigns.eligibility import AirableContent, CampaignTarget
 from core.levels import Level
 from core.timeutil import iso_week_start
 from playlists.inputs import BuildInputs
-from playlists.planner import AudioRef, CampaignProgress, Candidate, DayPlan, plan_day
+from playlists.planner import AudioRef, CampaignProgress, Candidate, DayPlan, RelayWindow, plan_day
+from playlists.priority_orders import order_for
 from playlists.slot_times import SlotInstance, SlotTemplate, elapsed_ms, slot_instances
 
 log = logging.getLogger(__name__)
@@ -62,8 +63,9 @@ def candidate_key(c: Candidate, revision_id: int | None) -> str:
 
 def inputs_hash_of(day: date, tz: tzinfo, instances: Sequence[SlotInstance], candidate_keys: Iterable[str],
                    progress: dict[int, CampaignProgress], last_planned: dict[int, datetime],
-                   filler: AudioRef | None = None) -> str:
-    return digest(
+                   filler: AudioRef | None = None, relays: Sequence[RelayWindow] = (),
+                   priority_order: dict[int, tuple[int, ...]] | None = None) -> str:
+    parts: list[object] = [
         "inputs", day.isoformat(), str(tz), _audio_key(filler),
         [(s.slot_id, s.name, utc_iso(s.starts_at), utc_iso(s.ends_at), _audio_key(s.intro), _audio_key(s.outro))
          for s in instances],
@@ -71,7 +73,14 @@ def inputs_hash_of(day: date, tz: tzinfo, instances: Sequence[SlotInstance], can
         [(cid, p.target_seconds_per_week, round(p.planned_seconds_this_week, 3))
          for cid, p in sorted(progress.items())],
         sorted((cid, utc_iso(t)) for cid, t in last_planned.items()),
-    )
+    ]
+    # Only when present, so that days without relays or orders keep the hashes they had before them.
+    if relays:
+        parts.append(sorted((r.relay_id, r.name, r.stream_url, utc_iso(r.starts_at), utc_iso(r.ends_at))
+                            for r in relays))
+    if priority_order:
+        parts.append(sorted(priority_order.items()))
+    return digest(*parts)
 
 
 # ---------------------------------------------------------------------------- planner input
@@ -166,7 +175,8 @@ def plan_rows(plan: DayPlan, revisions: dict[int, int]) -> list[tuple]:
                 slot_index, ps.slot.name, s_start, s_end, item.position, item.kind, item.content_id,
                 revisions.get(item.content_id) if item.content_id is not None else None, item.campaign_id,
                 item.level.api_name, item.title, item.starts_at.astimezone(UTC), item.duration_ms,
-                item.audio.sha256, item.audio.ext,
+                item.audio.sha256 if item.audio else None, item.audio.ext if item.audio else None,
+                item.relay_id, item.stream_url,
             ))
     return rows
 
@@ -179,9 +189,10 @@ def plan_slots_json(plan: DayPlan) -> list[dict]:
 def plan_group(day: date, tz: tzinfo, inputs_hash: str, instances: Sequence[SlotInstance],
                candidates: Sequence[Candidate], progress: dict[int, CampaignProgress],
                last_planned: dict[int, datetime], revisions: dict[int, int],
-               filler: AudioRef | None = None) -> GroupPlan:
+               filler: AudioRef | None = None, relays: Sequence[RelayWindow] = (),
+               priority_order: dict[int, tuple[int, ...]] | None = None) -> GroupPlan:
     plan = plan_day(day=day, tz=tz, slots=instances, candidates=candidates, progress=progress,
-                    last_planned=last_planned, filler=filler)
+                    last_planned=last_planned, filler=filler, relays=relays, priority_order=priority_order)
     rows = plan_rows(plan, revisions)
     return GroupPlan(inputs_hash=inputs_hash, plan_hash=plan_hash_of(day, plan, rows), plan=plan, rows=rows)
 
@@ -215,15 +226,19 @@ def plan_groups(inputs: BuildInputs) -> list[GroupPlan]:
     # Key parts computed once per parent chain: a commune's clusters share theirs unless a cluster
     # has slots, targeted content, campaigns or a commemorative day of its own.
     own_areas = (set(inputs.slots.by_area) | set(reach.content) | set(reach.campaigns) | set(inputs.slots.fillers)
-                 | {a for a in inputs.slots.commemorations.areas_on(day) if a is not None})
+                 | {a for a in inputs.slots.commemorations.areas_on(day) if a is not None}
+                 | set(inputs.relays) | set(inputs.priority_orders))
     chain_cache: dict[tuple[int, ...], tuple] = {}
 
     def chain_key(ancestor_ids: tuple[int, ...]):
         found = chain_cache.get(ancestor_ids)
         if found is None:
+            relays = {r.relay_id: r for a in ancestor_ids for r in inputs.relays.get(a, ())}
             found = chain_cache[ancestor_ids] = (
                 len(chain_cache), inputs.slots.templates_for(ancestor_ids, day), reach.content_for(ancestor_ids),
-                reach.campaigns_for(ancestor_ids), inputs.slots.filler_for(ancestor_ids))
+                reach.campaigns_for(ancestor_ids), inputs.slots.filler_for(ancestor_ids),
+                tuple(relays[k] for k in sorted(relays)),
+                tuple(sorted(order_for(inputs.priority_orders, ancestor_ids).items())))
         return found
 
     groups: dict[tuple, list[int]] = defaultdict(list)
@@ -242,7 +257,7 @@ def plan_groups(inputs: BuildInputs) -> list[GroupPlan]:
     plans: dict[str, GroupPlan] = {}
     result: list[GroupPlan] = []
     for (chain_index, history), cluster_ids in groups.items():
-        _, templates, targeted, campaigns, filler = chains[chain_index]
+        _, templates, targeted, campaigns, filler, relays, orders = chains[chain_index]
         seconds, last_planned = _history_of(inputs, history, week_start)
         progress = campaign_progress(targets, campaigns, seconds)
         instances = instances_cache.get(templates)
@@ -250,18 +265,18 @@ def plan_groups(inputs: BuildInputs) -> list[GroupPlan]:
             instances = instances_cache[templates] = drop_overlaps(slot_instances(templates, day, tz))
         chosen = sorted(targeted)
         # Communes of a province usually share slots, content and history: hash their inputs once.
-        shortcut = (templates, targeted, campaigns, history, filler)
+        shortcut = (templates, targeted, campaigns, history, filler, relays, orders)
         inputs_hash = hashes.get(shortcut)
         if inputs_hash is None:
             inputs_hash = hashes[shortcut] = inputs_hash_of(day, tz, instances, (keys[i] for i in chosen),
-                                                            progress, last_planned, filler)
+                                                            progress, last_planned, filler, relays, dict(orders))
         # Different keys can still mean equal inputs (communes with the same content): plan once.
         existing = plans.get(inputs_hash)
         if existing is not None:
             existing.clusters += cluster_ids
             continue
         group = plan_group(day, tz, inputs_hash, instances, [candidates[i] for i in chosen], progress,
-                           last_planned, revisions, filler)
+                           last_planned, revisions, filler, relays, dict(orders))
         group.clusters = list(cluster_ids)
         plans[inputs_hash] = group
         result.append(group)

@@ -1,6 +1,7 @@
 """What a playlist build reads from the database, in bulk: the clusters in scope, every slot template,
 filler and commemorative day (`AreaSlots`), the airable content and campaign targets, the recent
-play history, and the versions already published for the day.
+play history, the versions already published for the day, the day's relays and the operators'
+priority orders.
 
 Queries only: nothing here plans or writes. Id lists are sent in chunks of `IN_CHUNK` so that a
 national build stays under the drivers' parameter limits.
@@ -17,6 +18,9 @@ from campaigns.eligibility import AirableContent, CampaignTarget, airable_conten
 from core.areas import Area, AreaLevel
 from playlists.commemorations import CommemorativeDays, commemorative_days
 from playlists.models import AreaFiller, Playlist, PlaylistItem, SlotTemplateRow
+from playlists.planner import RelayWindow
+from playlists.priority_orders import orders_on
+from playlists.relays import relays_on
 from playlists.slot_times import AudioRef, SlotTemplate
 from playlists.slots import to_template
 
@@ -104,6 +108,9 @@ class BuildInputs:
     history_days: dict[tuple[date, str], HistoryDay]
     current: dict[int, tuple[int, int, str, str]]  # cluster_id -> (playlist_id, version, inputs_hash, plan_hash)
     max_version: dict[int, int]
+    relays: dict[int, tuple[RelayWindow, ...]] = field(default_factory=dict)  # area_id -> the day's relays set on it
+    # area_id (a commune or a cluster) -> slot_id -> an operator's order of priority content ids
+    priority_orders: dict[int, dict[int, tuple[int, ...]]] = field(default_factory=dict)
 
 
 def _cluster_filter(query, area: Area | None, cluster_ids: Sequence[int] | None, cluster_col):
@@ -159,7 +166,8 @@ def gather_inputs(session: Session, *, day: date, tz: tzinfo, area: Area | None 
     return BuildInputs(
         day=day, tz=tz, clusters=clusters, slots=load_area_slots(session), airable=airable, targets=targets,
         history={cid: tuple(sorted(days)) for cid, days in history.items()}, history_days=history_days,
-        current=current, max_version=max_version,
+        current=current, max_version=max_version, relays=relays_on(session, day, tz),
+        priority_orders=orders_on(session, day),
     )
 
 

@@ -71,6 +71,64 @@ class AreaFiller(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime)
 
 
+# ---------------------------------------------------------------------------- relays and priority orders
+
+STREAM_URL_MAX = 2000
+
+
+class RelayProgramme(SQLModel, table=True):
+    """A scheduled live stream of a higher-level station ("tiếp sóng"): played by every cluster below
+    its areas (`relay_area`), on its weekdays, from `start_time` for `duration_minutes` (playlists.relays).
+    Operators whose subtree holds every one of its areas may change it."""
+
+    __tablename__ = "relay_programme"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    stream_url: str = Field(max_length=STREAM_URL_MAX)
+    start_time: time = Field(sa_type=sa.Time)
+    duration_minutes: int
+    weekdays: str = Field(default="0123456", max_length=7)  # Monday "0" .. Sunday "6"
+    starts_on: date | None = None
+    ends_on: date | None = None
+    # The last check of the stream when it was saved (playlists.stream_check).
+    check_ok: bool | None = None
+    check_message: str | None = Field(default=None, max_length=500)
+    checked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_by: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime)
+
+
+class RelayArea(SQLModel, table=True):
+    """An area a relay plays in (any level): every cluster below it carries the relay."""
+
+    __tablename__ = "relay_area"
+
+    relay_id: int = Field(foreign_key="relay_programme.id", primary_key=True)
+    area_id: int = Field(foreign_key="area.id", primary_key=True, index=True)
+
+
+class PriorityOrder(SQLModel, table=True):
+    """An operator's order of one slot's priority items on one day, for a commune or a cluster
+    (Thông tư 39/2020: the commune decides when higher-level and own priority items clash).
+
+    Append-only: every change is a new row, and the newest row of (area, slot, day) is in force; an
+    empty `content_ids` puts the planner's default order back. The rows are the audit trail.
+    """
+
+    __tablename__ = "priority_order"
+    __table_args__ = (sa.Index("ix_priority_order_day_area_slot", "day", "area_id", "slot_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    area_id: int = Field(foreign_key="area.id")
+    slot_id: int  # a slot_template id (no foreign key: deleting a slot keeps the history)
+    day: date
+    content_ids: list = Field(default_factory=list, sa_type=JSON)
+    created_by: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime)
+
+
 # ---------------------------------------------------------------------------- builds and playlists
 
 
@@ -132,16 +190,19 @@ class PlaylistItem(SQLModel, table=True):
     slot_starts_at: datetime = Field(sa_type=UTCDateTime)
     slot_ends_at: datetime = Field(sa_type=UTCDateTime)
     position: int
-    kind: str = Field(max_length=16)  # content | intro | outro | filler
+    kind: str = Field(max_length=16)  # content | intro | outro | filler | relay
     content_id: int | None = None
     revision_id: int | None = None
     campaign_id: int | None = None
-    level: str = Field(max_length=16)  # emergency | priority | normal | filler
+    level: str = Field(max_length=16)  # emergency | relay | priority | normal | filler
     title: str = Field(max_length=300)
     starts_at: datetime = Field(sa_type=UTCDateTime)
     duration_ms: int
-    sha256: str = Field(max_length=64)
-    ext: str = Field(max_length=10)
+    # The audio file; null for a relay (a live stream, `stream_url`).
+    sha256: str | None = Field(default=None, max_length=64)
+    ext: str | None = Field(default=None, max_length=10)
+    relay_id: int | None = None
+    stream_url: str | None = Field(default=None, max_length=STREAM_URL_MAX)
 
 
 class PlaylistPlan(SQLModel, table=True):

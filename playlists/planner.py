@@ -39,11 +39,29 @@ Each slot is filled in this order, and laid out without gaps from the slot's sta
 5. **filler**: whole plays of the filler audio, if given, while they fit;
 6. **outro**, if configured, always last (its time is reserved before priority items).
 
+**Relays** ("tiếp sóng", `RelayWindow`: a live stream of a higher-level station from one wall-clock
+time to another) rank between emergency and priority (`Level.RELAY`). Inside a slot a relay keeps
+its own time range (clipped to the slot), so the slot's time falls into *runs* around the relays:
+the intro and the emergencies open the slot (a relay starting before they end starts when they end;
+the intro is dropped rather than delay a relay), the outro closes it only if it fits after the last
+relay, and each run between them is filled as above (priority, normal, filler) on its own. So
+content never overlaps a relay, and levels fall within each run, not across a relay. The part of a
+relay outside every slot becomes a slot-like block of its own, named after the relay, holding the
+relay (and, like every slot, the day's emergencies at its start). Relays that overlap each other:
+the earlier start wins (then the lower `relay_id`); the later one starts when it ends. A relay is
+matched against the slots of the local day on which it starts (give each day its own relays).
+Relay items have kind "relay", no content id, no audio, and carry `relay_id` and `stream_url`.
+
+**Priority order**: `priority_order` maps a slot id to content ids an operator put in order (the
+commune decides when higher-level and own priority items clash, Thông tư 39/2020): those items come
+first in that order, the other priority items after them in the default order.
+
 Hard end: nothing runs past `slot.ends_at`; what is left is `PlannedSlot.unused_ms`.
 Eligible content placed in no slot that day is reported as `slot_full` (or `no_slot` if
 the day has no slot at all). A campaign missing from `progress`, or whose target is 0,
 has no target. Intro, outro and filler items have `content_id=None` and level `FILLER`.
-Positions are 0-based within a slot.
+Positions are 0-based within a slot and follow time; items run back to back except before a relay
+(the room a run could not fill stays in front of the relay).
 
 `emergency_insert` patches an already built plan when an emergency is approved during
 the day; `plan_days` chains `plan_day` over several days carrying the week's airtime and
@@ -82,6 +100,7 @@ __all__ = [
     "PlannedSlot",
     "PlanningInputError",
     "REASON_LABELS",
+    "RelayWindow",
     "SlotInstance",
     "SlotTemplate",
     "emergency_insert",
@@ -133,16 +152,35 @@ class CampaignProgress:
 
 
 @dataclass(frozen=True)
+class RelayWindow:
+    """A relay on the day being planned: the live stream `stream_url` from `starts_at` to `ends_at`."""
+
+    relay_id: int
+    name: str
+    stream_url: str
+    starts_at: datetime
+    ends_at: datetime
+
+    def __post_init__(self) -> None:
+        _check_aware(self.starts_at, f"Tiếp sóng '{self.name}'")
+        _check_aware(self.ends_at, f"Tiếp sóng '{self.name}'")
+        if elapsed_ms(self.starts_at, self.ends_at) <= 0:
+            raise PlanningInputError(f"Tiếp sóng '{self.name}': giờ kết thúc phải sau giờ bắt đầu.")
+
+
+@dataclass(frozen=True)
 class PlannedItem:
     position: int  # 0-based within its slot
-    kind: str  # "content" | "intro" | "outro" | "filler"
-    content_id: int | None  # None for intro, outro and filler
+    kind: str  # "content" | "intro" | "outro" | "filler" | "relay"
+    content_id: int | None  # None for intro, outro, filler and relay
     title: str
     campaign_id: int | None
     level: Level
     starts_at: datetime
     duration_ms: int
-    audio: AudioRef
+    audio: AudioRef | None  # None for a relay (a live stream)
+    relay_id: int | None = None
+    stream_url: str | None = None
 
     @property
     def ends_at(self) -> datetime:
@@ -230,6 +268,48 @@ def _check_aware(moment: datetime, what: str) -> None:
         raise PlanningInputError(f"{what}: thời điểm phải kèm múi giờ.")
 
 
+def _check_relays(day: date, tz: tzinfo, relays: Sequence[RelayWindow]) -> list[RelayWindow]:
+    """The day's relays in time order, each starting when the one before it ends (earlier start wins)."""
+    ordered = sorted(relays, key=lambda r: (r.starts_at.astimezone(UTC), r.relay_id))
+    seen: set[int] = set()
+    kept: list[RelayWindow] = []
+    for r in ordered:
+        if r.relay_id in seen:
+            raise PlanningInputError(f"Tiếp sóng mã {r.relay_id} xuất hiện hai lần trong ngày.")
+        seen.add(r.relay_id)
+        if r.starts_at.astimezone(tz).date() != day:
+            raise PlanningInputError(
+                f"Tiếp sóng '{r.name}' bắt đầu ngày {r.starts_at.astimezone(tz):%d/%m/%Y}, "
+                f"không thuộc ngày {day:%d/%m/%Y}.")
+        if kept and elapsed_ms(r.starts_at, kept[-1].ends_at) > 0:
+            if elapsed_ms(kept[-1].ends_at, r.ends_at) <= 0:
+                continue  # wholly inside the one before
+            r = replace(r, starts_at=kept[-1].ends_at.astimezone(r.starts_at.tzinfo))
+        kept.append(r)
+    return kept
+
+
+def _relay_blocks(relays: Sequence[RelayWindow], slots: Sequence[SlotInstance]) -> list[SlotInstance]:
+    """The parts of relays outside every slot, as slot-like blocks named after their relay (slot id -relay_id)."""
+    blocks: list[SlotInstance] = []
+    for r in relays:
+        pieces = [(r.starts_at, r.ends_at)]
+        for s in slots:
+            rest = []
+            for a, b in pieces:
+                if elapsed_ms(s.starts_at, b) <= 0 or elapsed_ms(a, s.ends_at) <= 0:
+                    rest.append((a, b))
+                    continue
+                if elapsed_ms(a, s.starts_at) > 0:
+                    rest.append((a, s.starts_at))
+                if elapsed_ms(s.ends_at, b) > 0:
+                    rest.append((s.ends_at, b))
+            pieces = rest
+        zone = r.starts_at.tzinfo
+        blocks += [SlotInstance(-r.relay_id, r.name, a.astimezone(zone), b.astimezone(zone)) for a, b in pieces]
+    return blocks
+
+
 # ---------------------------------------------------------------------------- normal items
 
 
@@ -309,28 +389,39 @@ class _NormalQueue:
 
 _FRAME_TITLES = {"intro": "Nhạc hiệu mở đầu", "outro": "Nhạc hiệu kết thúc", "filler": "Nhạc đệm"}
 
+# What `_layout` places: (offset from the slot start in ms, kind, what; a relay with its clipped length).
+_Part = tuple[int, str, "Candidate | AudioRef | tuple[RelayWindow, int]"]
 
-def _layout(slot: SlotInstance, tz: tzinfo, parts: list[tuple[str, Candidate | AudioRef]]) -> PlannedSlot:
-    """Turn an ordered list of (kind, what) into timed items, back to back from the slot start."""
+
+def _layout(slot: SlotInstance, tz: tzinfo, parts: list[_Part]) -> PlannedSlot:
+    """Turn (offset, kind, what) parts, in time order, into timed items."""
     items: list[PlannedItem] = []
-    offset = 0
     start = slot.starts_at.astimezone(tz)
-    for position, (kind, what) in enumerate(parts):
+    for position, (offset, kind, what) in enumerate(parts):
+        at = shift_ms(start, offset)
         if isinstance(what, Candidate):
             assert what.audio is not None
-            audio, content_id, title, campaign_id, level = (
-                what.audio, what.content_id, what.title, what.campaign_id, what.level,
-            )
+            items.append(PlannedItem(
+                position=position, kind=kind, content_id=what.content_id, title=what.title,
+                campaign_id=what.campaign_id, level=what.level, starts_at=at, duration_ms=what.audio.duration_ms,
+                audio=what.audio))
+        elif isinstance(what, AudioRef):
+            items.append(PlannedItem(
+                position=position, kind=kind, content_id=None, title=_FRAME_TITLES[kind], campaign_id=None,
+                level=Level.FILLER, starts_at=at, duration_ms=what.duration_ms, audio=what))
         else:
-            audio, content_id, title, campaign_id, level = what, None, _FRAME_TITLES[kind], None, Level.FILLER
-        items.append(
-            PlannedItem(
-                position=position, kind=kind, content_id=content_id, title=title, campaign_id=campaign_id,
-                level=level, starts_at=shift_ms(start, offset), duration_ms=audio.duration_ms, audio=audio,
-            )
-        )
-        offset += audio.duration_ms
-    return PlannedSlot(slot=slot, items=tuple(items), unused_ms=slot.duration_ms - offset)
+            relay, length = what
+            items.append(PlannedItem(
+                position=position, kind="relay", content_id=None, title=relay.name, campaign_id=None,
+                level=Level.RELAY, starts_at=at, duration_ms=length, audio=None, relay_id=relay.relay_id,
+                stream_url=relay.stream_url))
+    used = sum(it.duration_ms for it in items)
+    return PlannedSlot(slot=slot, items=tuple(items), unused_ms=slot.duration_ms - used)
+
+
+def _ms(c: Candidate) -> int:
+    assert c.audio is not None
+    return c.audio.duration_ms
 
 
 def _fill_slot(
@@ -340,48 +431,80 @@ def _fill_slot(
     priorities: list[Candidate],
     normals: _NormalQueue,
     filler: AudioRef | None,
+    relays: Sequence[RelayWindow] = (),
 ) -> PlannedSlot:
     capacity = slot.duration_ms
-    used = 0
     in_slot: set[int] = set()
 
-    def take(group: list[Candidate]) -> list[Candidate]:
-        nonlocal used
+    def take(group: list[Candidate], room: int) -> list[Candidate]:
         taken = []
         for c in group:
-            assert c.audio is not None
-            if used + c.audio.duration_ms <= capacity and c.content_id not in in_slot:
+            if _ms(c) <= room and c.content_id not in in_slot:
                 taken.append(c)
                 in_slot.add(c.content_id)
-                used += c.audio.duration_ms
-                normals.count(c.campaign_id, c.audio.duration_ms)
+                room -= _ms(c)
+                normals.count(c.campaign_id, _ms(c))
         return taken
 
-    urgent = take(emergencies)
-    # The slot's frame gets what emergencies leave; the outro goes before the intro.
-    intro = slot.intro if slot.intro and used + slot.intro.duration_ms <= capacity else None
-    used += intro.duration_ms if intro else 0
-    outro = slot.outro if slot.outro and used + slot.outro.duration_ms <= capacity else None
-    used += outro.duration_ms if outro else 0
-    prio = take(priorities)
-    normal: list[Candidate] = []
-    while (c := normals.pick(capacity - used, in_slot)) is not None:
-        assert c.audio is not None
-        normals.place(c)
-        normal.append(c)
-        in_slot.add(c.content_id)
-        used += c.audio.duration_ms
-    fillers = (capacity - used) // filler.duration_ms if filler else 0
+    # Emergencies have the first claim on the slot's whole time (they may delay a relay).
+    urgent = take(emergencies, capacity)
+    urgent_ms = sum(_ms(c) for c in urgent)
+    # Relays as offsets within the slot; the first relay's start bounds the intro (a relay outranks it).
+    spans = [(max(0, elapsed_ms(slot.starts_at, r.starts_at)), min(capacity, elapsed_ms(slot.starts_at, r.ends_at)), r)
+             for r in relays]
+    spans = [(a, b, r) for a, b, r in spans if b > a]
+    first_relay = spans[0][0] if spans else capacity
+    intro = slot.intro if slot.intro and urgent_ms + slot.intro.duration_ms <= first_relay else None
+    head_end = urgent_ms + (intro.duration_ms if intro else 0)
+    spans = [(max(a, head_end), b, r) for a, b, r in spans if b > max(a, head_end)]
+    last_busy = max([head_end, *(b for _, b, _ in spans)])
+    outro = slot.outro if slot.outro and last_busy + slot.outro.duration_ms <= capacity else None
+    end_limit = capacity - (outro.duration_ms if outro else 0)
 
-    parts: list[tuple[str, Candidate | AudioRef]] = []
+    parts: list[_Part] = []
+    offset = 0
     if intro:
-        parts.append(("intro", intro))
-    parts += [("content", c) for c in (*urgent, *prio, *normal)]
-    if filler:
-        parts += [("filler", filler)] * fillers
+        parts.append((0, "intro", intro))
+        offset = intro.duration_ms
+    for c in urgent:
+        parts.append((offset, "content", c))
+        offset += _ms(c)
+    # The runs between relays, each filled on its own: priority, normal, filler.
+    runs: list[tuple[int, int, tuple[int, int, RelayWindow] | None]] = []
+    cursor = head_end
+    for a, b, r in spans:
+        runs.append((cursor, a, (a, b, r)))
+        cursor = b
+    runs.append((cursor, end_limit, None))
+    for run_start, run_end, relay in runs:
+        offset = run_start
+        room = max(0, run_end - run_start)
+        for c in take(priorities, room):
+            parts.append((offset, "content", c))
+            offset += _ms(c)
+        room = run_end - offset
+        while (pick := normals.pick(room, in_slot)) is not None:
+            normals.place(pick)
+            in_slot.add(pick.content_id)
+            parts.append((offset, "content", pick))
+            offset += _ms(pick)
+            room -= _ms(pick)
+        if filler:
+            for _ in range(max(0, room) // filler.duration_ms):
+                parts.append((offset, "filler", filler))
+                offset += filler.duration_ms
+        if relay is not None:
+            a, b, r = relay
+            parts.append((a, "relay", (r, b - a)))
     if outro:
-        parts.append(("outro", outro))
+        parts.append((offset, "outro", outro))
     return _layout(slot, tz, parts)
+
+
+def ordered_priorities(priorities: list[Candidate], order: Sequence[int]) -> list[Candidate]:
+    """`priorities` with the ids of `order` first, in that order, then the others as they were."""
+    rank = {content_id: i for i, content_id in enumerate(dict.fromkeys(order))}
+    return sorted(priorities, key=lambda c: rank.get(c.content_id, len(rank)))
 
 
 def plan_day(
@@ -393,14 +516,21 @@ def plan_day(
     progress: Mapping[int, CampaignProgress],
     last_planned: Mapping[int, datetime],
     filler: AudioRef | None = None,
+    relays: Sequence[RelayWindow] = (),
+    priority_order: Mapping[int, Sequence[int]] | None = None,
 ) -> DayPlan:
     """Plan one cluster's `day`: fill each of its `slots` (those starting that day) from `candidates`.
 
     `progress` maps campaign_id to its weekly target and the seconds already planned
     for this cluster earlier in the ISO week; `last_planned` maps content_id to when it
-    was last planned or aired for this cluster. See the module docstring for the rules.
+    was last planned or aired for this cluster. `relays` are the day's relays (starting that
+    day) and `priority_order` an operator's order of priority items per slot id. See the module
+    docstring for the rules.
     """
-    ordered_slots = _check_slots(day, tz, slots)
+    real_slots = _check_slots(day, tz, slots)
+    day_relays = _check_relays(day, tz, relays)
+    ordered_slots = sorted([*real_slots, *_relay_blocks(day_relays, real_slots)],
+                           key=lambda s: (s.starts_at.astimezone(UTC), s.slot_id))
     ordered = _check_candidates(candidates)
     left_out: list[LeftOut] = []
     eligible: list[Candidate] = []
@@ -416,7 +546,12 @@ def plan_day(
         (c for c in eligible if c.level is Level.PRIORITY), key=lambda c: (c.valid_until, c.content_id)
     )
     normals = _NormalQueue([c for c in eligible if c.level is Level.NORMAL], progress, last_planned)
-    planned = tuple(_fill_slot(s, tz, emergencies, priorities, normals, filler) for s in ordered_slots)
+    orders = priority_order or {}
+    planned = tuple(
+        _fill_slot(s, tz, emergencies, ordered_priorities(priorities, orders.get(s.slot_id, ())), normals, filler,
+                   [r for r in day_relays if elapsed_ms(r.starts_at, s.ends_at) > 0
+                    and elapsed_ms(s.starts_at, r.ends_at) > 0])
+        for s in ordered_slots)
 
     placed = {item.content_id for ps in planned for item in ps.items}
     missing = "slot_full" if planned else "no_slot"
@@ -566,13 +701,17 @@ def _insert_into_slot(
     i = next((k for k, it in enumerate(items) if it.starts_at >= now), len(items))
     while i < len(items) and (items[i].kind == "intro" or items[i].level is Level.EMERGENCY):
         i += 1
-    head, tail = items[:i], items[i:]
+    # Only the run up to the next relay moves: a relay keeps its wall-clock time, unless the emergency
+    # needs more room than the run can give, when the relay starts that much later (never vanishes).
+    j = next((k for k in range(i, len(items)) if items[k].kind == "relay"), len(items))
+    head, tail, after = items[:i], items[i:j], items[j:]
     zone = items[0].starts_at.tzinfo if items else ps.slot.starts_at.tzinfo
     start = max(now, head[-1].ends_at if head else ps.slot.starts_at).astimezone(zone)
-    room = elapsed_ms(start, ps.slot.ends_at) - emergency.audio.duration_ms
+    limit = after[0].starts_at if after else ps.slot.ends_at
+    room = elapsed_ms(start, limit) - emergency.audio.duration_ms
     order = _droppable_order(tail)
     fixed = sum(it.duration_ms for k, it in enumerate(tail) if k not in order)
-    if room < fixed:
+    if room < fixed and not after:
         return None
     dropped: set[int] = set()
     needed = sum(it.duration_ms for it in tail)
@@ -591,6 +730,13 @@ def _insert_into_slot(
         if k not in dropped:
             prev = new_items[-1]
             new_items.append(replace(it, position=len(new_items), starts_at=prev.ends_at))
+    if after:
+        relay, overrun = after[0], elapsed_ms(after[0].starts_at, new_items[-1].ends_at)
+        if overrun >= relay.duration_ms:
+            return None
+        if overrun > 0:
+            after[0] = replace(relay, starts_at=new_items[-1].ends_at, duration_ms=relay.duration_ms - overrun)
+        new_items += [replace(it, position=len(new_items) + n) for n, it in enumerate(after)]
     unused = ps.slot.duration_ms - sum(it.duration_ms for it in new_items)
     return replace(ps, items=tuple(new_items), unused_ms=unused), [tail[k] for k in sorted(dropped)]
 
@@ -608,7 +754,9 @@ def emergency_insert(plan: DayPlan, emergency: Candidate, now: datetime) -> Emer
     Items pushed past the slot's end give way, first to last: filler, normal content
     from the end of the slot, priority content from the end, the outro. The freed time
     that is not needed stays unused (a rebuild refills it). If even that is not enough
-    room, the slot is left as it was. A slot that already holds the emergency is kept
+    room, the slot is left as it was. A relay keeps its time: only the items before it move
+    (and give way), and if they cannot make room the relay starts later by what is missing
+    (the slot is left as it was if nothing of the relay would remain). A slot that already holds the emergency is kept
     as is. Content pushed out of every slot of the day is reported as `preempted`.
     """
     _check_aware(now, "Thời điểm chèn tin khẩn cấp")

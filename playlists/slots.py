@@ -13,7 +13,8 @@ Rules:
   that applies to the cluster (see `playlists.commemorations`). Its overlap check is conservative:
   it must not overlap any slot on any of its weekdays, since a commemoration can fall on any of them.
 
-The helpers for writing on an area in scope and for stored audio (`area_for_write`, `resolve_audio`,
+The form checks (`parse_hhmm`, `check_weekdays`, `check_date`) serve `playlists.relays` too; the helpers
+for writing on an area in scope and for stored audio (`area_for_write`, `resolve_audio`,
 `audio_public`) serve `playlists.commemorations` and `playlists.fillers` too; the builder reads all
 templates at once through `playlists.inputs.load_area_slots`.
 """
@@ -49,14 +50,14 @@ SHA256_PATTERN = r"^[0-9a-f]{64}$"
 # ---------------------------------------------------------------------------- schemas
 
 
-def _parse_hhmm(value: str) -> time:
+def parse_hhmm(value: str) -> time:
     if not _HHMM_RE.match(value):
         raise ValueError(f"Giờ bắt đầu phải có dạng HH:MM từ 00:00 đến 23:59, nhận {value!r}.")
     hours, minutes = value.split(":")
     return time(int(hours), int(minutes))
 
 
-def _check_weekdays(value: list[int] | None) -> list[int] | None:
+def check_weekdays(value: list[int] | None) -> list[int] | None:
     if value is None:
         return None
     if not value:
@@ -67,7 +68,7 @@ def _check_weekdays(value: list[int] | None) -> list[int] | None:
     return sorted(set(value))
 
 
-def _check_date(value: date | None) -> date | None:
+def check_date(value: date | None) -> date | None:
     if value is not None and not MIN_DATE <= value <= MAX_DATE:
         raise ValueError(f"Ngày phải trong khoảng {MIN_DATE:%d/%m/%Y} - {MAX_DATE:%d/%m/%Y}.")
     return value
@@ -91,12 +92,12 @@ class SlotCreate(BaseModel):
     @field_validator("weekdays")
     @classmethod
     def _weekdays(cls, value: list[int] | None) -> list[int] | None:
-        return _check_weekdays(value)
+        return check_weekdays(value)
 
     @field_validator("starts_on", "ends_on")
     @classmethod
     def _dates(cls, value: date | None) -> date | None:
-        return _check_date(value)
+        return check_date(value)
 
     @model_validator(mode="after")
     def _range(self) -> "SlotCreate":
@@ -121,12 +122,12 @@ class SlotUpdate(BaseModel):
     @field_validator("weekdays")
     @classmethod
     def _weekdays(cls, value: list[int] | None) -> list[int] | None:
-        return _check_weekdays(value)
+        return check_weekdays(value)
 
     @field_validator("starts_on", "ends_on")
     @classmethod
     def _dates(cls, value: date | None) -> date | None:
-        return _check_date(value)
+        return check_date(value)
 
 
 class AudioPublic(BaseModel):
@@ -292,7 +293,7 @@ def create_slot(session: Session, data: SlotCreate, *, scope: Area | None, tz: t
                 store: MediaStore | None = None, created_by: int | None = None) -> SlotTemplateRow:
     area = area_for_write(session, data.area_id, scope)
     row = SlotTemplateRow(
-        area_id=area.id, name=data.name.strip(), start_time=_parse_hhmm(data.start_time),
+        area_id=area.id, name=data.name.strip(), start_time=parse_hhmm(data.start_time),
         duration_minutes=data.duration_minutes,
         weekdays="".join(str(d) for d in (data.weekdays or range(7))),
         starts_on=data.starts_on, ends_on=data.ends_on, commemorative_only=data.commemorative_only,
@@ -335,7 +336,7 @@ def update_slot(session: Session, row: SlotTemplateRow, data: SlotUpdate, *, sco
         if not row.name:
             raise Invalid("Tên khung giờ không được để trống.")
     if "start_time" in changes:
-        row.start_time = _parse_hhmm(changes["start_time"])
+        row.start_time = parse_hhmm(changes["start_time"])
     if "duration_minutes" in changes:
         row.duration_minutes = changes["duration_minutes"]
     if "weekdays" in changes:

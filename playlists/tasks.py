@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from core import tasks
-from core.areas import Area, count_clusters
+from core.areas import Area, cluster_ids_under, count_clusters
 from core.config import get_settings
 from core.tasks import Task, TaskContext
 from core.users import Principal
-from playlists.changes import apply_content_change
+from playlists.changes import apply_content_change, days_with_playlists
 from playlists.publish import BuildResult
 from playlists.service import build_day, check_build_day
 
@@ -33,6 +33,19 @@ def content_changed(ctx: TaskContext, *, content_id: int, now: str | None = None
     result = apply_content_change(ctx.engine, content_id=content_id, tz=get_settings().tz, now=moment)
     ctx.progress(1, 1, f"Đã cập nhật {result.clusters} cụm loa")
     return result.as_dict()
+
+
+def rebuild_areas(ctx: TaskContext, *, area_ids: list[int], days: list[str]) -> dict:
+    """After a schedule change (a relay, an operator's priority order): rebuild those of `days` that already
+    have published playlists, for the clusters below `area_ids`."""
+    with Session(ctx.engine) as session:
+        clusters: set[int] = set()
+        for area in session.exec(select(Area).where(col(Area.id).in_(area_ids))):
+            clusters |= set(cluster_ids_under(session, area))
+        built = days_with_playlists(session, sorted(date.fromisoformat(d) for d in days), clusters)
+    results = [build_day(ctx.engine, day=day, tz=get_settings().tz, cluster_ids=sorted(clusters),
+                         reason="schedule_changed", progress=ctx.progress) for day in built]
+    return {"days": [r.as_dict() for r in results]}
 
 
 def build_day_task(ctx: TaskContext, *, day: str, area_id: int | None = None, created_by: int | None = None,

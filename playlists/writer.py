@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # imported by the PostgreSQL driver when it is used
 ITEM_COLUMNS = (
     "playlist_id", "cluster_id", "day", "slot_index", "slot_name", "slot_starts_at", "slot_ends_at",
     "position", "kind", "content_id", "revision_id", "campaign_id", "level", "title", "starts_at",
-    "duration_ms", "sha256", "ext",
+    "duration_ms", "sha256", "ext", "relay_id", "stream_url",
 )
 PLAYLIST_COLUMNS = ("id", "cluster_id", "day", "version", "etag", "inputs_hash", "plan_hash", "build_id",
                     "built_at", "is_current", "item_count")

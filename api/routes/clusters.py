@@ -7,15 +7,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import FileResponse, JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 
-from api.deps import DeviceOrReaderCluster, IdPath, SessionDep, SettingsDep
+from api.deps import DeviceOrReaderCluster, IdPath, ReaderCluster, SessionDep, SettingsDep
 from core.config import Settings
 from core.timeutil import local_today
 from media.store import MediaStore, media_url
 from playlists.formats import (
     M3U8_MEDIA_TYPE,
+    bundle_manifest,
     etag_matches,
     explanation_json,
     load_view,
@@ -25,6 +26,7 @@ from playlists.formats import (
     quoted_etag,
     write_bundle,
 )
+from playlists.priority_orders import SlotClash, priority_clashes
 from playlists.queries import cluster_alerts
 
 router = APIRouter(tags=["clusters"])
@@ -42,9 +44,11 @@ class ItemOut(BaseModel):
     level: str
     starts_at: datetime
     duration_ms: int
-    audio_url: str
-    sha256: str
-    ext: str
+    audio_url: str | None = Field(description="null for a relay")
+    sha256: str | None = Field(description="null for a relay")
+    ext: str | None
+    relay_id: int | None = Field(default=None, description="kind relay: the relay programme")
+    stream_url: str | None = Field(default=None, description="kind relay: the live stream to play for duration_ms")
 
 
 class SlotOut(BaseModel):
@@ -101,7 +105,8 @@ def playlist_m3u8(request: Request, session: SessionDep, settings: SettingsDep, 
 
 @router.get("/clusters/{cluster_id}/playlists/{day}/bundle", response_class=FileResponse,
             responses={200: {"content": {"application/zip": {}}}, 304: {"description": "Not modified"}},
-            summary="The day's playlist as a zip: manifest.json and every audio file named by its sha256")
+            summary="The day's playlist as a zip: manifest.json and every audio file named by its sha256 "
+                    "(relays are live streams: listed in the manifest's not_in_bundle)")
 def playlist_bundle(request: Request, session: SessionDep, settings: SettingsDep, _cluster: DeviceOrReaderCluster,
                     cluster_id: IdPath, day: date,
                     if_none_match: Annotated[str | None, Header()] = None) -> Response:
@@ -110,7 +115,7 @@ def playlist_bundle(request: Request, session: SessionDep, settings: SettingsDep
     if etag_matches(if_none_match, etag):
         return _not_modified(etag)
     store = MediaStore(settings.media_dir)
-    manifest = playlist_json(view, settings.tz, base_url(request, settings))
+    manifest = bundle_manifest(view, settings.tz, base_url(request, settings))
     out = store.tmp_dir() / f"bundle-{cluster_id}-{day.isoformat()}-{secrets.token_hex(6)}.zip"
     write_bundle(view, manifest, store, out)
     name = f"loaxa-{cluster_id}-{day.isoformat()}-v{view.playlist.version}.zip"
@@ -152,6 +157,14 @@ def playlist(request: Request, session: SessionDep, settings: SettingsDep, _clus
         return _not_modified(etag)
     return JSONResponse(playlist_json(view, settings.tz, base_url(request, settings)),
                         headers={"ETag": etag, "Cache-Control": "no-cache"})
+
+
+@router.get("/clusters/{cluster_id}/playlists/{day}/priority-clashes", response_model=list[SlotClash],
+            summary="Slots where higher-level and the commune's own priority items clash, with the order in force "
+                    "(default or an operator's) and a note; reorder with PUT /priority-orders")
+def playlist_priority_clashes(session: SessionDep, cluster: ReaderCluster, cluster_id: IdPath,
+                              day: date) -> list[SlotClash]:
+    return priority_clashes(session, load_view(session, cluster_id, day), cluster)
 
 
 @router.get("/clusters/{cluster_id}/alerts", response_model=list[AlertOut],

@@ -15,6 +15,8 @@ from airtime import documents, reports
 from airtime.aggregate import ReportQuery
 from airtime.anomalies import MAX_ANOMALIES, Anomaly
 from airtime.anomalies import anomalies as find_anomalies
+from airtime.relays import SECTION_LABEL as RELAYS_LABEL
+from airtime.relays import relay_airtime
 from airtime.report_values import TOTAL_KEY, ReportRow, totals
 from airtime.silent import silent_clusters
 from api.deps import MAX_ID, Reader, SessionDep, SettingsDep, area_in_scope
@@ -41,7 +43,8 @@ ROW_DOC = (
     "(LOAXA_TIMEZONE) date in [from, to]; target_seconds (campaign rows only): target_minutes_per_week × 60 × "
     "clusters × days / 7 (the campaign's clusters within the report's area, the days of [from, to] inside the "
     "campaign's period); compliance = aired / target. Rows with key 'none' gather what belongs to no "
-    "campaign/directive/area of the chosen level."
+    "campaign/directive/area of the chosen level. relays (JSON): planned and aired seconds of relays (tiếp sóng: "
+    "items and events of kind relay), per relay, counted apart from campaign content (never in rows or totals)."
 )
 
 
@@ -54,9 +57,26 @@ class RowOut(BaseModel):
     compliance: float | None
 
 
+class RelayRowOut(BaseModel):
+    relay_id: int
+    label: str
+    planned_seconds: float
+    aired_seconds: float
+
+
+class RelaysOut(BaseModel):
+    """Relays (tiếp sóng), apart from campaign content: never in rows, totals or compliance."""
+
+    label: str
+    planned_seconds: float
+    aired_seconds: float
+    rows: list[RelayRowOut]
+
+
 class AirtimeOut(BaseModel):
     rows: list[RowOut]
     totals: RowOut
+    relays: RelaysOut
     group_by: str
     from_: date = Field(alias="from")
     to: date
@@ -139,8 +159,13 @@ def airtime(session: SessionDep, settings: SettingsDep, principal: Reader, day_f
     q = ReportQuery(day_from, day_to, group_by, area, campaign_id, area_level, tz=settings.tz)
     rows = reports.airtime_rows(session, q)
     if format == "json":
+        relayed = relay_airtime(session, q)
         return AirtimeOut.model_validate({
-            "rows": [_row(r) for r in rows], "totals": _row(totals(rows)), "group_by": group_by, "from": day_from,
+            "rows": [_row(r) for r in rows], "totals": _row(totals(rows)),
+            "relays": RelaysOut(label=RELAYS_LABEL, planned_seconds=relayed.planned_seconds,
+                                aired_seconds=relayed.aired_seconds,
+                                rows=[RelayRowOut(**vars(r)) for r in relayed.rows]),
+            "group_by": group_by, "from": day_from,
             "to": day_to, "area_id": area.id if area else None, "campaign_id": campaign_id,
             "generated_at": local_now(settings.tz)})
     meta = documents.report_meta(session, title=documents.TITLE, group_by=group_by, day_from=day_from,

@@ -28,6 +28,7 @@ def install_web(app: FastAPI, settings: Settings) -> None:
         import_pages,
         playlist_pages,
         quota_pages,
+        relays_pages,
         slots_pages,
         speech_pages,
         tasks_pages,
@@ -41,5 +42,5 @@ def install_web(app: FastAPI, settings: Settings) -> None:
     # Fixed paths (/campaigns/commemorations, /contents/import) before the modules with /{id} paths.
     for module in (auth_pages, dashboard, areas_pages, users_pages, speech_pages, tasks_pages,
                    commemoration_pages, campaign_pages, import_pages, content_pages, quota_pages, slots_pages,
-                   playlist_pages, airtime_pages, fleet_pages):
+                   relays_pages, playlist_pages, airtime_pages, fleet_pages):
         app.include_router(module.router)

@@ -13,6 +13,7 @@ from airtime.aggregate import ReportQuery
 from airtime.anomalies import anomalies
 from airtime.charts import area_chart, campaign_weekly_chart
 from airtime.documents import report_place
+from airtime.relays import RelayAirtime, relay_airtime
 from airtime.report_values import ReportMeta, ReportRow
 from airtime.reports import airtime_rows
 from airtime.series import weekly_series
@@ -85,11 +86,13 @@ def airtime_page(request: Request, session: SessionDep, settings: SettingsDep, p
     error = None
     try:
         campaign_rows = airtime_rows(session, _query(f, "campaign", settings.tz))
+        relays = relay_airtime(session, _query(f, "campaign", settings.tz))
         area_rows, idle_areas = split_idle(airtime_rows(session, _query(f, "area", settings.tz, _area_level(f.area))))
         found, anomaly_total = anomalies(session, day_from=f.day_from, day_to=f.day_to, area=f.area,
                                          tz=settings.tz, limit=MAX_ROWS_SHOWN)
     except Invalid as exc:
         error, campaign_rows, area_rows, idle_areas, found, anomaly_total = exc.message, [], [], [], [], 0
+        relays = RelayAirtime([])
     silent = silent_clusters(session, area=f.area, now=now_utc(), after_days=settings.silent_after_days)
     campaigns = list_campaigns_by_name(session, limit=MAX_CAMPAIGN_CHOICES)
     return render(request, "airtime.html", f=f, qs=f.query_string(), campaign_rows=campaign_rows,
@@ -97,7 +100,7 @@ def airtime_page(request: Request, session: SessionDep, settings: SettingsDep, p
                   anomaly_total=anomaly_total,
                   silent=silent[:MAX_ROWS_SHOWN], silent_total=len(silent), error=error,
                   areas=area_options(session, principal, [AreaLevel.province, AreaLevel.district, AreaLevel.commune]),
-                  campaigns=campaigns, silent_days=settings.silent_after_days)
+                  campaigns=campaigns, silent_days=settings.silent_after_days, relays=relays)
 
 
 def _png(data: bytes) -> Response:

@@ -236,6 +236,7 @@ FIELD_LABELS = {
     "duration_minutes": "Thời lượng (phút)", "weekdays": "Các ngày trong tuần", "reason": "Lý do",
     "number": "Số hiệu", "issued_on": "Ngày ban hành", "issuer": "Cơ quan ban hành", "color": "Màu",
     "term": "Từ viết", "spoken": "Cách đọc", "label": "Nhãn", "date": "Ngày",
+    "stream_url": "Địa chỉ luồng",
 }
 
 _MESSAGES = {

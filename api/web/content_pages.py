@@ -44,7 +44,7 @@ EVENT_LABELS = {
     "created": "Soạn mới", "updated": "Sửa", "revised": "Sửa (bản mới)", "submitted": "Gửi duyệt",
     "withdrawn": "Rút lại", "approved": "Duyệt", "rejected": "Từ chối", "archived": "Lưu trữ",
     "render_queued": "Tạo âm thanh", "rendered": "Đã có âm thanh", "render_failed": "Lỗi tạo âm thanh",
-    "audio_uploaded": "Tải bản ghi âm",
+    "audio_uploaded": "Tải bản ghi âm", "priority_order": "Sắp xếp thứ tự tin ưu tiên",
 }
 STATUS_FILTERS = [(s.value, STATUS_LABELS[s]) for s in ContentStatus] + [("expired", "Hết hiệu lực")]
 

@@ -3,7 +3,8 @@
 from datetime import date, timedelta
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
 from sqlmodel import Session
 
 from api.deps import IdPath, SessionDep, SettingsDep
@@ -12,21 +13,24 @@ from api.web.common import (
     FormDep,
     OperatorPage,
     ReaderPage,
+    flash,
     form_value,
     local_today,
     parse_date,
     parse_day_param,
+    redirect,
     render,
     web_router,
 )
 from campaigns.campaigns import get_campaigns
 from core.areas import Area, AreaLevel, get_area_names, list_areas
-from core.errors import Invalid, NotFound
+from core.errors import DomainError, Invalid, NotFound
 from core.timeutil import as_utc
 from core.users import Principal, Role
 from media.store import media_url
 from playlists.formats import load_view
 from playlists.planner import REASON_LABELS
+from playlists.priority_orders import PriorityOrderSet, priority_clashes, set_priority_order
 from playlists.queries import get_current_playlists
 from playlists.tasks import submit_build
 
@@ -89,15 +93,63 @@ def playlist_timeline(request: Request, session: SessionDep, settings: SettingsD
         for s in view.slots:
             starts, ends = (as_utc(_dt(s["starts_at"])), as_utc(_dt(s["ends_at"])))
             length_ms = max(1, int((ends - starts).total_seconds() * 1000))
-            items = [{"item": it, "color": colors.get(it.campaign_id, ("#9aa3ad", ""))[0],
-                      "campaign": colors.get(it.campaign_id, ("", ""))[1], "url": media_url(it.sha256, it.ext),
+            items = [{"item": it, "color": RELAY_COLOR if it.kind == "relay"
+                      else colors.get(it.campaign_id, ("#9aa3ad", ""))[0],
+                      "campaign": colors.get(it.campaign_id, ("", ""))[1],
+                      "url": media_url(it.sha256, it.ext) if it.sha256 and it.ext else None,
                       "percent": 100 * it.duration_ms / length_ms} for it in view.items_of(s["index"])]
             used = sum(i["item"].duration_ms for i in items)
-            slots.append({"name": s["name"], "starts_at": starts, "ends_at": ends, "entries": items,
-                          "used_ms": used, "length_ms": length_ms})
+            slots.append({"index": s["index"], "name": s["name"], "starts_at": starts, "ends_at": ends,
+                          "entries": items, "used_ms": used, "length_ms": length_ms})
+    clashes = {c.slot_index: c for c in priority_clashes(session, view, cluster)} if view is not None else {}
     return render(request, "timeline.html", cluster=cluster, day=the_day, view=view, slots=slots,
-                  left_out=view.left_out if view else [], reasons=REASON_LABELS,
+                  left_out=view.left_out if view else [], reasons=REASON_LABELS, clashes=clashes,
+                  can_reorder=principal.role in (Role.admin, Role.operator) and the_day >= local_today(request),
                   prev_day=the_day - timedelta(days=1), next_day=the_day + timedelta(days=1))
+
+
+@router.post("/playlists/{cluster_id}/priority-order")
+def playlist_priority_order(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
+                            cluster_id: IdPath, form: FormDep) -> RedirectResponse:
+    """An operator's order of a slot's clashing priority items: a position typed beside each item (no script
+    needed), for the whole commune or this cluster only; "reset" puts the default back."""
+    cluster = area_or_scope(session, principal, cluster_id)
+    if cluster is None or cluster.level != AreaLevel.cluster or cluster.parent_id is None:
+        raise NotFound("cụm loa", cluster_id)
+    day = parse_date(form_value(form, "day"))
+    if not isinstance(day, date):
+        raise Invalid("Ngày: phải là ngày hợp lệ (dd/mm/yyyy).")
+    ids = [int(v) for v in form.getlist("content_ids") if isinstance(v, str) and v.isdigit()]
+    positions = {cid: _position(form_value(form, f"pos_{cid}"), n) for n, cid in enumerate(ids)}
+    ordered = [] if form_value(form, "reset") else sorted(ids, key=lambda cid: (positions[cid], ids.index(cid)))
+    area_id = (cluster.id if form_value(form, "for") == "cluster" else cluster.parent_id) or 0
+    slot_text = form_value(form, "slot_id") or ""
+    back = f"/playlists/{cluster.id}?day={day:%d/%m/%Y}"
+    try:
+        data = PriorityOrderSet(area_id=area_id, slot_id=int(slot_text) if slot_text.isdigit() else 0, date=day,
+                                content_ids=ordered)
+        set_priority_order(session, data, actor=principal, today=local_today(request), tz=settings.tz)
+    except DomainError as exc:
+        session.rollback()
+        flash(request, exc.message, "err")
+        return redirect(back)
+    except ValidationError:
+        session.rollback()
+        flash(request, "Dữ liệu sắp xếp không hợp lệ.", "err")
+        return redirect(back)
+    flash(request, "Đã về thứ tự mặc định." if not ordered else
+          "Đã lưu thứ tự tin ưu tiên; danh sách phát của ngày này đang được lập lại theo thứ tự mới.")
+    return redirect(back)
+
+
+RELAY_COLOR = "#6a4c93"
+
+
+def _position(text: str | None, default: int) -> float:
+    try:
+        return float(text) if text else float(default + 1)
+    except ValueError:
+        return float(default + 1)
 
 
 def _dt(value):

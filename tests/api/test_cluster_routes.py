@@ -11,7 +11,8 @@ from core.timeutil import now_utc
 from tests.factories import device_headers
 
 PREFIX = API_PREFIX + "/clusters/{cluster_id}"
-READER_ONLY = {"/plays/verify", "/reconciliation"}  # and GET /plays: a device posts its plays, never lists them
+READER_ONLY = {"/plays/verify", "/reconciliation", "/playlists/{day}/priority-clashes"}  # and GET /plays: a device
+# posts its plays, never lists them
 DEVICE_ONLY = {"/heartbeat"}
 # The smallest valid body of each POST route (the rest get an empty batch of plays).
 BODIES = {"/heartbeat": {"agent_version": "test"}}

@@ -139,3 +139,52 @@ CASES: list[Case] = [
     Case("media file", "GET", lambda c: f"/media/{c.audio.sha256}.{c.audio.ext}",
          dict.fromkeys(CALLERS, 200), setup=_published),
 ]
+
+
+# ---------------------------------------------------------------------------- relays and priority orders
+
+_DOWN = "http://127.0.0.1:9/khong-co"  # loopback, nobody listens: the check fails fast, the relay is saved
+
+
+def _relay_body(ctx):
+    return {"name": f"Tiếp sóng {ctx.next()}", "stream_url": _DOWN, "start_time": "12:00", "duration_minutes": 30,
+            "area_ids": [ctx.world.commune_a.id]}
+
+
+def _new_relay(ctx) -> None:
+    """A relay on commune A (written through the service: it is the object under test, not the request)."""
+    from core.db import session_scope
+    from playlists.relays import RelayCreate, create_relay
+    from playlists.stream_check import NOT_CHECKED
+
+    with session_scope(_engine(ctx)) as s:
+        row = create_relay(s, RelayCreate(**_relay_body(ctx)), scope=None, checker=lambda _url: NOT_CHECKED,
+                           tz=_settings(ctx).tz)
+        ctx.relay_id = row.id
+
+
+def _relay_once(ctx) -> None:
+    if not hasattr(ctx, "relay_id"):
+        _new_relay(ctx)
+
+
+def _order_body(ctx):
+    return {"area_id": ctx.world.commune_a.id, "slot_id": ctx.slot_id, "date": _today(ctx), "content_ids": []}
+
+
+CASES += [
+    Case("create relay on A", "POST", lambda c: "/api/v1/relays", {"admin": 201, "operator": 201, "operator_a": 201},
+         json=_relay_body),
+    Case("list relays", "GET", lambda c: "/api/v1/relays", EVERY_HUMAN),
+    Case("get relay of A", "GET", lambda c: f"/api/v1/relays/{c.relay_id}", ALL_HUMANS_INSIDE, setup=_relay_once),
+    Case("change relay of A", "PATCH", lambda c: f"/api/v1/relays/{c.relay_id}", WRITERS,
+         json=lambda c: {"duration_minutes": 1 + c.next() % 60}, setup=_relay_once),
+    Case("delete relay of A", "DELETE", lambda c: f"/api/v1/relays/{c.relay_id}",
+         {"admin": 204, "operator": 204, "operator_a": 204}, setup=_new_relay),
+    Case("order priority items of A", "PUT", lambda c: "/api/v1/priority-orders", WRITERS, json=_order_body,
+         setup=_slot_once),
+    Case("priority order of A", "GET",
+         lambda c: f"/api/v1/priority-orders?area_id={c.world.commune_a.id}&slot_id={c.slot_id}&date={_today(c)}",
+         ALL_HUMANS_INSIDE, setup=_slot_once),
+    Case("priority clashes of A1", "GET", _playlist("/priority-clashes"), ALL_HUMANS_INSIDE, setup=_published),
+]

@@ -14,6 +14,7 @@ from playlists.planner import (
     Candidate,
     DayPlan,
     Level,
+    RelayWindow,
     emergency_insert,
     ineligibility,
     plan_day,
@@ -326,3 +327,147 @@ def test_emergency_insert_keeps_the_plan_sound(inputs, minutes_after_five, alert
         fixed = sum(it.duration_ms for it in ps.items if it.kind == "intro" or it.level is Level.EMERGENCY)
         if ps.slot.starts_at >= now and alert_audio.duration_ms + fixed <= ps.slot.duration_ms:
             assert index in res.slot_indexes
+
+
+# ---------------------------------------------------------------------------- relays and priority orders
+
+
+@st.composite
+def relays_st(draw) -> list[RelayWindow]:
+    """0-4 relays anywhere on the day (inside, across or outside the slots, possibly overlapping each other)."""
+    relays = []
+    for relay_id in draw(st.lists(st.integers(1, 50), unique=True, max_size=4)):
+        start = datetime.combine(DAY, time(5), tzinfo=VN) + timedelta(minutes=draw(st.integers(0, 18 * 60)))
+        length = timedelta(minutes=draw(st.integers(1, 120)))
+        relays.append(RelayWindow(relay_id, f"Tiếp sóng {relay_id}", f"http://127.0.0.1:9/{relay_id}", start,
+                                  start + length))
+    return relays
+
+
+@st.composite
+def relay_day_inputs(draw) -> dict:
+    inputs = draw(day_inputs())
+    inputs["relays"] = draw(relays_st())
+    priority_ids = [c.content_id for c in inputs["candidates"] if c.level is Level.PRIORITY]
+    orders = {}
+    for s in inputs["slots"]:
+        if priority_ids and draw(st.booleans()):
+            orders[s.slot_id] = draw(st.permutations(priority_ids))
+    inputs["priority_order"] = orders
+    return inputs
+
+
+def _union_ms(windows) -> int:
+    total, end = 0, None
+    for a, b in sorted(windows):
+        if end is None or a >= end:
+            total += (b - a) // timedelta(milliseconds=1)
+            end = b
+        elif b > end:
+            total += (b - end) // timedelta(milliseconds=1)
+            end = b
+    return total
+
+
+def assert_sound_with_relays(plan: DayPlan, inputs: dict) -> None:
+    relays = {r.relay_id: r for r in inputs["relays"]}
+    real = sorted(inputs["slots"], key=lambda s: s.starts_at)
+    assert [ps.slot for ps in plan.slots if ps.slot.slot_id > 0] == real
+    previous_end = None
+    for ps in plan.slots:
+        if previous_end is not None:
+            assert ps.slot.starts_at >= previous_end  # slots and relay blocks never overlap
+        previous_end = ps.slot.ends_at
+        cursor = ps.slot.starts_at
+        for pos, item in enumerate(ps.items):
+            assert item.position == pos
+            assert item.starts_at >= cursor  # in time order, never overlapping
+            assert item.duration_ms > 0
+            cursor = item.ends_at
+            if item.kind == "relay":
+                r = relays[item.relay_id]
+                assert item.audio is None and item.content_id is None and item.level is Level.RELAY
+                assert item.stream_url == r.stream_url and item.title == r.name
+                assert r.starts_at <= item.starts_at and item.ends_at <= r.ends_at
+            else:
+                assert item.audio is not None and item.duration_ms == item.audio.duration_ms
+        assert cursor <= ps.slot.ends_at  # never past the slot's end
+        assert ps.unused_ms == ps.slot.duration_ms - sum(it.duration_ms for it in ps.items) >= 0
+        if ps.slot.slot_id < 0:  # a relay block: the relay, after the day's emergencies
+            assert {it.kind for it in ps.items} <= {"relay", "content"}
+            assert all(it.level is Level.EMERGENCY for it in ps.items if it.kind == "content")
+        # Levels never rise within a run of content between two relays.
+        run: list[Level] = []
+        for item in ps.items:
+            if item.kind == "relay":
+                run = []
+            elif item.kind == "content":
+                assert not run or item.level <= run[-1]
+                run.append(item.level)
+
+
+@FAST
+@given(relay_day_inputs())
+def test_relays_never_overlap_content_and_never_run_past_a_slot(inputs):
+    plan = plan_day(**inputs)
+    assert_sound_with_relays(plan, inputs)
+    # Without emergencies, every moment of every relay is on air: nothing else takes a relay's time.
+    if not any(c.level is Level.EMERGENCY for c in inputs["candidates"]):
+        relay_ms = sum(it.duration_ms for ps in plan.slots for it in ps.items if it.kind == "relay")
+        assert relay_ms == _union_ms([(r.starts_at, r.ends_at) for r in inputs["relays"]])
+    # Content is still explained: placed, or left out with a reason.
+    placed = {it.content_id for ps in plan.slots for it in ps.items if it.kind == "content"}
+    assert placed | {lo.content_id for lo in plan.left_out} == {c.content_id for c in inputs["candidates"]}
+
+
+@FAST
+@given(relay_day_inputs(), st.randoms(use_true_random=False))
+def test_relays_and_orders_are_deterministic_and_blind_to_input_order(inputs, rnd: random.Random):
+    first = plan_day(**inputs)
+    shuffled = dict(inputs)
+    shuffled["relays"] = rnd.sample(inputs["relays"], len(inputs["relays"]))
+    shuffled["slots"] = rnd.sample(inputs["slots"], len(inputs["slots"]))
+    assert plan_day(**shuffled) == first
+
+
+@FAST
+@given(relay_day_inputs())
+def test_an_operators_priority_order_is_kept_within_each_run(inputs):
+    plan = plan_day(**inputs)
+    for ps in plan.slots:
+        order = inputs["priority_order"].get(ps.slot.slot_id)
+        if not order:
+            continue
+        rank = {cid: i for i, cid in enumerate(order)}
+        run: list[int] = []
+        for item in ps.items:
+            if item.kind == "relay":
+                run = []
+            elif item.kind == "content" and item.level is Level.PRIORITY:
+                assert not run or rank[item.content_id] > run[-1]
+                run.append(rank[item.content_id])
+
+
+@FAST
+@given(relay_day_inputs(), st.integers(0, 20 * 60), audio_st)
+def test_emergency_insert_with_relays_keeps_the_plan_sound(inputs, minutes_after_five, alert_audio):
+    plan = plan_day(**inputs)
+    now = datetime.combine(DAY, time(5), tzinfo=VN) + timedelta(minutes=minutes_after_five)
+    alert = Candidate(999, "Cảnh báo bão", None, Level.EMERGENCY, DAY, DAY, True, True, alert_audio)
+    res = emergency_insert(plan, alert, now)
+    for index, (old, new) in enumerate(zip(plan.slots, res.plan.slots, strict=True)):
+        assert new.slot == old.slot
+        if index not in res.slot_indexes:
+            assert new == old
+            continue
+        cursor = new.slot.starts_at
+        for pos, it in enumerate(new.items):
+            assert it.position == pos and it.starts_at >= cursor
+            cursor = it.ends_at
+        assert cursor <= new.slot.ends_at
+        # A relay never starts earlier than planned, ends when planned, and is never lost.
+        before = {it.relay_id: it for it in old.items if it.kind == "relay"}
+        after = {it.relay_id: it for it in new.items if it.kind == "relay"}
+        assert set(after) == set(before)
+        for relay_id, it in after.items():
+            assert it.starts_at >= before[relay_id].starts_at and it.ends_at == before[relay_id].ends_at

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.factories import PASSWORD
+from tests.playlists.conftest import store, stream_server  # noqa: F401  (streams on loopback for the relay pages)
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
 CHROMIUM = "/usr/bin/chromium"

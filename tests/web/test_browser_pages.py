@@ -10,9 +10,9 @@ pytestmark = pytest.mark.browser
 ROLE_PAGES = {
     "operator": ["/", "/areas", "/areas/{cluster}", "/areas/{commune}", "/lexicon", "/campaigns",
                  "/campaigns/directives", "/campaigns/commemorations", "/contents", "/contents/new",
-                 "/contents/import", "/quotas", "/slots", "/playlists", "/playlists/{cluster}", "/airtime"],
+                 "/contents/import", "/quotas", "/slots", "/relays", "/playlists", "/playlists/{cluster}", "/airtime"],
     "approver": ["/", "/approvals", "/contents", "/quotas", "/campaigns/commemorations", "/playlists", "/airtime"],
-    "supervisor": ["/", "/areas", "/campaigns", "/contents", "/quotas", "/slots", "/playlists", "/airtime"],
+    "supervisor": ["/", "/areas", "/campaigns", "/contents", "/quotas", "/slots", "/relays", "/playlists", "/airtime"],
     "admin": ["/users", "/users/{admin}", "/quotas"],
 }
 
