@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlmodel import col
 
 from core.config import get_settings
 from core.db import make_engine, session_scope, upgrade_database
@@ -103,7 +104,7 @@ def verify(cluster_id: Annotated[int | None, typer.Option(help="Một cụm loa 
     broken = 0
     with session_scope(_engine()) as session:
         ids = [cluster_id] if cluster_id else list(session.exec(select(PlayChain.cluster_id)
-                                                                .order_by(PlayChain.cluster_id)))
+                                                                .order_by(col(PlayChain.cluster_id))))
         for cid in ids:
             check = verify_cluster(session, cid)
             if check.ok:

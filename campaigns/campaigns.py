@@ -21,6 +21,7 @@ from campaigns.schemas import (
 from campaigns.scope import filter_scopes, load_areas, overlap_condition, overlaps, require_within
 from campaigns.search import fold, search_text
 from core.areas import Area
+from core.db import saved_id
 from core.errors import Invalid, NotFound
 from core.timeutil import now_utc
 from core.users import Principal
@@ -159,16 +160,16 @@ def campaigns_public(session: Session, campaigns: list[Campaign], *, today: date
             directives[directive.id] = directive
         for campaign_id, status, n in session.exec(
                 select(Content.campaign_id, Content.status, func.count())
-                .where(col(Content.campaign_id).in_(ids)).group_by(Content.campaign_id, Content.status)):
+                .where(col(Content.campaign_id).in_(ids)).group_by(col(Content.campaign_id), col(Content.status))):
             counts[campaign_id][status] = n
     result = []
     for c in campaigns:
         days = [commemorations.next_occurrence(key, max(today, c.starts_on)) for key in c.commemorations]
         result.append(CampaignPublic(
-            id=c.id, name=c.name, description=c.description, starts_on=c.starts_on, ends_on=c.ends_on,
+            id=saved_id(c), name=c.name, description=c.description, starts_on=c.starts_on, ends_on=c.ends_on,
             target_minutes_per_week=c.target_minutes_per_week, color=c.color, area_ids=areas[c.id],
             directive_ids=directive_ids[c.id],
-            directives=[DirectiveBrief(id=d.id, number=d.number, issuer=d.issuer, title=d.title,
+            directives=[DirectiveBrief(id=saved_id(d), number=d.number, issuer=d.issuer, title=d.title,
                                        issued_on=d.issued_on)
                         for d in (directives[i] for i in directive_ids[c.id])],
             commemorations=[ObservancePublic.of(o) for o in days],

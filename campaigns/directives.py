@@ -14,6 +14,7 @@ from campaigns.schemas import DirectiveCreate, DirectivePublic, DirectiveUpdate
 from campaigns.scope import load_areas, overlap_condition, overlaps, require_within
 from campaigns.search import fold, search_text
 from core.areas import Area
+from core.db import saved_id
 from core.errors import Forbidden, Invalid, NotFound
 from core.timeutil import now_utc
 from core.users import Principal
@@ -126,7 +127,7 @@ def directives_public(session: Session, directives: list[Directive], *,
         for clink in session.exec(select(CampaignDirective).where(col(CampaignDirective.directive_id).in_(ids))
                                   .order_by(col(CampaignDirective.campaign_id))):
             campaigns[clink.directive_id].append(clink.campaign_id)
-    return [DirectivePublic(id=d.id, number=d.number, issued_on=d.issued_on, issuer=d.issuer, title=d.title,
+    return [DirectivePublic(id=saved_id(d), number=d.number, issued_on=d.issued_on, issuer=d.issuer, title=d.title,
                             starts_on=d.starts_on, ends_on=d.ends_on, area_ids=areas[d.id],
                             campaign_ids=campaigns[d.id], full_text=d.full_text if with_text else None,
                             created_at=d.created_at)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from campaigns import speech
 from campaigns.models import (
@@ -129,7 +129,7 @@ def _prepare(session: Session, revision_id: int) -> _Job | None:
     if rev.audio_source == AudioSource.recording:
         return None  # a human recording arrived meanwhile: it wins
     areas = list(session.exec(select(Area).join(ContentArea, ContentArea.area_id == Area.id)
-                              .where(ContentArea.revision_id == revision_id).order_by(Area.id)))
+                              .where(ContentArea.revision_id == revision_id).order_by(col(Area.id))))
     return _Job(revision_id=rev.id, content_id=rev.content_id, text=speech.text_to_read(rev.title, rev.body),
                 lexicon=speech.lexicon_for(session, areas))
 

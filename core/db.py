@@ -1,13 +1,14 @@
 """Engine, sessions and schema migrations (SQLite by default, PostgreSQL by URL)."""
 
 import importlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Dialect, Engine
 from sqlmodel import Session, SQLModel
 
 from core.timeutil import as_utc
@@ -32,7 +33,27 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 MAX_ID = 2_147_483_647
 
 
-class UTCDateTime(sa.types.TypeDecorator):
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+
+class _Numbered(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def saved_id(row: _Numbered) -> int:
+    """The id of a row the database has numbered (after a flush or commit).
+
+    SQLModel types every `id` as `int | None` because a new row has none yet; this says where a
+    caller relies on it being there, and fails loudly if it is not.
+    """
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: flush the session first")
+    return row.id
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
     """Stores aware datetimes as UTC and always returns aware UTC.
 
     SQLite silently drops UTC offsets; PostgreSQL keeps them. Normalising here means
@@ -42,7 +63,7 @@ class UTCDateTime(sa.types.TypeDecorator):
     impl = sa.DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -50,11 +71,11 @@ class UTCDateTime(sa.types.TypeDecorator):
         utc = as_utc(value)
         return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
 
-    def process_result_value(self, value: datetime | None, dialect):
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         return None if value is None else as_utc(value)
 
 
-def upsert_insert(session: Session):
+def upsert_insert(session: Session) -> Callable[..., Any]:
     """The dialect's INSERT, which has `on_conflict_do_update` / `on_conflict_do_nothing` (PostgreSQL, SQLite)."""
     from sqlalchemy.dialects.postgresql import insert as pg_insert
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -67,7 +88,7 @@ def import_all_models() -> None:
         importlib.import_module(name)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -77,7 +98,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
@@ -97,7 +118,7 @@ def session_scope(engine: Engine) -> Iterator[Session]:
             raise
 
 
-def alembic_config(url: str):
+def alembic_config(url: str) -> "Config":
     from alembic.config import Config
 
     cfg = Config()

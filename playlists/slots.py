@@ -30,7 +30,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlmodel import Session, col, select
 
 from core.areas import Area, is_within
-from core.db import MAX_ID
+from core.db import MAX_ID, saved_id
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.timeutil import local_today, now_utc
 from media.store import MediaStore, media_url
@@ -189,7 +189,7 @@ def to_public(row: SlotTemplateRow, area: Area, *, asked_area_id: int | None = N
     start = datetime.combine(date(2024, 1, 1), row.start_time)
     end = start + timedelta(minutes=row.duration_minutes)
     return SlotPublic(
-        id=row.id, area_id=row.area_id, area_name=area.name, name=row.name,
+        id=saved_id(row), area_id=row.area_id, area_name=area.name, name=row.name,
         start_time=row.start_time.strftime("%H:%M"), end_time=end.strftime("%H:%M"),
         duration_minutes=row.duration_minutes, crosses_midnight=end.date() != start.date(),
         weekdays=weekdays_of(row), starts_on=row.starts_on, ends_on=row.ends_on,
@@ -293,7 +293,7 @@ def create_slot(session: Session, data: SlotCreate, *, scope: Area | None, tz: t
                 store: MediaStore | None = None, created_by: int | None = None) -> SlotTemplateRow:
     area = area_for_write(session, data.area_id, scope)
     row = SlotTemplateRow(
-        area_id=area.id, name=data.name.strip(), start_time=parse_hhmm(data.start_time),
+        area_id=saved_id(area), name=data.name.strip(), start_time=parse_hhmm(data.start_time),
         duration_minutes=data.duration_minutes,
         weekdays="".join(str(d) for d in (data.weekdays or range(7))),
         starts_on=data.starts_on, ends_on=data.ends_on, commemorative_only=data.commemorative_only,

@@ -113,7 +113,7 @@ class BulkWriter:
                         for row in rows:
                             copy.write_row((pid, cid, day, *row))
             else:
-                day_value = self._procs["playlist_item"][2](day)  # type: ignore[misc]
+                day_value = self._procs["playlist_item"][2](day)
                 marks = ", ".join("?" for _ in ITEM_COLUMNS)
                 cursor.executemany(
                     f"INSERT INTO playlist_item ({', '.join(ITEM_COLUMNS)}) VALUES ({marks})",
