@@ -41,7 +41,7 @@ def create_campaign(session: Session, data: CampaignCreate, *, actor: Principal,
     directive_ids = _checked_directives(session, data.directive_ids or [], actor)
     if data.directive is not None:
         directive = find_or_create_directive(session, data.directive, actor=actor)
-        directive_ids = list(dict.fromkeys([*directive_ids, directive.id]))
+        directive_ids = list(dict.fromkeys([*directive_ids, saved_id(directive)]))
     color = data.color or PALETTE[session.exec(select(func.count()).select_from(Campaign)).one() % len(PALETTE)]
     campaign = Campaign(name=data.name, description=data.description, starts_on=data.starts_on,
                         ends_on=data.ends_on, target_minutes_per_week=data.target_minutes_per_week,
@@ -54,7 +54,7 @@ def create_campaign(session: Session, data: CampaignCreate, *, actor: Principal,
 
 
 def update_campaign(session: Session, campaign: Campaign, data: CampaignUpdate, *, actor: Principal) -> Campaign:
-    require_within(campaign_areas(session, campaign.id), actor.scope)
+    require_within(campaign_areas(session, saved_id(campaign)), actor.scope)
     changes = data.model_dump(exclude_unset=True)
     for key in ("name", "starts_on", "ends_on", "archived"):
         if key in changes and changes[key] is None:
@@ -84,7 +84,7 @@ def update_campaign(session: Session, campaign: Campaign, data: CampaignUpdate, 
     campaign.updated_at = now_utc()
     session.add(campaign)
     session.flush()
-    _set_links(session, campaign.id, new_areas, new_directives)
+    _set_links(session, saved_id(campaign), new_areas, new_directives)
     return campaign
 
 
@@ -109,7 +109,7 @@ def list_campaigns_by_name(session: Session, *, limit: int) -> list[Campaign]:
 
 
 def can_read(session: Session, campaign: Campaign, actor: Principal) -> bool:
-    return actor.scope is None or any(overlaps(a, actor.scope) for a in campaign_areas(session, campaign.id))
+    return actor.scope is None or any(overlaps(a, actor.scope) for a in campaign_areas(session, saved_id(campaign)))
 
 
 def campaign_areas(session: Session, campaign_id: int) -> list[Area]:
@@ -156,8 +156,8 @@ def campaigns_public(session: Session, campaigns: list[Campaign], *, today: date
                 select(CampaignDirective, Directive)
                 .join(Directive, col(Directive.id) == col(CampaignDirective.directive_id))
                 .where(col(CampaignDirective.campaign_id).in_(ids)).order_by(col(Directive.id))):
-            directive_ids[dlink.campaign_id].append(directive.id)
-            directives[directive.id] = directive
+            directive_ids[dlink.campaign_id].append(saved_id(directive))
+            directives[saved_id(directive)] = directive
         for campaign_id, status, n in session.exec(
                 select(Content.campaign_id, Content.status, func.count())
                 .where(col(Content.campaign_id).in_(ids)).group_by(col(Content.campaign_id), col(Content.status))):
@@ -167,14 +167,14 @@ def campaigns_public(session: Session, campaigns: list[Campaign], *, today: date
         days = [commemorations.next_occurrence(key, max(today, c.starts_on)) for key in c.commemorations]
         result.append(CampaignPublic(
             id=saved_id(c), name=c.name, description=c.description, starts_on=c.starts_on, ends_on=c.ends_on,
-            target_minutes_per_week=c.target_minutes_per_week, color=c.color, area_ids=areas[c.id],
-            directive_ids=directive_ids[c.id],
+            target_minutes_per_week=c.target_minutes_per_week, color=c.color, area_ids=areas[saved_id(c)],
+            directive_ids=directive_ids[saved_id(c)],
             directives=[DirectiveBrief(id=saved_id(d), number=d.number, issuer=d.issuer, title=d.title,
                                        issued_on=d.issued_on)
-                        for d in (directives[i] for i in directive_ids[c.id])],
+                        for d in (directives[i] for i in directive_ids[saved_id(c)])],
             commemorations=[ObservancePublic.of(o) for o in days],
             archived=c.archived, active=not c.archived and c.starts_on <= today <= c.ends_on,
-            content_counts=counts[c.id], created_at=c.created_at))
+            content_counts=counts[saved_id(c)], created_at=c.created_at))
     return result
 
 

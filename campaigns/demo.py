@@ -39,6 +39,7 @@ from campaigns.schemas import CampaignCreate, ContentCreate, DirectiveCreate, Qu
 from campaigns.seeds import SEED_DIR
 from core.areas import Area, AreaLevel, get_area_by_code
 from core.config import Settings
+from core.db import saved_id
 from core.errors import Invalid
 from core.levels import ContentLevel
 from core.timeutil import as_utc, local_today, now_utc
@@ -300,7 +301,7 @@ def _item(ctx: _Context, item: SeedItem, index: int) -> None:
             ctx.echo(f"{prefix}: đọc {done}/{total} đoạn")
 
     rendered_at = _after(ctx.at(14, 10 * index + 2), rev.decided_at)
-    result = render.render_now(session, rev.id, ctx.settings, progress=progress, at=rendered_at)
+    result = render.render_now(session, saved_id(rev), ctx.settings, progress=progress, at=rendered_at)
     if result is not None:
         ctx.echo(f"{prefix}: âm thanh {result.duration_ms / 1000:.0f} giây ({result.engine_used}).")
 
@@ -335,7 +336,7 @@ def _quotas(ctx: _Context) -> None:
         if ctx.session.exec(select(QuotaRule).where(QuotaRule.name == name)).first() is not None:
             continue
         deadline = period == QuotaPeriod.deadline
-        data = QuotaCreate(name=name, directive_id=ctx.directives[directive_key].id, area_id=province.id,
+        data = QuotaCreate(name=name, directive_id=ctx.directives[directive_key].id, area_id=saved_id(province),
                            unit_level=AreaLevel.commune, kind=ContentKind.exemplar, min_count=minimum,
                            max_count=maximum, period=period,
                            starts_on=month_start if deadline else date(ctx.today.year, 1, 1),

@@ -82,12 +82,12 @@ def get_directive(session: Session, directive_id: int, *, actor: Principal) -> D
 
 
 def can_read(session: Session, directive: Directive, actor: Principal) -> bool:
-    areas = recipient_areas(session, directive.id)
+    areas = recipient_areas(session, saved_id(directive))
     return actor.scope is None or not areas or any(overlaps(a, actor.scope) for a in areas)
 
 
 def require_writable(session: Session, directive: Directive, actor: Principal) -> None:
-    areas = recipient_areas(session, directive.id)
+    areas = recipient_areas(session, saved_id(directive))
     if actor.scope is not None and not areas:
         raise Forbidden("Văn bản không có nơi nhận (toàn quốc): chỉ người dùng cấp trung ương được sửa.")
     require_within(areas, actor.scope)
@@ -128,8 +128,8 @@ def directives_public(session: Session, directives: list[Directive], *,
                                   .order_by(col(CampaignDirective.campaign_id))):
             campaigns[clink.directive_id].append(clink.campaign_id)
     return [DirectivePublic(id=saved_id(d), number=d.number, issued_on=d.issued_on, issuer=d.issuer, title=d.title,
-                            starts_on=d.starts_on, ends_on=d.ends_on, area_ids=areas[d.id],
-                            campaign_ids=campaigns[d.id], full_text=d.full_text if with_text else None,
+                            starts_on=d.starts_on, ends_on=d.ends_on, area_ids=areas[saved_id(d)],
+                            campaign_ids=campaigns[saved_id(d)], full_text=d.full_text if with_text else None,
                             created_at=d.created_at)
             for d in directives]
 

@@ -26,6 +26,7 @@ from campaigns.contents import create_content, submit_content
 from campaigns.models import ContentKind
 from campaigns.schemas import ContentCreate
 from core.areas import Area
+from core.db import saved_id
 from core.errors import DomainError, Forbidden, Invalid
 from core.levels import ContentLevel
 from core.users import Principal
@@ -132,7 +133,7 @@ def import_contents(session: Session, raw: bytes, filename: str, *, actor: Princ
             if submit:
                 submit_content(session, content, actor=actor, settings=settings)
                 outcome.submitted += 1
-            outcome.ids.append(content.id)
+            outcome.ids.append(saved_id(content))
         except ValidationError as exc:
             errors.append(f"Dòng {number}: " + "; ".join(_pydantic_message(e) for e in exc.errors()))
         except DomainError as exc:

@@ -30,7 +30,7 @@ from campaigns.models import (
 from core import events
 from core.areas import Area
 from core.config import Settings
-from core.db import session_scope
+from core.db import saved_id, session_scope
 from core.tasks import Task, TaskContext, TaskStatus, submit
 from core.timeutil import now_utc
 from media.store import MediaStore
@@ -130,7 +130,7 @@ def _prepare(session: Session, revision_id: int) -> _Job | None:
         return None  # a human recording arrived meanwhile: it wins
     areas = list(session.exec(select(Area).join(ContentArea, ContentArea.area_id == Area.id)
                               .where(ContentArea.revision_id == revision_id).order_by(col(Area.id))))
-    return _Job(revision_id=rev.id, content_id=rev.content_id, text=speech.text_to_read(rev.title, rev.body),
+    return _Job(revision_id=saved_id(rev), content_id=rev.content_id, text=speech.text_to_read(rev.title, rev.body),
                 lexicon=speech.lexicon_for(session, areas))
 
 

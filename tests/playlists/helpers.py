@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from campaigns.models import Campaign, CampaignArea, Content, ContentArea, ContentRevision
-from core.db import session_scope
+from core.db import saved_id, session_scope
 from core.timeutil import now_utc
 from media.store import MediaStore
 from playlists.models import SlotTemplateRow
@@ -48,8 +48,8 @@ def add_campaign(engine: Engine, name: str, area_ids: list[int], *, target_minut
         s.add(c)
         s.flush()
         for area_id in area_ids:
-            s.add(CampaignArea(campaign_id=c.id, area_id=area_id))
-        return c.id
+            s.add(CampaignArea(campaign_id=saved_id(c), area_id=area_id))
+        return saved_id(c)
 
 
 def add_content(engine: Engine, title: str, area_ids: list[int], audio: AudioRef | None, *,
@@ -62,7 +62,7 @@ def add_content(engine: Engine, title: str, area_ids: list[int], audio: AudioRef
         s.add(content)
         s.flush()
         rev = ContentRevision(
-            content_id=content.id, title=title, body=title, level=level, valid_from=valid_from,
+            content_id=saved_id(content), title=title, body=title, level=level, valid_from=valid_from,
             valid_until=valid_until, status=status, decided_at=now_utc() if status == "approved" else None,
             audio_sha256=audio.sha256 if audio else None, audio_ext=audio.ext if audio else None,
             audio_duration_ms=audio.duration_ms if audio else None,
@@ -75,7 +75,7 @@ def add_content(engine: Engine, title: str, area_ids: list[int], audio: AudioRef
         if status == "approved":
             content.airing_revision_id = rev.id
         s.add(content)
-        return content.id
+        return saved_id(content)
 
 
 def withdraw_content(engine: Engine, content_id: int) -> None:
@@ -91,7 +91,7 @@ def add_slot(engine: Engine, area_id: int, name: str, start: time, minutes: int,
         row = SlotTemplateRow(area_id=area_id, name=name, start_time=start, duration_minutes=minutes, **extra)
         s.add(row)
         s.flush()
-        return row.id
+        return saved_id(row)
 
 
 def media_store(settings) -> MediaStore:
