@@ -2,7 +2,7 @@
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -42,7 +42,7 @@ def _engine():
     return make_engine(settings.sqlalchemy_url)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     typer.secho(f"Lỗi: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code=1)
 
@@ -82,7 +82,8 @@ def users_create(username: Annotated[str, typer.Option(help="Tên đăng nhập"
     from core.users import UserCreate, create_user
 
     try:
-        data = UserCreate(username=username, password=password, role=role, area_id=area_id, full_name=full_name)
+        data = UserCreate.model_validate({"username": username, "password": password, "role": role,
+                                          "area_id": area_id, "full_name": full_name})
     except ValidationError as exc:
         _fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
     try:

@@ -2,11 +2,12 @@
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
 from core.config import get_settings
+from core.db import saved_id
 from core.formatting import duration_words
 
 app = typer.Typer(no_args_is_help=True, help="Tin, bài.")
@@ -21,7 +22,7 @@ def _engine():
     return make_engine(settings.sqlalchemy_url)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     typer.secho(f"Lỗi: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code=1)
 
@@ -113,7 +114,7 @@ def render_cmd(content_id: int) -> None:
                 session.get(ContentRevision, content.airing_revision_id) if content.airing_revision_id else None)
             if rev is None:
                 _fail("Tin chưa được duyệt.")
-            result = render_now(session, rev.id, settings, notify=True,
+            result = render_now(session, saved_id(rev), settings, notify=True,
                                 progress=lambda done, total: typer.echo(f"  {done}/{total}"))
     except DomainError as exc:
         _fail(exc.message)

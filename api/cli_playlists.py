@@ -3,7 +3,7 @@
 import json
 import logging
 from datetime import date
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -21,7 +21,7 @@ def _engine():
     return settings, make_engine(settings.sqlalchemy_url)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     typer.secho(f"Lỗi: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code=1)
 

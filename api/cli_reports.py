@@ -5,7 +5,7 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from sqlmodel import col
@@ -25,7 +25,7 @@ def _engine():
     return make_engine(settings.sqlalchemy_url)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     typer.secho(f"Lỗi: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code=1)
 
@@ -112,6 +112,7 @@ def verify(cluster_id: Annotated[int | None, typer.Option(help="Một cụm loa 
             else:
                 broken += 1
                 fb = check.first_broken
+                assert fb is not None  # a chain that is not ok says where it breaks
                 typer.secho(f"Cụm loa {cid}: HỎNG tại vị trí {fb.seq} (sự kiện {fb.event_id}): {fb.reason}",
                             fg=typer.colors.RED)
     if broken:

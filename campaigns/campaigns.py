@@ -49,7 +49,7 @@ def create_campaign(session: Session, data: CampaignCreate, *, actor: Principal,
                         created_by=actor.user_id, created_at=at, updated_at=at)
     session.add(campaign)
     session.flush()
-    _set_links(session, campaign.id, [a.id for a in areas], directive_ids)
+    _set_links(session, saved_id(campaign), [saved_id(a) for a in areas], directive_ids)
     return campaign
 
 
@@ -79,7 +79,7 @@ def update_campaign(session: Session, campaign: Campaign, data: CampaignUpdate, 
             raise Invalid("Chiến dịch cần ít nhất một địa bàn.")
         areas = load_areas(session, area_ids)
         require_within(areas, actor.scope)
-        new_areas = [a.id for a in areas]
+        new_areas = [saved_id(a) for a in areas]
     new_directives = _checked_directives(session, directive_ids, actor) if directive_ids is not None else None
     campaign.updated_at = now_utc()
     session.add(campaign)
@@ -161,7 +161,8 @@ def campaigns_public(session: Session, campaigns: list[Campaign], *, today: date
         for campaign_id, status, n in session.exec(
                 select(Content.campaign_id, Content.status, func.count())
                 .where(col(Content.campaign_id).in_(ids)).group_by(col(Content.campaign_id), col(Content.status))):
-            counts[campaign_id][status] = n
+            if campaign_id is not None:  # always: the query asks for these campaigns
+                counts[campaign_id][status] = n
     result = []
     for c in campaigns:
         days = [commemorations.next_occurrence(key, max(today, c.starts_on)) for key in c.commemorations]

@@ -238,7 +238,7 @@ def _directive(ctx: _Context, seed: SeedDirective, at: datetime) -> Directive:
                              .order_by(col(Directive.id))).first()
     if found is not None:
         return found
-    recipients = [_area(ctx.session, code).id for code in seed.recipients]
+    recipients = [saved_id(_area(ctx.session, code)) for code in seed.recipients]
     data = DirectiveCreate(number=seed.number, issuer=seed.issuer, title=seed.title, starts_on=seed.starts_on,
                            ends_on=seed.ends_on, full_text=seed_text(seed.file).strip(), area_ids=recipients)
     # Not every seed is addressed to the demo province: recorded as national, as the admin would.
@@ -259,10 +259,11 @@ def _campaign(ctx: _Context, seed: SeedCampaign, at: datetime) -> Campaign:
     if found is not None:
         return found
     data = CampaignCreate(name=seed.name, description=seed.description, starts_on=seed.starts_on,
-                          ends_on=campaign_end(ctx.today), area_ids=[_area(ctx.session, c).id for c in seed.areas],
+                          ends_on=campaign_end(ctx.today),
+                          area_ids=[saved_id(_area(ctx.session, c)) for c in seed.areas],
                           target_minutes_per_week=seed.target_minutes_per_week, color=seed.color,
                           commemorations=list(seed.commemorations),
-                          directive_ids=[ctx.directives[k].id for k in seed.directives])
+                          directive_ids=[saved_id(ctx.directives[k]) for k in seed.directives])
     return create_campaign(ctx.session, data, actor=ctx.operator, at=at)
 
 

@@ -24,7 +24,7 @@ def create_directive(session: Session, data: DirectiveCreate, *, actor: Principa
                      at: datetime | None = None) -> Directive:
     """A new directive; `at` (default now) is when it was recorded (the demo's past history)."""
     at = at or now_utc()
-    area_ids = data.area_ids if data.area_ids is not None else ([actor.scope.id] if actor.scope else [])
+    area_ids = data.area_ids if data.area_ids is not None else ([saved_id(actor.scope)] if actor.scope else [])
     areas = load_areas(session, area_ids)
     if actor.scope is not None and not areas:
         raise Invalid("Văn bản cần có nơi nhận trong phạm vi được giao.")
@@ -34,7 +34,7 @@ def create_directive(session: Session, data: DirectiveCreate, *, actor: Principa
     directive.search_text = search_text(directive.number, directive.issuer, directive.title)
     session.add(directive)
     session.flush()
-    _set_areas(session, directive.id, [a.id for a in areas])
+    _set_areas(session, saved_id(directive), [saved_id(a) for a in areas])
     return directive
 
 
@@ -66,7 +66,7 @@ def update_directive(session: Session, directive: Directive, data: DirectiveUpda
         if actor.scope is not None and not areas:
             raise Invalid("Văn bản cần có nơi nhận trong phạm vi được giao.")
         require_within(areas, actor.scope)
-        _set_areas(session, directive.id, [a.id for a in areas])
+        _set_areas(session, saved_id(directive), [saved_id(a) for a in areas])
     directive.search_text = search_text(directive.number, directive.issuer, directive.title)
     directive.updated_at = now_utc()
     session.add(directive)

@@ -72,7 +72,7 @@ def airable_contents(session: Session, *, day_from: date, day_to: date) -> list[
     for content, rev in rows:
         ready = rev.audio_sha256 is not None
         result.append(AirableContent(
-            content_id=content.id, revision_id=rev.id, title=rev.title, campaign_id=content.campaign_id,
+            content_id=saved_id(content), revision_id=saved_id(rev), title=rev.title, campaign_id=content.campaign_id,
             level=rev.level, valid_from=rev.valid_from, valid_until=rev.valid_until,
             area_ids=areas.get(saved_id(rev), ()),
             audio_sha256=rev.audio_sha256 if ready else None,

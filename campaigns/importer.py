@@ -20,6 +20,7 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 from sqlmodel import Session, col, select
 
 from campaigns.contents import create_content, submit_content
@@ -223,7 +224,7 @@ def _area_id(session: Session, token: str) -> int:
     raise Invalid(f"không có địa bàn mã {token!r}.")
 
 
-def _pydantic_message(error: dict[str, Any]) -> str:
+def _pydantic_message(error: ErrorDetails) -> str:
     where = ".".join(str(p) for p in error.get("loc", ()))
     message = str(error.get("msg", "")).removeprefix("Value error, ")
     return f"{where}: {message}" if where else message

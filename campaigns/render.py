@@ -128,7 +128,7 @@ def _prepare(session: Session, revision_id: int) -> _Job | None:
         return None
     if rev.audio_source == AudioSource.recording:
         return None  # a human recording arrived meanwhile: it wins
-    areas = list(session.exec(select(Area).join(ContentArea, ContentArea.area_id == Area.id)
+    areas = list(session.exec(select(Area).join(ContentArea, col(ContentArea.area_id) == Area.id)
                               .where(ContentArea.revision_id == revision_id).order_by(col(Area.id))))
     return _Job(revision_id=saved_id(rev), content_id=rev.content_id, text=speech.text_to_read(rev.title, rev.body),
                 lexicon=speech.lexicon_for(session, areas))

@@ -52,7 +52,7 @@ def make_campaign(session: Session, name: str, starts_on: date, ends_on: date, *
     for area_id in area_ids:
         session.add(CampaignArea(campaign_id=saved_id(c), area_id=area_id))
     for d in directives:
-        session.add(CampaignDirective(campaign_id=c.id, directive_id=d.id))
+        session.add(CampaignDirective(campaign_id=saved_id(c), directive_id=saved_id(d)))
     session.flush()
     return c
 

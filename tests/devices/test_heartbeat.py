@@ -99,7 +99,8 @@ def _content(engine, world, title="Thông báo tiêm chủng", *, audio=True, ap
     with session_scope(engine) as session:
         content = make_content(session, title, approved=approved)
         rev = session.get(ContentRevision, content.latest_revision_id)
-        session.add(ContentArea(content_id=content.id, revision_id=rev.id, area_id=world.province.id))
+        assert rev is not None
+        session.add(ContentArea(content_id=saved_id(content), revision_id=saved_id(rev), area_id=world.province.id))
         if audio:
             rev.audio_sha256, rev.audio_ext, rev.audio_duration_ms = "a" * 64, "mp3", 42_000
             session.add(rev)

@@ -10,9 +10,11 @@ from datetime import date, time
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
 
 from campaigns.models import Campaign, CampaignArea, Content, ContentArea, ContentRevision
 from core.db import saved_id, session_scope
+from core.tasks import Task, wait
 from core.timeutil import now_utc
 from media.store import MediaStore
 from playlists.models import SlotTemplateRow
@@ -70,7 +72,7 @@ def add_content(engine: Engine, title: str, area_ids: list[int], audio: AudioRef
         s.add(rev)
         s.flush()
         for area_id in area_ids:
-            s.add(ContentArea(revision_id=rev.id, area_id=area_id, content_id=content.id))
+            s.add(ContentArea(revision_id=saved_id(rev), area_id=area_id, content_id=saved_id(content)))
         content.latest_revision_id = rev.id
         if status == "approved":
             content.airing_revision_id = rev.id
@@ -81,6 +83,7 @@ def add_content(engine: Engine, title: str, area_ids: list[int], audio: AudioRef
 def withdraw_content(engine: Engine, content_id: int) -> None:
     with session_scope(engine) as s:
         content = s.get(Content, content_id)
+        assert content is not None
         content.status = "archived"
         content.airing_revision_id = None
         s.add(content)
@@ -101,3 +104,11 @@ def media_store(settings) -> MediaStore:
 
 def mp3_path(store: MediaStore, ref: AudioRef) -> Path:
     return store.path_for(ref.sha256, ref.ext)
+
+
+def wait_tasks(engine: Engine, func: str) -> None:
+    """Wait for every task of this function queued so far (e.g. "playlists.tasks:rebuild_areas"): all end done."""
+    with Session(engine) as s:
+        ids = [saved_id(t) for t in s.exec(select(Task).where(Task.func == func).order_by(col(Task.id)))]
+    for task_id in ids:
+        assert wait(engine, task_id, timeout=60).status == "done"
