@@ -21,7 +21,7 @@ from campaigns.schemas import (
 from campaigns.scope import filter_scopes, load_areas, overlap_condition, overlaps, require_within
 from campaigns.search import fold, search_text
 from core.areas import Area
-from core.db import saved_id
+from core.db import replace_rows, saved_id
 from core.errors import Invalid, NotFound
 from core.timeutil import now_utc
 from core.users import Principal
@@ -191,15 +191,10 @@ def _checked_directives(session: Session, directive_ids: list[int], actor: Princ
 def _set_links(session: Session, campaign_id: int, area_ids: list[int] | None,
                directive_ids: list[int] | None) -> None:
     if area_ids is not None:
-        for link in session.exec(select(CampaignArea).where(CampaignArea.campaign_id == campaign_id)):
-            session.delete(link)
-        session.flush()
-        for area_id in area_ids:
-            session.add(CampaignArea(campaign_id=campaign_id, area_id=area_id))
+        replace_rows(session, session.exec(select(CampaignArea).where(CampaignArea.campaign_id == campaign_id)),
+                     (CampaignArea(campaign_id=campaign_id, area_id=area_id) for area_id in area_ids))
     if directive_ids is not None:
-        for dlink in session.exec(select(CampaignDirective).where(CampaignDirective.campaign_id == campaign_id)):
-            session.delete(dlink)
-        session.flush()
-        for directive_id in directive_ids:
-            session.add(CampaignDirective(campaign_id=campaign_id, directive_id=directive_id))
+        replace_rows(session,
+                     session.exec(select(CampaignDirective).where(CampaignDirective.campaign_id == campaign_id)),
+                     (CampaignDirective(campaign_id=campaign_id, directive_id=d) for d in directive_ids))
     session.flush()

@@ -14,7 +14,7 @@ from campaigns.schemas import DirectiveCreate, DirectivePublic, DirectiveUpdate
 from campaigns.scope import load_areas, overlap_condition, overlaps, require_within
 from campaigns.search import fold, search_text
 from core.areas import Area
-from core.db import saved_id
+from core.db import replace_rows, saved_id
 from core.errors import Forbidden, Invalid, NotFound
 from core.timeutil import now_utc
 from core.users import Principal
@@ -144,9 +144,6 @@ def _area(session: Session, area_id: int | None) -> Area | None:
 
 
 def _set_areas(session: Session, directive_id: int, area_ids: list[int]) -> None:
-    for link in session.exec(select(DirectiveArea).where(DirectiveArea.directive_id == directive_id)):
-        session.delete(link)
-    session.flush()
-    for area_id in area_ids:
-        session.add(DirectiveArea(directive_id=directive_id, area_id=area_id))
+    replace_rows(session, session.exec(select(DirectiveArea).where(DirectiveArea.directive_id == directive_id)),
+                 (DirectiveArea(directive_id=directive_id, area_id=area_id) for area_id in area_ids))
     session.flush()

@@ -1,11 +1,11 @@
 """Engine, sessions and schema migrations (SQLite by default, PostgreSQL by URL)."""
 
 import importlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect, Engine
@@ -35,6 +35,9 @@ MAX_ID = 2_147_483_647
 
 if TYPE_CHECKING:
     from alembic.config import Config
+
+
+_Row = TypeVar("_Row", bound=SQLModel)
 
 
 class _Numbered(Protocol):
@@ -104,6 +107,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+
+
+def replace_rows(session: Session, old: Iterable[_Row], new: Iterable[_Row]) -> None:
+    """Swap a set of link rows (an object's areas, a campaign's directives): delete the old ones and flush
+    first, so a new row may reuse an old one's unique key, then add the new ones."""
+    for row in old:
+        session.delete(row)
+    session.flush()
+    session.add_all(list(new))
 
 
 @contextmanager

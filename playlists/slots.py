@@ -74,6 +74,13 @@ def check_date(value: date | None) -> date | None:
     return value
 
 
+def check_period(starts_on: date | None, ends_on: date | None, error: type[Exception] = ValueError) -> None:
+    """A slot's or relay's dates (either may be open): the start on or before the end. ValueError in a
+    request shape (pydantic reports it as a 422), Invalid for a stored row once an update is applied."""
+    if starts_on is not None and ends_on is not None and starts_on > ends_on:
+        raise error("Ngày bắt đầu phải trước hoặc bằng ngày kết thúc.")
+
+
 class SlotCreate(BaseModel):
     area_id: int = Field(ge=1, le=MAX_ID, description="Area (any level) the slot applies below")
     name: str = Field(min_length=1, max_length=120, examples=["Bản tin sáng"])
@@ -101,8 +108,7 @@ class SlotCreate(BaseModel):
 
     @model_validator(mode="after")
     def _range(self) -> "SlotCreate":
-        if self.starts_on and self.ends_on and self.starts_on > self.ends_on:
-            raise ValueError("Ngày bắt đầu phải trước hoặc bằng ngày kết thúc.")
+        check_period(self.starts_on, self.ends_on)
         return self
 
 
@@ -344,8 +350,7 @@ def update_slot(session: Session, row: SlotTemplateRow, data: SlotUpdate, *, sco
     for key in ("starts_on", "ends_on", "commemorative_only"):
         if key in changes:
             setattr(row, key, changes[key])
-    if row.starts_on and row.ends_on and row.starts_on > row.ends_on:
-        raise Invalid("Ngày bắt đầu phải trước hoặc bằng ngày kết thúc.")
+    check_period(row.starts_on, row.ends_on, Invalid)
     for which in ("intro", "outro"):
         key = f"{which}_sha256"
         if key in changes:
