@@ -109,6 +109,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
 
 
+def table_of(model: type[SQLModel]) -> sa.Table:
+    """The table behind a table model, for Core statements (SQLModel leaves `Model.__table__` untyped)."""
+    table = sa.inspect(model).local_table
+    assert isinstance(table, sa.Table)
+    return table
+
+
 def replace_rows(session: Session, old: Iterable[_Row], new: Iterable[_Row]) -> None:
     """Swap a set of link rows (an object's areas, a campaign's directives): delete the old ones and flush
     first, so a new row may reuse an old one's unique key, then add the new ones."""
