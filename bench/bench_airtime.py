@@ -1,5 +1,8 @@
 """Airtime benchmark: ingest a province-year of as-run events, then report on it.
 
+Long on purpose: one benchmark that reads top to bottom: the synthetic province, each measured phase, the
+report.
+
     .venv/bin/python bench/bench_airtime.py                 # 10 million events, SQLite and PostgreSQL
     .venv/bin/python bench/bench_airtime.py --events 500000 --backends sqlite
 
