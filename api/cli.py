@@ -148,11 +148,22 @@ def areas_import_clusters(
 
 
 @app.command()
-def demo() -> None:
+def demo(allow_network: Annotated[bool, typer.Option(
+        "--allow-network", help="Vẫn nạp khi máy chủ nghe trên mạng (mật khẩu mẫu ai cũng biết)")] = False) -> None:
     """Nạp dữ liệu mẫu: tỉnh Lào Cai, cụm loa, người dùng, chiến dịch, lịch phát (chạy lại không sao)."""
-    from api.demo import load_demo
+    from api.demo import is_loopback_host, load_demo
 
-    load_demo(get_settings(), _engine(), echo=typer.echo)
+    settings = get_settings()
+    # The demo users share a published password: on a server others can reach they are open doors.
+    if not is_loopback_host(settings.host):
+        if not allow_network:
+            _fail(f"LOAXA_HOST={settings.host} không phải địa chỉ nội bộ (127.0.0.1, localhost): dữ liệu mẫu có "
+                  "mật khẩu ai cũng biết nên không được nạp vào máy chủ mở ra mạng. Thêm --allow-network nếu "
+                  "thật sự muốn, rồi đổi hoặc xoá các tài khoản mẫu.")
+        typer.secho("Cảnh báo: dữ liệu mẫu với mật khẩu loaxa-demo-2026 đang được nạp vào máy chủ mở ra mạng "
+                    f"({settings.host}). Hãy đổi hoặc xoá các tài khoản mẫu trước khi dùng thật.",
+                    fg=typer.colors.YELLOW, err=True)
+    load_demo(settings, _engine(), echo=typer.echo)
 
 
 @app.command("agent", add_help_option=False,
