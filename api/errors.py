@@ -47,6 +47,13 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": "Dữ liệu trùng lặp hoặc tham chiếu tới bản ghi không tồn tại."},
                             status_code=409)
 
+    @app.exception_handler(UnicodeEncodeError)
+    async def unencodable_text(_request: Request, exc: UnicodeEncodeError) -> JSONResponse:
+        # JSON lets a lone UTF-16 surrogate ("\\ud800") through; no database or file can store it.
+        log.info("unencodable text: %s", exc)
+        return JSONResponse({"detail": "Văn bản chứa ký tự không hợp lệ (nửa cặp UTF-16 đứng riêng): hãy nhập lại."},
+                            status_code=422)
+
     @app.exception_handler(DataError)
     async def data_error(_request: Request, exc: DataError) -> JSONResponse:
         log.info("data error: %s", exc.orig)
