@@ -166,6 +166,41 @@ def demo(allow_network: Annotated[bool, typer.Option(
     load_demo(settings, _engine(), echo=typer.echo)
 
 
+@app.command("backup")
+def backup_command(directory: Annotated[Path, typer.Argument(help="Thư mục mới để chứa bản sao lưu")]) -> None:
+    """Sao lưu cơ sở dữ liệu, tệp âm thanh và khóa bí mật (kèm mã kiểm tra) vào một thư mục mới."""
+    from core.backup import backup
+    from core.formatting import size_text
+
+    try:
+        summary = backup(get_settings(), directory, echo=typer.echo)
+    except DomainError as exc:
+        _fail(exc.message)
+    typer.echo(f"Đã sao lưu {summary.files} tệp ({size_text(summary.bytes)}, {summary.database}) vào "
+               f"{summary.directory}.")
+
+
+@app.command("restore")
+def restore_command(directory: Annotated[Path, typer.Argument(help="Thư mục bản sao lưu")],
+                    force: Annotated[bool, typer.Option("--force", help="Ghi đè cơ sở dữ liệu đang có dữ liệu")]
+                    = False) -> None:
+    """Khôi phục một bản sao lưu, rồi kiểm tra chuỗi băm nhật ký phát của mọi cụm loa."""
+    from datetime import datetime
+
+    from core.backup import restore
+    from core.timeutil import to_local
+
+    settings = get_settings()
+    try:
+        manifest = restore(settings, directory, force=force, echo=typer.echo)
+    except DomainError as exc:
+        _fail(exc.message)
+    upgrade_database(settings.sqlalchemy_url)  # a backup from an older version gets today's schema
+    made = to_local(datetime.fromisoformat(manifest["created_at"]), settings.tz)
+    typer.echo(f"Đã khôi phục bản sao lưu lúc {made:%H:%M %d/%m/%Y}. Kiểm tra nhật ký phát:")
+    cli_reports.verify(cluster_id=None)
+
+
 @app.command("agent", add_help_option=False,
              context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def agent_command(ctx: typer.Context) -> None:
