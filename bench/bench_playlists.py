@@ -195,7 +195,8 @@ def baseline_executemany(engine: Engine, rows_total: int) -> float:
             rows = [tuple(value(v) for v in (
                 pid, cluster, date(2026, 6, 8), i % 3, "Bản tin sáng", start_utc, start_utc + timedelta(minutes=30),
                 i % 20, "content", 1 + i % 300, 1 + i % 300, 1 + i % 5, "normal", f"Tin {1 + i % 300}",
-                start_utc + timedelta(seconds=i % 1800), 60_000 + i % 1000, "%064x" % (i % 300), "mp3"))
+                start_utc + timedelta(seconds=i % 1800), 60_000 + i % 1000, "%064x" % (i % 300), "mp3",
+                None, None))  # relay_id, stream_url: a content item has none
                 for i in range(done, done + n)]
             t0 = time.perf_counter()
             cursor = raw_conn.cursor()
