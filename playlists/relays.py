@@ -31,7 +31,7 @@ from playlists.models import STREAM_URL_MAX, RelayArea, RelayProgramme
 from playlists.planner import RelayWindow
 from playlists.schedule_changes import follow_change
 from playlists.slot_times import MAX_SLOT_MINUTES, shift_ms
-from playlists.slots import HHMM, check_date, check_period, check_weekdays, parse_hhmm
+from playlists.slots import HHMM, BoundedDate, Weekdays, check_period, parse_hhmm
 from playlists.stream_check import StreamCheck, StreamChecker
 
 MAX_RELAY_AREAS = 200
@@ -62,10 +62,10 @@ class RelayCreate(BaseModel):
     duration_minutes: int = Field(ge=1, le=MAX_SLOT_MINUTES, examples=[30])
     area_ids: list[int] = Field(min_length=1, max_length=MAX_RELAY_AREAS,
                                 description="Areas (any level) whose clusters carry the relay")
-    weekdays: list[int] | None = Field(default=None, max_length=7,
+    weekdays: Weekdays = Field(default=None, max_length=7,
                                        description="0 = Monday ... 6 = Sunday; default every day")
-    starts_on: date | None = None
-    ends_on: date | None = None
+    starts_on: BoundedDate = None
+    ends_on: BoundedDate = None
 
     @field_validator("stream_url")
     @classmethod
@@ -84,16 +84,6 @@ class RelayCreate(BaseModel):
     @classmethod
     def _areas(cls, value: list[int]) -> list[int]:
         return _check_area_ids(value)
-
-    @field_validator("weekdays")
-    @classmethod
-    def _weekdays(cls, value: list[int] | None) -> list[int] | None:
-        return check_weekdays(value)
-
-    @field_validator("starts_on", "ends_on")
-    @classmethod
-    def _dates(cls, value: date | None) -> date | None:
-        return check_date(value)
 
     @model_validator(mode="after")
     def _range(self) -> "RelayCreate":
@@ -116,9 +106,9 @@ class RelayUpdate(BaseModel):
     start_time: str | None = Field(default=None, max_length=5, json_schema_extra={"pattern": HHMM})
     duration_minutes: int | None = Field(default=None, ge=1, le=MAX_SLOT_MINUTES)
     area_ids: list[int] | None = Field(default=None, min_length=1, max_length=MAX_RELAY_AREAS)
-    weekdays: list[int] | None = Field(default=None, max_length=7)
-    starts_on: date | None = None
-    ends_on: date | None = None
+    weekdays: Weekdays = Field(default=None, max_length=7)
+    starts_on: BoundedDate = None
+    ends_on: BoundedDate = None
 
     @field_validator("stream_url")
     @classmethod
@@ -136,16 +126,6 @@ class RelayUpdate(BaseModel):
     @classmethod
     def _areas(cls, value: list[int] | None) -> list[int] | None:
         return None if value is None else _check_area_ids(value)
-
-    @field_validator("weekdays")
-    @classmethod
-    def _weekdays(cls, value: list[int] | None) -> list[int] | None:
-        return check_weekdays(value)
-
-    @field_validator("starts_on", "ends_on")
-    @classmethod
-    def _dates(cls, value: date | None) -> date | None:
-        return check_date(value)
 
 
 class StreamCheckOut(BaseModel):

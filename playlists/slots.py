@@ -24,9 +24,10 @@ import re
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
+from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, Field, model_validator
 from sqlmodel import Session, col, select
 
 from core.areas import Area, is_within
@@ -74,6 +75,11 @@ def check_date(value: date | None) -> date | None:
     return value
 
 
+# Request fields with their checks attached (pydantic runs them after the type and length checks).
+Weekdays = Annotated[list[int] | None, AfterValidator(check_weekdays)]
+BoundedDate = Annotated[date | None, AfterValidator(check_date)]
+
+
 def check_period(starts_on: date | None, ends_on: date | None, error: type[Exception] = ValueError) -> None:
     """A slot's or relay's dates (either may be open): the start on or before the end. ValueError in a
     request shape (pydantic reports it as a 422), Invalid for a stored row once an update is applied."""
@@ -87,24 +93,14 @@ class SlotCreate(BaseModel):
     start_time: str = Field(pattern=HHMM, description="Local start time HH:MM (Asia/Ho_Chi_Minh)",
                             examples=["06:00"])
     duration_minutes: int = Field(ge=1, le=MAX_SLOT_MINUTES, examples=[30])
-    weekdays: list[int] | None = Field(default=None, max_length=7,
+    weekdays: Weekdays = Field(default=None, max_length=7,
                                        description="0 = Monday ... 6 = Sunday; default every day")
-    starts_on: date | None = None
-    ends_on: date | None = None
+    starts_on: BoundedDate = None
+    ends_on: BoundedDate = None
     commemorative_only: bool = Field(default=False, description="Extra slot: runs only on commemorative days")
     intro_sha256: str | None = Field(default=None, pattern=SHA256_PATTERN,
                                      description="Stored audio played at the start (see /media)")
     outro_sha256: str | None = Field(default=None, pattern=SHA256_PATTERN)
-
-    @field_validator("weekdays")
-    @classmethod
-    def _weekdays(cls, value: list[int] | None) -> list[int] | None:
-        return check_weekdays(value)
-
-    @field_validator("starts_on", "ends_on")
-    @classmethod
-    def _dates(cls, value: date | None) -> date | None:
-        return check_date(value)
 
     @model_validator(mode="after")
     def _range(self) -> "SlotCreate":
@@ -118,22 +114,12 @@ class SlotUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=120)
     start_time: str | None = Field(default=None, pattern=HHMM)
     duration_minutes: int | None = Field(default=None, ge=1, le=MAX_SLOT_MINUTES)
-    weekdays: list[int] | None = Field(default=None, max_length=7)
-    starts_on: date | None = None
-    ends_on: date | None = None
+    weekdays: Weekdays = Field(default=None, max_length=7)
+    starts_on: BoundedDate = None
+    ends_on: BoundedDate = None
     commemorative_only: bool | None = None
     intro_sha256: str | None = Field(default=None, pattern=SHA256_PATTERN)
     outro_sha256: str | None = Field(default=None, pattern=SHA256_PATTERN)
-
-    @field_validator("weekdays")
-    @classmethod
-    def _weekdays(cls, value: list[int] | None) -> list[int] | None:
-        return check_weekdays(value)
-
-    @field_validator("starts_on", "ends_on")
-    @classmethod
-    def _dates(cls, value: date | None) -> date | None:
-        return check_date(value)
 
 
 class AudioPublic(BaseModel):
