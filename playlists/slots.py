@@ -13,7 +13,7 @@ Rules:
   that applies to the cluster (see `playlists.commemorations`). Its overlap check is conservative:
   it must not overlap any slot on any of its weekdays, since a commemoration can fall on any of them.
 
-The form checks (`parse_hhmm`, `check_weekdays`, `check_date`) serve `playlists.relays` too; the helpers
+The form checks (`parse_hhmm`, `Weekdays`, `BoundedDate`, `check_period`) serve `playlists.relays` too; the helpers
 for writing on an area in scope and for stored audio (`area_for_write`, `resolve_audio`,
 `audio_public`) serve `playlists.commemorations` and `playlists.fillers` too; the builder reads all
 templates at once through `playlists.inputs.load_area_slots`.
