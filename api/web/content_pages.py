@@ -120,7 +120,8 @@ def content_create(request: Request, session: SessionDep, settings: SettingsDep,
                    form: FormDep) -> HTMLResponse:
     values = _form_values(form)
     try:
-        content = workflow.create_content(session, ContentCreate(**_fields(values)), actor=principal)
+        content = workflow.create_content(session, ContentCreate(**_fields(values)), actor=principal,
+                                          tz=settings.tz)
         if form.get("action") == "submit":
             workflow.submit_content(session, content, actor=principal, settings=settings)
     except (DomainError, ValidationError) as exc:
@@ -171,7 +172,7 @@ def content_update(request: Request, session: SessionDep, settings: SettingsDep,
         fields = _fields(values)
         if fields["area_ids"] is None:
             fields.pop("area_ids")
-        workflow.update_content(session, content, ContentUpdate(**fields), actor=principal)
+        workflow.update_content(session, content, ContentUpdate(**fields), actor=principal, tz=settings.tz)
         if form.get("action") == "submit":
             workflow.submit_content(session, content, actor=principal, settings=settings)
     except (DomainError, ValidationError) as exc:
