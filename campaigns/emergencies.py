@@ -94,8 +94,11 @@ def revised_end(rev: ContentRevision, changes: dict[str, Any], tz: tzinfo) -> di
     valid_from = changes.get("valid_from", rev.valid_from)
     valid_until = changes.get("valid_until", rev.valid_until)
     kept = as_utc(rev.ends_at) if rev.ends_at is not None else None
-    if changes.get("ends_at") is not None:
-        changes["ends_at"] = check_end(aware(changes["ends_at"], tz), valid_from, valid_until, tz)
+    given = aware(changes["ends_at"], tz) if changes.get("ends_at") is not None else None
+    if given is not None and kept is not None and given.replace(second=0) == kept.replace(second=0, microsecond=0):
+        changes["ends_at"] = kept  # the form shows minutes: the same minute is no change
+    elif given is not None:
+        changes["ends_at"] = check_end(given, valid_from, valid_until, tz)
     elif "ends_at" not in changes and kept is not None and valid_from <= kept.astimezone(tz).date() <= valid_until:
         changes["ends_at"] = kept
     else:  # asked for the default, or the period moved away from the old end

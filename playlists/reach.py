@@ -20,7 +20,7 @@ from campaigns.emergencies import effective_end, end_of_day
 from campaigns.models import Content
 from core.areas import Area, AreaLevel, cluster_ids_under
 from core.timeutil import local_today, now_utc
-from playlists.inputs import load_area_slots
+from playlists.inputs import AreaSlots, load_area_slots
 from playlists.slot_times import slot_instances
 
 MAX_DAYS = 31
@@ -45,8 +45,10 @@ class Reach:
     note: str
 
 
-def content_reach(session: Session, content: Content, *, tz: tzinfo, now: datetime | None = None) -> Reach:
-    """The reach of the item's latest revision (the one an approver decides on)."""
+def content_reach(session: Session, content: Content, *, tz: tzinfo, now: datetime | None = None,
+                  slots: AreaSlots | None = None) -> Reach:
+    """The reach of the item's latest revision (the one an approver decides on). `slots`: the slot
+    templates, when the caller computes several reaches (loaded otherwise)."""
     now = now or now_utc()
     rev = latest_revision(session, content)
     areas = revision_areas(session, rev.id)
@@ -69,8 +71,8 @@ def content_reach(session: Session, content: Content, *, tz: tzinfo, now: dateti
     if not clusters or end <= start:
         return make(ends_at=end, slot_plays=0, first_play_at=None, last_play_at=None,
                      note="Tin không còn lần phát nào." if clusters else "Địa bàn đã chọn không có cụm loa nào.")
-    plays, _first_slot, last_slot = _slot_plays(session, chains, max(today, rev.valid_from), rev.valid_until,
-                                               tz, start, end)
+    plays, _first_slot, last_slot = _slot_plays(slots or load_area_slots(session), chains,
+                                                max(today, rev.valid_from), rev.valid_until, tz, start, end)
     first = start  # the push and the alerts list play it at once on the clusters with a device
     last = max(last_slot, first) if last_slot else first
     note = ("Phát ngay khi duyệt trên các cụm loa có thiết bị, rồi ở đầu mỗi khung giờ phát đến khi kết thúc."
@@ -94,10 +96,9 @@ def _communes(session: Session, ancestor_ids: set[int]) -> set[int]:
     return found
 
 
-def _slot_plays(session: Session, chains: dict[tuple[int, ...], int], first_day: date, last_day: date, tz: tzinfo,
+def _slot_plays(slots: AreaSlots, chains: dict[tuple[int, ...], int], first_day: date, last_day: date, tz: tzinfo,
                 start: datetime, end: datetime) -> tuple[int, datetime | None, datetime | None]:
     """Cluster-slots starting in [start, end) (the slot on air at `start` counts from `start`)."""
-    slots = load_area_slots(session)
     plays, first, last = 0, None, None
     day = first_day
     while day <= min(last_day, first_day + timedelta(days=MAX_DAYS - 1)):

@@ -39,6 +39,7 @@ from core.config import Settings
 from core.errors import DomainError, Invalid
 from core.levels import CONTENT_LEVEL_LABELS
 from core.users import Principal, Role, get_user_names
+from playlists.inputs import load_area_slots
 from playlists.reach import Reach, content_reach
 
 router = web_router()
@@ -334,7 +335,8 @@ def approvals_page(request: Request, session: SessionDep, settings: SettingsDep,
                                         limit=100)
     items = [workflow.content_public(session, c, today=today) for c in rows]
     # The approver sees what approving reaches (communes, clusters, first and last play) before deciding.
-    reaches = {c.id: reach_view(content_reach(session, c, tz=settings.tz), settings.tz) for c in rows}
+    slots = load_area_slots(session)
+    reaches = {c.id: reach_view(content_reach(session, c, tz=settings.tz, slots=slots), settings.tz) for c in rows}
     return render(request, "approvals.html", items=items, total=total, reaches=reaches,
                   names=get_area_names(session, {a for i in items for a in i.area_ids}),
                   campaign_index=get_campaigns(session, (i.campaign_id for i in items)),

@@ -12,6 +12,7 @@ from api.wiring import PUBLISHED_EVENTS, wire_events
 from core import events
 from core.tasks import Task, wait
 from core.timeutil import now_utc
+from devices import hooks as devices_hooks
 from playlists import hooks
 from playlists.queries import current_playlist, playlist_items
 from tests.campaigns.audio import short_mp3
@@ -34,6 +35,7 @@ def _submitted_with_recording(client, auth, area_id: int) -> int:
 def _unwired() -> Iterator[None]:
     """The process as if started without api.wiring.wire_events(): nothing handles "content_changed"."""
     events.unsubscribe(events.CONTENT_CHANGED, hooks.on_content_changed)
+    events.unsubscribe(events.CONTENT_CHANGED, devices_hooks.on_content_changed)  # devices push emergencies
     assert events.subscribers(events.CONTENT_CHANGED) == ()
     try:
         yield
