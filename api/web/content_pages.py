@@ -184,7 +184,7 @@ def _content_page(request: Request, session: Session, settings: Settings, princi
                   "ends_at": view.ends_at.astimezone(settings.tz).strftime("%Y-%m-%dT%H:%M") if view.ends_at else "",
                   "area_ids": view.area_ids}
     reach = None
-    if view.level == "emergency" or view.status == ContentStatus.submitted:
+    if view.status in (ContentStatus.draft, ContentStatus.submitted, ContentStatus.rejected):  # before approval
         reach = reach_view(content_reach(session, content, tz=settings.tz), settings.tz)
     return render(request, "content.html", status_code, c=view, events=events, users=users, campaign=campaign,
                   names=get_area_names(session, set(view.area_ids)), editable=editable, writer=writer,
