@@ -85,7 +85,10 @@ def test_a_process_start_without_the_wiring_is_refused():
         events.require(*PUBLISHED_EVENTS)
     wire_events()  # what create_app and the command line do first
     events.require(*PUBLISHED_EVENTS)
-    assert events.subscribers(events.CONTENT_CHANGED) == (hooks.on_content_changed,)
+    # Playlists first (the rebuild is queued), then devices (the emergency or its end is pushed).
+    assert events.subscribers(events.CONTENT_CHANGED) == (hooks.on_content_changed,
+                                                          devices_hooks.on_content_changed)
+    assert events.subscribers(events.PLAYLISTS_REPUBLISHED) == (devices_hooks.on_playlists_republished,)
 
 
 def test_publishing_an_event_nobody_subscribed_to_raises(engine):
