@@ -30,9 +30,9 @@ DATE_TIME = re.compile(r"^\d{2}/\d{2}/\d{4} \d{2}:\d{2}$")
 
 
 @contextmanager
-def app_client(settings, engine, mqtt_url: str | None) -> Iterator[TestClient]:
-    app = create_app(settings.model_copy(update={"mqtt_url": mqtt_url}), engine=engine, migrate=False,
-                     start_scheduler=False)
+def app_client(settings, engine, mqtt_url: str | None, base: str | None = None) -> Iterator[TestClient]:
+    app = create_app(settings.model_copy(update={"mqtt_url": mqtt_url, "public_base_url": base}), engine=engine,
+                     migrate=False, start_scheduler=False)
     with TestClient(app) as client:
         yield client
 
@@ -141,11 +141,24 @@ def test_reach_before_approval(client, auth, world, engine, settings, day_built)
     assert client.get(f"{API}/contents/{content_id}/reach", headers=auth("operator_b")).status_code == 404
 
 
+@pytest.fixture
+def public_base(monkeypatch) -> Iterator[str]:
+    """LOAXA_PUBLIC_BASE_URL set for every process (hooks read the deployment's settings, not the app's)."""
+    from core.config import get_settings
+
+    monkeypatch.setenv("LOAXA_PUBLIC_BASE_URL", "https://loa.example.vn")
+    get_settings.cache_clear()
+    yield "https://loa.example.vn"
+    monkeypatch.delenv("LOAXA_PUBLIC_BASE_URL")
+    get_settings.cache_clear()
+
+
 def test_approval_pushes_to_targeted_clusters_and_ending_takes_it_off_the_air(settings, engine, world, auth,
-                                                                               mqtt_broker, subscriber, day_built):
+                                                                               mqtt_broker, subscriber, day_built,
+                                                                               public_base):
     a1, a2 = world.clusters_a
     today = local_today(settings.tz)
-    with app_client(settings, engine, mqtt_broker) as client:
+    with app_client(settings, engine, mqtt_broker, base=public_base) as client:
         device = pair_device(client, auth, a1.id)
         content_id = submitted_with_audio(client, auth, engine, day_built, [world.commune_a.id])
         before = playlist(client, auth, a1.id, today)
@@ -163,7 +176,7 @@ def test_approval_pushes_to_targeted_clusters_and_ending_takes_it_off_the_air(se
         assert set(pushed) == {f"loaxa/clusters/{a1.id}/commands", f"loaxa/clusters/{a2.id}/commands"}
         command = pushed[f"loaxa/clusters/{a1.id}/commands"]
         assert command["content_id"] == content_id and command["duration_ms"] > 0
-        assert command["audio_url"].endswith(f"/media/{command['sha256']}.mp3")
+        assert command["audio_url"] == f"https://loa.example.vn/media/{command['sha256']}.mp3"  # absolute
         assert command["ends_at"] == f"{today.isoformat()}T23:59:59+07:00"
         # The heartbeat answer carries the very same command.
         beat = client.post(f"{API}/clusters/{a1.id}/heartbeat", json={"agent_version": "1"},
@@ -235,6 +248,8 @@ def test_a_broker_that_is_down_slows_nothing_and_the_heartbeat_carries_the_comma
         beat = client.post(f"{API}/clusters/{a1.id}/heartbeat", json={"agent_version": "1"},
                            headers=device["headers"]).json()["commands"]
         assert [(c["type"], c["content_id"]) for c in beat] == [("emergency", content_id)]
+        # No public base URL known: queued relative, made absolute by the heartbeat answer (the device's URL).
+        assert beat[0]["audio_url"] == f"http://testserver/media/{beat[0]['sha256']}.mp3"
         settle(engine)
         started = time.monotonic()
         assert client.post(f"{API}/contents/{content_id}/end", headers=auth("operator_a")).status_code == 200
