@@ -99,9 +99,10 @@ def revised_end(rev: ContentRevision, changes: dict[str, Any], tz: tzinfo) -> di
         changes["ends_at"] = kept  # the form shows minutes: the same minute is no change
     elif given is not None:
         changes["ends_at"] = check_end(given, valid_from, valid_until, tz)
-    elif "ends_at" not in changes and kept is not None and valid_from <= kept.astimezone(tz).date() <= valid_until:
-        changes["ends_at"] = kept
-    else:  # asked for the default, or the period moved away from the old end
+    elif ("ends_at" not in changes and kept is not None and kept != end_of_day(rev.valid_until, tz)
+          and valid_from <= kept.astimezone(tz).date() <= valid_until):
+        changes["ends_at"] = kept  # an end chosen by hand stays while it fits the period
+    else:  # asked for the default, a default end (it follows the last day), or the period moved away from it
         changes["ends_at"] = end_of_day(valid_until, tz)
     return changes
 
