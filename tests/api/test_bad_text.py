@@ -35,3 +35,11 @@ def test_preview_with_an_unknown_engine_names_the_ones_that_exist(client, auth):
     res = client.post("/api/v1/tts/preview", params={"engine": "nope"}, json={"text": "xin chào"},
                       headers=auth("operator_a"))
     assert res.status_code == 422 and "espeak-ng" in res.json()["detail"]
+
+
+@pytest.mark.parametrize(("path", "body"), [
+    ("/api/v1/areas", lambda w: {"name": "Cụm\u0000loa", "level": "cluster", "parent_id": w.commune_a.id}),
+])
+def test_a_nul_character_is_refused_clearly_on_every_database(client, auth, world, path, body):
+    res = client.post(path, json=body(world), headers=auth("admin"))
+    assert res.status_code == 422 and "NUL" in res.json()["detail"], res.text

@@ -1,7 +1,7 @@
 """login attempts remember the caller's address (limits per name and address, not a lock on the name)
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005 (emergency end; 0006 was written against 0004 while 0005 was in progress)
 Create Date: 2026-12-04 16:45:00
 """
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = '0006'
-down_revision: str | None = '0004'
+down_revision: str | None = '0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
