@@ -102,6 +102,7 @@ class Agent:
                                    interval_s=self.device.heartbeat_interval_s or self.settings.heartbeat_interval_s)
         if self.settings.heartbeat_interval_s != AgentSettings.heartbeat_interval_s:
             self.heartbeat.interval_s = self.settings.heartbeat_interval_s  # an explicit setting wins
+            self.heartbeat.fixed = True
         self.alerts = AlertPoller(client=self.client, book=self.book, interval_s=self.settings.alerts_interval_s,
                                   push_connected=lambda: self.push is not None and self.push.connected(),
                                   on_air=self.onair.emergencies_on_air, withdrawn=self._withdrawn)
