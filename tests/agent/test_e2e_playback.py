@@ -136,3 +136,24 @@ def test_a_corrupted_cached_file_is_fetched_again(live_world: World, tmp_path: P
                  30, "the file fetched again")
         assert "bị hỏng" in agent.output()
     assert target.read_bytes() == good
+
+
+def test_sigterm_ends_the_item_on_air_and_sends_it_before_leaving(live_world: World, tmp_path: Path) -> None:
+    world = live_world
+    cluster, start, items, state = _setup(world, tmp_path, "Cụm tắt máy")
+    second = items[1]
+    # the outbox is sent every 30 s while running: only the flush on the way out can bring the last event
+    agent = start_agent(state, clock=start - timedelta(seconds=3), env={"LOAXA_AGENT_FORWARD_INTERVAL_S": "30"})
+    try:
+        wait_for(lambda: any(p["content_id"] == second["content_id"] for p in playing_now(state)), 40,
+                 "the second item on air")
+        time.sleep(1)
+        assert agent.stop(signal.SIGTERM) == 0
+    finally:
+        agent.stop()
+    assert "Nhận tín hiệu SIGTERM" in agent.output() and "trước khi dừng" in agent.output()
+    assert not local_events(state) and not playing_now(state)
+    events = _content_events(world, cluster)
+    assert [(e["content_id"], e["status"]) for e in events] == [
+        (items[0]["content_id"], "played"), (second["content_id"], "interrupted")]
+    assert 500 <= events[1]["duration_ms"] < second["duration_ms"]
