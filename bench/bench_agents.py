@@ -438,7 +438,7 @@ async def run(world: World, setup: dict[str, Any], args: argparse.Namespace) -> 
         publisher = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"bench-pub-{os.getpid()}")
         publisher.max_inflight_messages_set(100)
         publisher.connect("127.0.0.1", world.broker_port)
-        publisher.loop_start()
+        pump.clients.append(publisher)  # driven like the agents' clients (its own loop thread never connected)
         await asyncio.to_thread(wait_until, publisher.is_connected, 30, "the publisher connected")
         t_raw = time.monotonic()
         for agent in agents:
@@ -452,8 +452,6 @@ async def run(world: World, setup: dict[str, Any], args: argparse.Namespace) -> 
         except RuntimeError:
             pass
         raw = fan_out(agents, "raw:0", t_raw)
-        publisher.disconnect()
-        publisher.loop_stop()
 
         # the server's push: a live command to every cluster of the commune (one MQTT message each)
         live_id = setup["bulletins"][0]
