@@ -14,7 +14,7 @@ from typing import Annotated
 from pydantic import Field
 from sqlmodel import Session, col, select
 
-from airtime.exports import csv_bytes
+from airtime.exports import csv_bytes, safe_cell
 from airtime.models import PlayEvent
 from campaigns.models import Content
 from core.errors import Invalid
@@ -83,12 +83,17 @@ def list_events(session: Session, cluster_id: int, *, day_from: date | None = No
 
 
 def events_csv(events: Sequence[StoredEvent]) -> bytes:
-    """One line per event, ISO times with the deployment's offset (+07:00); UTF-8 with a BOM, as the reports' CSV."""
+    """One line per event, ISO times with the deployment's offset (+07:00); UTF-8 with a BOM, as the reports' CSV.
+
+    Device-sent and typed text (event id, title, sha256, source, error) is neutralised like the reports'
+    CSV: a cell starting with = + - @ tab or CR gets a leading quote, so a spreadsheet never runs it.
+    Whoever re-hashes the chain from this file drops that one quote first (docs/airtime.md).
+    """
     return csv_bytes(CSV_HEADER, [
-        [str(e.seq), e.event_id, _text(e.content_id), e.content_title or "", e.started_at.isoformat(),
-         e.local_day.isoformat(), str(e.duration_ms), e.status, e.received_at.isoformat(),
-         _text(e.entered_by), e.prev_hash, e.hash, e.kind, _text(e.relay_id), e.sha256 or "", e.source or "",
-         e.error or ""]
+        [str(e.seq), safe_cell(e.event_id), _text(e.content_id), safe_cell(e.content_title or ""),
+         e.started_at.isoformat(), e.local_day.isoformat(), str(e.duration_ms), e.status, e.received_at.isoformat(),
+         _text(e.entered_by), e.prev_hash, e.hash, e.kind, _text(e.relay_id), safe_cell(e.sha256 or ""),
+         safe_cell(e.source or ""), safe_cell(e.error or "")]
         for e in events])
 
 

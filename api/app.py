@@ -28,6 +28,7 @@ from api.routes import (
     tts,
     users,
 )
+from api.security_headers import SecurityHeaders
 from api.wiring import wire_events
 from core import tasks as task_queue
 from core.config import Settings, get_settings
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.engine = engine
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(SecurityHeaders)
     app.include_router(health.router)
     for router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)

@@ -149,11 +149,57 @@ def areas_import_clusters(
 
 
 @app.command()
-def demo() -> None:
+def demo(allow_network: Annotated[bool, typer.Option(
+        "--allow-network", help="Vẫn nạp khi máy chủ nghe trên mạng (mật khẩu mẫu ai cũng biết)")] = False) -> None:
     """Nạp dữ liệu mẫu: tỉnh Lào Cai, cụm loa, người dùng, chiến dịch, lịch phát (chạy lại không sao)."""
-    from api.demo import load_demo
+    from api.demo import is_loopback_host, load_demo
 
-    load_demo(get_settings(), _engine(), echo=typer.echo)
+    settings = get_settings()
+    # The demo users share a published password: on a server others can reach they are open doors.
+    if not is_loopback_host(settings.host):
+        if not allow_network:
+            _fail(f"LOAXA_HOST={settings.host} không phải địa chỉ nội bộ (127.0.0.1, localhost): dữ liệu mẫu có "
+                  "mật khẩu ai cũng biết nên không được nạp vào máy chủ mở ra mạng. Thêm --allow-network nếu "
+                  "thật sự muốn, rồi đổi hoặc xoá các tài khoản mẫu.")
+        typer.secho("Cảnh báo: dữ liệu mẫu với mật khẩu loaxa-demo-2026 đang được nạp vào máy chủ mở ra mạng "
+                    f"({settings.host}). Hãy đổi hoặc xoá các tài khoản mẫu trước khi dùng thật.",
+                    fg=typer.colors.YELLOW, err=True)
+    load_demo(settings, _engine(), echo=typer.echo)
+
+
+@app.command("backup")
+def backup_command(directory: Annotated[Path, typer.Argument(help="Thư mục mới để chứa bản sao lưu")]) -> None:
+    """Sao lưu cơ sở dữ liệu, tệp âm thanh và khóa bí mật (kèm mã kiểm tra) vào một thư mục mới."""
+    from core.backup import backup
+    from core.formatting import size_text
+
+    try:
+        summary = backup(get_settings(), directory, echo=typer.echo)
+    except DomainError as exc:
+        _fail(exc.message)
+    typer.echo(f"Đã sao lưu {summary.files} tệp ({size_text(summary.bytes)}, {summary.database}) vào "
+               f"{summary.directory}.")
+
+
+@app.command("restore")
+def restore_command(directory: Annotated[Path, typer.Argument(help="Thư mục bản sao lưu")],
+                    force: Annotated[bool, typer.Option("--force", help="Ghi đè cơ sở dữ liệu đang có dữ liệu")]
+                    = False) -> None:
+    """Khôi phục một bản sao lưu, rồi kiểm tra chuỗi băm nhật ký phát của mọi cụm loa."""
+    from datetime import datetime
+
+    from core.backup import restore
+    from core.timeutil import to_local
+
+    settings = get_settings()
+    try:
+        manifest = restore(settings, directory, force=force, echo=typer.echo)
+    except DomainError as exc:
+        _fail(exc.message)
+    upgrade_database(settings.sqlalchemy_url)  # a backup from an older version gets today's schema
+    made = to_local(datetime.fromisoformat(manifest["created_at"]), settings.tz)
+    typer.echo(f"Đã khôi phục bản sao lưu lúc {made:%H:%M %d/%m/%Y}. Kiểm tra nhật ký phát:")
+    cli_reports.verify(cluster_id=None)
 
 
 @app.command("agent", add_help_option=False,

@@ -1,6 +1,7 @@
 """One place that turns domain and database errors into clear 4xx answers."""
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
@@ -8,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core.errors import Conflict, DomainError, Forbidden, Gone, Invalid, NotFound, TooLarge, TooMany
 
@@ -48,6 +50,13 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": "Dữ liệu trùng lặp hoặc tham chiếu tới bản ghi không tồn tại."},
                             status_code=409)
 
+    @app.exception_handler(UnicodeEncodeError)
+    async def unencodable_text(_request: Request, exc: UnicodeEncodeError) -> JSONResponse:
+        # JSON lets a lone UTF-16 surrogate ("\\ud800") through; no database or file can store it.
+        log.info("unencodable text: %s", exc)
+        return JSONResponse({"detail": "Văn bản chứa ký tự không hợp lệ (nửa cặp UTF-16 đứng riêng): hãy nhập lại."},
+                            status_code=422)
+
     @app.exception_handler(DataError)
     async def data_error(_request: Request, exc: DataError) -> JSONResponse:
         log.info("data error: %s", exc.orig)
@@ -70,17 +79,47 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 class BodySizeLimit:
-    """Refuses a request whose declared body is over the limit before anything is read or spooled."""
+    """Caps every request body: a declared one over the limit is refused before anything is read, and a
+    streamed one (chunked, no Content-Length) is cut off with a 413 as soon as it passes the limit, so
+    nobody can fill the memory or the temp directory by not saying how much they send."""
 
-    def __init__(self, app, max_bytes: int):
+    def __init__(self, app: Any, max_bytes: int) -> None:
         self.app, self.max_bytes = app, max_bytes
 
-    async def __call__(self, scope, receive, send):
-        if scope["type"] == "http":
-            length = dict(scope.get("headers") or {}).get(b"content-length")
-            if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-                limit_mb = self.max_bytes // 1_000_000
-                response = JSONResponse({"detail": f"Yêu cầu quá lớn: tối đa {limit_mb} MB."}, status_code=413)
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+    def _message(self) -> str:
+        return f"Yêu cầu quá lớn: tối đa {self.max_bytes // 1_000_000} MB."
+
+    def _refusal(self) -> JSONResponse:
+        return JSONResponse({"detail": self._message()}, status_code=413)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers") or {}).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            await self._refusal()(scope, receive, send)
+            return
+        received, started = 0, False
+
+        async def counting_receive() -> Any:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    # FastAPI re-raises an HTTPException met while reading the body (not a 400 "parse error").
+                    raise StarletteHTTPException(413, detail=self._message())
+            return message
+
+        async def tracking_send(message: Any) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except StarletteHTTPException as exc:
+            if exc.status_code != 413 or started:
+                raise
+            await self._refusal()(scope, receive, send)

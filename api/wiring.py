@@ -5,18 +5,20 @@ web pages and API, and the thread task backend that runs inside the same process
 command line, whose callback runs before every command (`loaxa worker` runs render tasks, which
 publish "content_changed"; `loaxa demo` and `loaxa contents render` approve and render content;
 `loaxa scheduler` runs tasks too). It fails at start, loudly, if an event that some package
-publishes has no handler. (`python -m scheduler`, which may not import `api`, is not wired: its jobs
-build playlists and publish no event; should one ever publish, it raises instead of going unheard.)
+publishes has no handler. (`python -m scheduler`, which may not import `api`, subscribes the
+devices handlers itself: its builds publish "playlists_republished"; another event raises there.)
 """
 
 from core import events
+from devices import hooks as devices_hooks
 from playlists import hooks as playlists_hooks
 
 # Events some package publishes; each must have a handler before a process starts its work.
-PUBLISHED_EVENTS = (events.CONTENT_CHANGED,)
+PUBLISHED_EVENTS = (events.CONTENT_CHANGED, events.PLAYLISTS_REPUBLISHED)
 
 
 def wire_events() -> None:
     """Subscribe every package's handlers (idempotent), then check that each published event has one."""
-    playlists_hooks.register()
+    playlists_hooks.register()  # first: the rebuild is queued before devices are told
+    devices_hooks.register()
     events.require(*PUBLISHED_EVENTS)

@@ -15,12 +15,12 @@ Every change is one ContentEvent row: who, when, from which status to which, why
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from campaigns import render, speech
+from campaigns import emergencies, render, speech
 from campaigns.campaigns import campaign_areas
 from campaigns.campaigns import can_read as can_read_campaign
 from campaigns.models import (
@@ -59,7 +59,7 @@ from media.store import media_url
 
 log = logging.getLogger(__name__)
 
-REVISION_FIELDS = ("title", "body", "level", "valid_from", "valid_until")
+REVISION_FIELDS = ("title", "body", "level", "valid_from", "valid_until", "ends_at")
 CONTENT_FIELDS = ("campaign_id", "kind", "language", "unit_area_id")
 
 
@@ -111,21 +111,29 @@ def _require_live(content: Content) -> None:
 
 # --- create and edit ----------------------------------------------------------------------------
 
-def create_content(session: Session, data: ContentCreate, *, actor: Principal, at: datetime | None = None) -> Content:
-    """A new draft. `at` (default now) is when it was written: the demo records a past editorial history."""
+def create_content(session: Session, data: ContentCreate, *, actor: Principal, at: datetime | None = None,
+                   tz: tzinfo | None = None) -> Content:
+    """A new draft. `at` (default now) is when it was written: the demo records a past editorial history.
+    An emergency gets the safe defaults of campaigns.emergencies (explicit areas, today only, an end);
+    `tz` (default: the deployment's) is the zone of "today"."""
     at = at or now_utc()
+    tz = tz or _deployment_tz()
+    if emergencies.is_emergency(data.level) and not data.area_ids:
+        raise Invalid(emergencies.NO_AREAS)
+    valid_from, valid_until, ends_at = emergencies.emergency_period(
+        level=data.level, valid_from=data.valid_from, valid_until=data.valid_until, ends_at=data.ends_at, tz=tz)
     campaign = _campaign(session, data.campaign_id, actor)
     areas = _target_areas(session, data.area_ids, campaign, actor)
     unit_id = _unit_area_id(session, data.unit_area_id, actor)
     content = Content(campaign_id=campaign.id if campaign else None, kind=data.kind, language=data.language,
-                      title=data.title, level=data.level, valid_from=data.valid_from,
-                      valid_until=data.valid_until, status=ContentStatus.draft, unit_area_id=unit_id,
+                      title=data.title, level=data.level, valid_from=valid_from, valid_until=valid_until,
+                      ends_at=ends_at, status=ContentStatus.draft, unit_area_id=unit_id,
                       created_by=actor.user_id, created_at=at, updated_at=at)
     session.add(content)
     session.flush()
     rev = ContentRevision(content_id=content.id, number=1, title=data.title, body=data.body, level=data.level,
-                          valid_from=data.valid_from, valid_until=data.valid_until, created_by=actor.user_id,
-                          created_at=at)
+                          valid_from=valid_from, valid_until=valid_until, ends_at=ends_at,
+                          created_by=actor.user_id, created_at=at)
     session.add(rev)
     session.flush()
     _set_areas(session, content.id, rev.id, [a.id for a in areas])
@@ -136,9 +144,11 @@ def create_content(session: Session, data: ContentCreate, *, actor: Principal, a
     return content
 
 
-def update_content(session: Session, content: Content, data: ContentUpdate, *, actor: Principal) -> Content:
+def update_content(session: Session, content: Content, data: ContentUpdate, *, actor: Principal,
+                   tz: tzinfo | None = None) -> Content:
     """Edit in place while unapproved; on an approved revision, start a new one."""
     _require_live(content)
+    emergencies.require_not_ended(content, tz)
     rev = latest_revision(session, content)
     _require_writable(session, content, rev, actor)
     if rev.status == RevisionStatus.submitted:
@@ -161,6 +171,7 @@ def update_content(session: Session, content: Content, data: ContentUpdate, *, a
             new_area_ids = [a.id for a in areas]
     if "unit_area_id" in changes:
         changes["unit_area_id"] = _unit_area_id(session, changes["unit_area_id"], actor)
+    changes = emergencies.revised_end(rev, changes, tz or _deployment_tz())
 
     rev_changes = {k: changes[k] for k in REVISION_FIELDS if k in changes and changes[k] != getattr(rev, k)}
     valid_from = rev_changes.get("valid_from", rev.valid_from)
@@ -222,8 +233,10 @@ def submit_content(session: Session, content: Content, *, actor: Principal, sett
                    at: datetime | None = None) -> Content:
     """Send the latest revision for approval; `at` (default now) is when, never before it was written."""
     _require_live(content)
+    emergencies.require_not_ended(content, settings.tz)
     rev = latest_revision(session, content)
     at = _not_before(at, rev.created_at, "gửi duyệt", "soạn")
+    emergencies.require_airable_end(rev, settings.tz)
     _require_writable(session, content, rev, actor)
     if rev.status not in (RevisionStatus.draft, RevisionStatus.rejected):
         raise Conflict(f"Chỉ gửi duyệt được bản nháp hoặc bản bị từ chối (trạng thái hiện tại: "
@@ -264,6 +277,7 @@ def withdraw_content(session: Session, content: Content, *, actor: Principal, re
 
 def _decision_checks(session: Session, content: Content, actor: Principal, verb: str) -> ContentRevision:
     _require_live(content)
+    emergencies.require_not_ended(content)
     rev = latest_revision(session, content)
     if actor.scope is not None:
         require_within(revision_areas(session, rev.id), actor.scope)
@@ -284,6 +298,7 @@ def approve_content(session: Session, content: Content, *, actor: Principal, set
         raise Forbidden("Nguyên tắc bốn mắt: không được tự duyệt tin do chính mình soạn, sửa hoặc gửi duyệt.")
     rev = _decision_checks(session, content, actor, "duyệt")
     now = _not_before(at, rev.submitted_at, "duyệt", "gửi duyệt")
+    emergencies.require_airable_end(rev, settings.tz, now)
     if content.airing_revision_id is not None and content.airing_revision_id != rev.id:
         old = session.get(ContentRevision, content.airing_revision_id)
         if old is not None:
@@ -463,6 +478,7 @@ def content_public(session: Session, content: Content, *, today: date) -> Conten
         level_label=CONTENT_LEVEL_LABELS[ContentLevel(rev.level)], language=content.language, status=content.status,
         status_label=STATUS_LABELS[ContentStatus(content.status)], expired=_expired(content, today),
         campaign_id=content.campaign_id, valid_from=rev.valid_from, valid_until=rev.valid_until,
+        ends_at=rev.ends_at, ended_at=content.ended_at,
         area_ids=areas[rev.id], unit_area_id=content.unit_area_id, revision_id=rev.id, revision=rev.number,
         created_by=content.created_by, created_at=content.created_at, updated_at=content.updated_at,
         submitted_at=rev.submitted_at, decided_at=rev.decided_at, reject_reason=rev.reject_reason,
@@ -470,7 +486,8 @@ def content_public(session: Session, content: Content, *, today: date) -> Conten
         render=RenderPublic(status=rev.render_status, error=rev.render_error, task_id=rev.render_task_id),
         airing=None if airing is None or content.status == ContentStatus.archived else AiringPublic(
             revision_id=airing.id, revision=airing.number, title=airing.title, level=airing.level,
-            valid_from=airing.valid_from, valid_until=airing.valid_until, area_ids=areas[airing.id],
+            valid_from=airing.valid_from, valid_until=airing.valid_until, ends_at=airing.ends_at,
+            area_ids=areas[airing.id],
             approved_at=airing.decided_at, audio=_audio(airing)),
     )
 
@@ -503,13 +520,19 @@ def _audio(rev: ContentRevision) -> AudioPublic | None:
                        sha256=rev.audio_sha256, ext=rev.audio_ext, source=rev.audio_source or AudioSource.tts)
 
 
+def _deployment_tz() -> tzinfo:
+    from core.config import get_settings
+
+    return get_settings().tz
+
+
 def _expired(content: Content, today: date) -> bool:
     return content.status == ContentStatus.approved and content.valid_until < today
 
 
 def _mirror(content: Content, rev: ContentRevision) -> None:
     content.title, content.level = rev.title, rev.level
-    content.valid_from, content.valid_until = rev.valid_from, rev.valid_until
+    content.valid_from, content.valid_until, content.ends_at = rev.valid_from, rev.valid_until, rev.ends_at
     content.status = {RevisionStatus.superseded: ContentStatus.approved}.get(rev.status, rev.status)
     content.search_text = search_text(rev.title, rev.body)
 

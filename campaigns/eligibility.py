@@ -38,6 +38,8 @@ class AirableContent:
     audio_ext: str | None
     audio_duration_ms: int | None
     approved_at: datetime
+    # Emergencies: the instant it stops airing (no slot starting then or later holds it); None: its validity.
+    ends_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -54,13 +56,13 @@ class CampaignTarget:
 def airable_contents(session: Session, *, day_from: date, day_to: date) -> list[AirableContent]:
     """Approved (airing) revisions valid on some day of [day_from, day_to], ordered by content id.
 
-    Archived items never air. An item whose newer revision awaits approval still airs its
-    approved one.
+    Archived items never air, nor emergencies that were ended ("end now"). An item whose newer
+    revision awaits approval still airs its approved one.
     """
     query = (
         select(Content, ContentRevision)
         .join(ContentRevision, col(ContentRevision.id) == col(Content.airing_revision_id))
-        .where(Content.status != ContentStatus.archived,
+        .where(Content.status != ContentStatus.archived, col(Content.ended_at).is_(None),
                col(ContentRevision.valid_from) <= day_to,
                col(ContentRevision.valid_until) >= day_from)
         .order_by(col(Content.id))
@@ -78,6 +80,7 @@ def airable_contents(session: Session, *, day_from: date, day_to: date) -> list[
             audio_ext=rev.audio_ext if ready else None,
             audio_duration_ms=rev.audio_duration_ms if ready else None,
             approved_at=rev.decided_at or rev.created_at,
+            ends_at=rev.ends_at if rev.level == "emergency" else None,
         ))
     return result
 

@@ -33,6 +33,10 @@ from core.users import Principal
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 1000
 MAX_ERRORS_SHOWN = 30
+# An XLSX is a zip: a small file can unpack to gigabytes ("zip bomb"). Its parts are checked before
+# anything is unpacked, and no cell may be longer than a bulletin can be.
+MAX_XLSX_UNPACKED_BYTES = 40 * 1024 * 1024
+MAX_CELL_CHARS = 50_000
 
 
 def _fold(text: str) -> str:
@@ -85,7 +89,37 @@ def read_rows(raw: bytes, filename: str) -> list[list[Any]]:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return list(csv.reader(io.StringIO(text), dialect))
+    try:
+        # newline=None: a bare carriage return (old Mac, some exports) ends a line like \r\n does.
+        rows = list(csv.reader(io.StringIO(text, newline=None), dialect))
+    except csv.Error as exc:
+        raise Invalid(f"Không đọc được tệp CSV: {exc}.") from exc
+    _check_cells(rows)
+    return rows
+
+
+def _check_cells(rows: list[list[Any]]) -> None:
+    for number, row in enumerate(rows, start=1):
+        for cell in row:
+            if isinstance(cell, str) and len(cell) > MAX_CELL_CHARS:
+                raise Invalid(f"Dòng {number}: một ô dài hơn {MAX_CELL_CHARS:,} ký tự.".replace(",", "."))
+
+
+def _check_unpacked_size(raw: bytes) -> None:
+    """Refuse an XLSX whose parts would unpack past the limit, before unpacking any of them.
+
+    The sizes come from the zip's directory; zipfile never returns more than a part's stated size.
+    """
+    from zipfile import BadZipFile, ZipFile
+
+    try:
+        with ZipFile(io.BytesIO(raw)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (BadZipFile, ValueError, OSError) as exc:
+        raise Invalid("Không đọc được tệp Excel (.xlsx): tệp hỏng hoặc không đúng định dạng.") from exc
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise Invalid(f"Tệp Excel quá lớn khi giải nén (tối đa {MAX_XLSX_UNPACKED_BYTES // (1024 * 1024)} MB): "
+                      "hãy chia thành nhiều tệp nhỏ hơn.")
 
 
 def _xlsx_rows(raw: bytes) -> list[list[Any]]:
@@ -93,6 +127,7 @@ def _xlsx_rows(raw: bytes) -> list[list[Any]]:
 
     from openpyxl import load_workbook
 
+    _check_unpacked_size(raw)
     try:
         book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except (BadZipFile, KeyError, ValueError, OSError) as exc:
@@ -104,6 +139,7 @@ def _xlsx_rows(raw: bytes) -> list[list[Any]]:
             rows.append(list(row))
             if len(rows) > MAX_IMPORT_ROWS + 1:
                 break
+        _check_cells(rows)
         return rows
     finally:
         book.close()

@@ -158,6 +158,11 @@ class Content(SQLModel, table=True):
     level: str = Field(default=ContentLevel.normal, max_length=16, index=True)
     valid_from: date
     valid_until: date
+    # Emergencies only: the instant it stops airing (mirror of the latest revision's).
+    ends_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # "End now" (POST /contents/{id}/end): from this instant the item airs nowhere, for good.
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ended_by: int | None = Field(default=None, foreign_key="app_user.id")
     status: str = Field(default=ContentStatus.draft, max_length=16, index=True)
     # The unit that supplies the item (counts toward its quotas); by default the author's area.
     unit_area_id: int | None = Field(default=None, foreign_key="area.id", index=True)
@@ -181,6 +186,8 @@ class ContentRevision(SQLModel, table=True):
     level: str = Field(default=ContentLevel.normal, max_length=16)
     valid_from: date
     valid_until: date
+    # Emergencies only: the instant the approved text stops airing (approved with it); null for other levels.
+    ends_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     status: str = Field(default=RevisionStatus.draft, max_length=16, index=True)
     created_by: int | None = Field(default=None, foreign_key="app_user.id")
     created_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime)

@@ -249,8 +249,12 @@ class ContentFields(BaseModel):
     language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}$")
     valid_from: date | None = None
     valid_until: date | None = None
+    ends_at: datetime | None = Field(default=None, description="Emergencies only: when it stops airing (inside "
+                                     "its validity; without a zone: local time); default 23:59:59 local time of "
+                                     "valid_until")
     area_ids: AreaIds | None = Field(default=None, description="Target areas; default: the campaign's areas "
-                                                               "(within the author's subtree)")
+                                                               "(within the author's subtree). Required for "
+                                                               "emergencies")
     unit_area_id: Id | None = Field(default=None, description="Submitting unit (for quotas); default: the "
                                                               "author's area")
 
@@ -269,6 +273,13 @@ class ContentFields(BaseModel):
     def _dates(cls, value):
         return check_date(value, "Ngày hiệu lực")
 
+    @field_validator("ends_at")
+    @classmethod
+    def _ends_at(cls, value):
+        if value is not None:
+            check_date(value.date(), "Thời điểm kết thúc")
+        return value
+
     @model_validator(mode="after")
     def _period(self) -> Self:
         check_period(self.valid_from, self.valid_until, "Ngày hết hiệu lực")
@@ -281,8 +292,9 @@ class ContentCreate(ContentFields):
     level: ContentLevel = ContentLevel.normal
     kind: ContentKind = ContentKind.news
     language: str = Field(default="vi", pattern=r"^[a-z]{2,3}$")
-    valid_from: date
-    valid_until: date
+    valid_from: date | None = Field(default=None, description="Required, except for emergencies (default today)")
+    valid_until: date | None = Field(default=None, description="Required, except for emergencies (default: "
+                                     "valid_from, or the day of ends_at)")
 
 
 class ContentUpdate(ContentFields):
@@ -330,6 +342,7 @@ class AiringPublic(BaseModel):
     level: str
     valid_from: date
     valid_until: date
+    ends_at: LocalDateTime | None = None
     area_ids: list[int]
     approved_at: LocalDateTime | None
     audio: AudioPublic | None
@@ -350,6 +363,8 @@ class ContentPublic(BaseModel):
     campaign_id: int | None
     valid_from: date
     valid_until: date
+    ends_at: LocalDateTime | None = None  # emergencies: when it stops airing
+    ended_at: LocalDateTime | None = None  # set once "end now" was used
     area_ids: list[int]
     unit_area_id: int | None
     revision_id: int

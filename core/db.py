@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
+from core.errors import Invalid
 from core.timeutil import as_utc
 
 # Every module that defines tables. Alembic and the test fixtures import them all;
@@ -77,6 +78,23 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _has_nul(value: object, depth: int = 0) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if depth < 2 and isinstance(value, dict):
+        return any(_has_nul(v, depth + 1) for v in value.values())
+    if depth < 2 and isinstance(value, list | tuple):
+        return any(_has_nul(v, depth + 1) for v in value)
+    return False
+
+
+def _refuse_nul(_conn, _cursor, _statement, parameters, _context, _executemany) -> None:
+    """A NUL character in text: SQLite would store it (and break what reads it later), PostgreSQL
+    refuses it with a vague error. Refused the same clear way on both, before the statement runs."""
+    if _has_nul(parameters):
+        raise Invalid("Văn bản chứa ký tự NUL (\\0), không lưu được: hãy xoá ký tự đó rồi gửi lại.")
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     if url.startswith("sqlite"):
         # Enough connections for every request thread (anyio's 40) plus the few that open a second short
@@ -86,8 +104,10 @@ def make_engine(url: str, **kwargs) -> Engine:
             kwargs = {"pool_size": 40, "max_overflow": 40, "pool_timeout": 10, **kwargs}
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+    else:
+        engine = sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+    sa.event.listen(engine, "before_cursor_execute", _refuse_nul)
+    return engine
 
 
 @contextmanager

@@ -13,7 +13,11 @@ has real work to do submits a task (`core.tasks.submit`), which runs after the c
 
 Events (name: payload):
 - "content_changed": content_id, reason. Approved content got its audio, or was withdrawn,
-  archived or replaced (published by campaigns; playlists follows it on today's playlists).
+  archived, replaced or (an emergency) ended (published by campaigns; playlists follows it on
+  today's playlists, devices push an emergency or its end).
+- "playlists_republished": day, cluster_ids. These clusters' current playlists of `day` were
+  replaced by a new version (published by playlists after the flip commits; devices tell the
+  clusters' players to sync).
 """
 
 from collections.abc import Callable
@@ -22,6 +26,7 @@ from typing import Any
 from sqlmodel import Session
 
 CONTENT_CHANGED = "content_changed"
+PLAYLISTS_REPUBLISHED = "playlists_republished"
 
 Handler = Callable[..., object]
 

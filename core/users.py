@@ -1,5 +1,6 @@
 """Users, roles, bearer tokens (user and per-cluster device tokens) and login rate limiting."""
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,6 +12,7 @@ from sqlmodel import Field, Session, SQLModel, col, func, select
 from core.areas import Area, AreaLevel, get_area, get_cluster, is_within, subtree_condition
 from core.db import MAX_ID, UTCDateTime
 from core.errors import Conflict, Forbidden, Invalid, NotFound, TooMany
+from core.formatting import duration_words
 from core.security import hash_password, new_token, token_hash, verify_password
 from core.timeutil import now_utc
 
@@ -95,8 +97,11 @@ class DeviceTokenPublic(SQLModel):
 
 
 class LoginFailure(SQLModel, table=True):
+    """A login attempt, kept while it counts as a failure (see `authenticate`)."""
+
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=64, index=True)
+    client: str = Field(default="", max_length=64, index=True)  # the caller's address
     at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime, index=True)
 
 
@@ -195,25 +200,62 @@ def list_users(session: Session, *, scope: Area | None) -> list[User]:
     return list(session.exec(query))
 
 
+# Growing delays instead of a hard lock (ASVS V2.2): past its allowance each scope waits BASE_DELAY_S,
+# then twice that after every further failure. A name and an address together get `max_failures` tries
+# (the rightful user on another address is not held back); an address trying many names gets four times
+# that; a name tried from many addresses gets ten times that and waits at most NAME_DELAY_CAP_S, so an
+# attacker can slow the owner down but never lock them out.
+BASE_DELAY_S = 15
+NAME_DELAY_CAP_S = 60
+
+
+def _delay(failures: int, allowance: int, cap: int) -> int:
+    return 0 if failures < allowance else min(cap, BASE_DELAY_S * 2 ** min(failures - allowance, 16))
+
+
+def _login_wait(session: Session, attempt: LoginFailure, *, max_failures: int, window_seconds: int) -> int:
+    """Seconds the caller must still wait before this attempt may check a password (0: go ahead)."""
+    now = now_utc()
+    since = now - timedelta(seconds=window_seconds)
+    recent = (select(func.count(), func.max(LoginFailure.at)).select_from(LoginFailure)
+              .where(col(LoginFailure.at) >= since, col(LoginFailure.id) != attempt.id))
+    wait = 0
+    for condition, allowance, cap in (
+            ((LoginFailure.username == attempt.username) & (LoginFailure.client == attempt.client),
+             max_failures, window_seconds),
+            (LoginFailure.client == attempt.client, 4 * max_failures, window_seconds),
+            (LoginFailure.username == attempt.username, 10 * max_failures, NAME_DELAY_CAP_S)):
+        failures, last = session.exec(recent.where(condition)).one()
+        delay = _delay(failures, allowance, cap)
+        if delay and last is not None:
+            wait = max(wait, math.ceil(delay - (now - last).total_seconds()))
+    return wait
+
+
 def authenticate(session: Session, username: str, password: str, *, max_failures: int,
-                 window_seconds: int, token_minutes: int) -> str:
-    """Check a password and issue a user token; too many recent failures lock the name out."""
-    since = now_utc() - timedelta(seconds=window_seconds)
-    failures = session.exec(
-        select(func.count()).select_from(LoginFailure)
-        .where(LoginFailure.username == username, col(LoginFailure.at) >= since)
-    ).one()
-    if failures >= max_failures:
-        raise TooMany(f"Đăng nhập sai quá {max_failures} lần. Vui lòng thử lại sau "
-                      f"{window_seconds // 60} phút.")
+                 window_seconds: int, token_minutes: int, client: str = "") -> str:
+    """Check a password and issue a user token; repeated failures make the next try wait longer.
+
+    The attempt is recorded and committed *before* the count, so concurrent attempts all see each other
+    and no more passwords are checked than the allowance, however many arrive at once. It stays recorded
+    as a failure when the password is checked and wrong. It uses the caller's session only: a login holds one
+    database connection, never two.
+    """
+    attempt = LoginFailure(username=username[:64], client=client[:64])
+    session.add(attempt)
+    session.commit()
+    wait = _login_wait(session, attempt, max_failures=max_failures, window_seconds=window_seconds)
+    if wait > 0:
+        # Refused before any password was checked: not a failure, so the wait announced stays true.
+        session.delete(attempt)
+        session.commit()
+        raise TooMany(f"Đăng nhập sai nhiều lần. Vui lòng thử lại sau {duration_words(wait * 1000)}.",
+                      retry_after_s=wait)
     user = session.exec(select(User).where(User.username == username)).first()
-    if not verify_password(password, user.password_hash if user else None) or not user.is_active:
-        # Recorded in its own transaction: the caller's rolls back when we raise.
-        with Session(session.get_bind()) as audit:
-            audit.add(LoginFailure(username=username[:64]))
-            audit.commit()
+    if not verify_password(password, user.password_hash if user else None) or user is None or not user.is_active:
         raise Forbidden("Sai tên đăng nhập hoặc mật khẩu.")
-    session.exec(sa.delete(LoginFailure).where(LoginFailure.username == username))
+    session.exec(sa.delete(LoginFailure).where(col(LoginFailure.username) == attempt.username,
+                                               col(LoginFailure.client) == attempt.client))
     return issue_user_token(session, user, minutes=token_minutes)
 
 

@@ -92,6 +92,13 @@ def command_json(row: DeviceCommand, tz: tzinfo | None = None) -> dict[str, Any]
             "expires_at": when(row.expires_at), **row.payload}
 
 
+def absolute_audio(command: dict[str, Any], base_url: str) -> dict[str, Any]:
+    """The command with a relative `audio_url` (queued where no public base URL was known: a render task)
+    made absolute against the URL the device reached the server by (a heartbeat answer)."""
+    url = command.get("audio_url")
+    return {**command, "audio_url": base_url + url} if isinstance(url, str) and url.startswith("/") else command
+
+
 def pending_commands(session: Session, cluster_id: int, *, now: datetime) -> list[DeviceCommand]:
     query = (select(DeviceCommand).where(DeviceCommand.cluster_id == cluster_id, col(DeviceCommand.expires_at) > now,
                                          col(DeviceCommand.acked_at).is_(None))

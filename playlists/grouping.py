@@ -57,8 +57,10 @@ def plan_hash_of(day: date, plan: DayPlan, rows: list[tuple]) -> str:
 
 def candidate_key(c: Candidate, revision_id: int | None) -> str:
     """Everything about a candidate the planner reads, as a stable string (for the inputs hash)."""
-    return repr((c.content_id, c.title, c.campaign_id, int(c.level), c.valid_from.isoformat(),
-                 c.valid_until.isoformat(), c.approved, c.targeted, _audio_key(c.audio), revision_id))
+    key = (c.content_id, c.title, c.campaign_id, int(c.level), c.valid_from.isoformat(),
+           c.valid_until.isoformat(), c.approved, c.targeted, _audio_key(c.audio), revision_id)
+    # The end only when there is one: items without keep the hashes they had before ends_at existed.
+    return repr(key if c.ends_at is None else (*key, utc_iso(c.ends_at)))
 
 
 def inputs_hash_of(day: date, tz: tzinfo, instances: Sequence[SlotInstance], candidate_keys: Iterable[str],
@@ -98,6 +100,7 @@ def candidate_from(a: AirableContent, targets: dict[int, CampaignTarget], target
     return Candidate(
         content_id=a.content_id, title=a.title, campaign_id=a.campaign_id, level=Level.from_api(a.level),
         valid_from=valid_from, valid_until=valid_until, approved=True, targeted=targeted, audio=audio,
+        ends_at=a.ends_at,
     )
 
 

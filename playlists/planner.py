@@ -140,6 +140,7 @@ class Candidate:
     approved: bool
     targeted: bool  # at this cluster, directly or through an ancestor area (computed by the caller)
     audio: AudioRef | None  # None: no ready audio yet
+    ends_at: datetime | None = None  # emergencies: no slot starting at or after this instant holds it
 
 
 @dataclass(frozen=True)
@@ -419,6 +420,10 @@ def _layout(slot: SlotInstance, tz: tzinfo, parts: list[_Part]) -> PlannedSlot:
     return PlannedSlot(slot=slot, items=tuple(items), unused_ms=slot.duration_ms - used)
 
 
+def _before_end(c: Candidate, moment: datetime) -> bool:
+    return c.ends_at is None or moment < c.ends_at
+
+
 def _ms(c: Candidate) -> int:
     assert c.audio is not None
     return c.audio.duration_ms
@@ -548,7 +553,8 @@ def plan_day(
     normals = _NormalQueue([c for c in eligible if c.level is Level.NORMAL], progress, last_planned)
     orders = priority_order or {}
     planned = tuple(
-        _fill_slot(s, tz, emergencies, ordered_priorities(priorities, orders.get(s.slot_id, ())), normals, filler,
+        _fill_slot(s, tz, [c for c in emergencies if _before_end(c, s.starts_at)],
+                   ordered_priorities(priorities, orders.get(s.slot_id, ())), normals, filler,
                    [r for r in day_relays if elapsed_ms(r.starts_at, s.ends_at) > 0
                     and elapsed_ms(s.starts_at, r.ends_at) > 0])
         for s in ordered_slots)
@@ -771,7 +777,7 @@ def emergency_insert(plan: DayPlan, emergency: Candidate, now: datetime) -> Emer
     dropped: list[PlannedItem] = []
     open_slots = 0
     for index, ps in enumerate(plan.slots):
-        if ps.slot.ends_at <= now:
+        if ps.slot.ends_at <= now or not _before_end(emergency, max(ps.slot.starts_at, now)):
             continue
         open_slots += 1
         if any(it.content_id == emergency.content_id for it in ps.items):

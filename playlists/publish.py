@@ -22,7 +22,9 @@ from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Session
 
+from core import events
 from core.timeutil import now_utc
 from playlists.grouping import GroupPlan, plan_slots_json
 from playlists.models import Playlist, PlaylistBuild, PlaylistItem, PlaylistPlan
@@ -102,8 +104,23 @@ def publish_groups(engine: Engine, *, day: date, groups: Sequence[GroupPlan], cu
         log.exception("playlist build %s for %s failed", build_id, day)
         _fail_build(engine, build_id, day, str(exc) or exc.__class__.__name__)
         raise
+    replaced = [a.cluster_id for a in writes if a.cluster_id in current]
+    if replaced:
+        _announce(engine, day, replaced)
     return BuildResult(day=day, build_id=build_id, clusters=total, written=len(writes), unchanged=unchanged,
                        items=items, groups=len(groups), seconds=time.monotonic() - started)
+
+
+def _announce(engine: Engine, day: date, cluster_ids: list[int]) -> None:
+    """Tell other packages (devices: "sync now") which current playlists were replaced, once that is committed."""
+    try:
+        with Session(engine) as session:
+            events.publish(events.PLAYLISTS_REPUBLISHED, session=session, day=day, cluster_ids=cluster_ids)
+            session.commit()
+    except events.NoSubscriber:
+        raise
+    except Exception:  # the playlists are published: players still find them at their next sync
+        log.exception("announcing the republished playlists of %s failed", day)
 
 
 def cleanup_unpublished(conn: Connection, day: date) -> None:

@@ -8,6 +8,7 @@ from sqlalchemy.sql import Select
 from sqlmodel import Session, col, select
 
 from core.areas import Area, AreaLevel, is_within, subtree_condition
+from core.timeutil import now_utc
 from playlists.models import Playlist, PlaylistBuild, PlaylistItem
 
 # Large id lists are sent in chunks: SQLite and PostgreSQL both cap bound parameters per statement.
@@ -114,17 +115,21 @@ class Alert:
     duration_ms: int | None
     issued_at: datetime
     valid_until: date
+    ends_at: datetime | None = None
 
 
-def cluster_alerts(session: Session, cluster: Area, today: date) -> list[Alert]:
-    """Emergency content targeted at the cluster (directly or through an ancestor) that is approved and
-    still valid today: a device polls this to interrupt what is on air."""
+def cluster_alerts(session: Session, cluster: Area, today: date, now: datetime | None = None) -> list[Alert]:
+    """Emergency content targeted at the cluster (directly or through an ancestor) that is approved, still
+    valid today and not past its end (nor ended): a device polls this to interrupt what is on air."""
     from campaigns.eligibility import airable_contents
 
+    now = now or now_utc()
     ancestors = set(cluster.ancestor_ids)
     found = [
-        Alert(a.content_id, a.title, a.audio_sha256, a.audio_ext, a.audio_duration_ms, a.approved_at, a.valid_until)
+        Alert(a.content_id, a.title, a.audio_sha256, a.audio_ext, a.audio_duration_ms, a.approved_at, a.valid_until,
+              a.ends_at)
         for a in airable_contents(session, day_from=today, day_to=today)
         if a.level == "emergency" and a.valid_from <= today <= a.valid_until and ancestors.intersection(a.area_ids)
+        and (a.ends_at is None or a.ends_at > now)
     ]
     return sorted(found, key=lambda a: (a.issued_at, a.content_id), reverse=True)

@@ -4,18 +4,22 @@ the ASGI app over real HTTP semantics, and builders for users and areas."""
 import os
 import shutil
 import socket
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import SQLModel
 
 from core.config import Settings
 from core.db import create_all, import_all_models, make_engine
+from tests.ports import free_port
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -151,3 +155,21 @@ def auth(engine, world):
         return cache[username]
 
     return headers
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    """The app served by a real uvicorn on 127.0.0.1 (a free port), in a thread; yields its base URL.
+    (The browser tests have their own, with a demo world: tests/web/conftest.py.)"""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=20)

@@ -15,7 +15,7 @@ QUOTA_CSV_COLUMNS = ("unit_label", "rule_label", "period_label", "required", "su
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _safe_text(text: str) -> str:
+def safe_cell(text: str) -> str:
     """Neutralise a leading formula character the way OWASP advises (a leading quote)."""
     return "'" + text if text.startswith(_FORMULA_START) else text
 
@@ -40,7 +40,7 @@ def to_csv(rows: Sequence[ReportRow], meta: ReportMeta | None = None) -> bytes:
     Text cells that start with = + - @ get a leading quote so a spreadsheet does not run them.
     """
     return csv_bytes(CSV_COLUMNS, [
-        [_safe_text(r.key), _safe_text(r.label), _csv_number(r.planned_seconds),
+        [safe_cell(r.key), safe_cell(r.label), _csv_number(r.planned_seconds),
          _csv_number(r.aired_seconds), _csv_number(r.target_seconds), _csv_number(r.compliance)]
         for r in rows
     ])
@@ -48,7 +48,7 @@ def to_csv(rows: Sequence[ReportRow], meta: ReportMeta | None = None) -> bytes:
 
 def quota_to_csv(rows: Sequence[QuotaRow], meta: ReportMeta | None = None) -> bytes:
     return csv_bytes(QUOTA_CSV_COLUMNS, [
-        [_safe_text(r.unit_label), _safe_text(r.rule_label), _safe_text(r.period_label),
+        [safe_cell(r.unit_label), safe_cell(r.rule_label), safe_cell(r.period_label),
          str(r.required), str(r.submitted), str(r.approved), "true" if r.met else "false"]
         for r in rows
     ])

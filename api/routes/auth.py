@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Form, Request
 from pydantic import BaseModel
 
 from api.deps import CurrentPrincipal, SessionDep, SettingsDep
@@ -21,12 +21,13 @@ class Message(BaseModel):
 @router.post("/token", response_model=TokenOut,
              responses={403: {"model": Message}, 429: {"model": Message}},
              summary="Log in with username and password (form fields) and get a bearer token")
-def login(session: SessionDep, settings: SettingsDep,
+def login(request: Request, session: SessionDep, settings: SettingsDep,
           username: Annotated[str, Form(min_length=1, max_length=200)],
           password: Annotated[str, Form(min_length=1, max_length=200)]) -> TokenOut:
     token = authenticate(session, username, password, max_failures=settings.login_max_failures,
                          window_seconds=settings.login_window_seconds,
-                         token_minutes=settings.access_token_minutes)
+                         token_minutes=settings.access_token_minutes,
+                         client=request.client.host if request.client else "")
     return TokenOut(access_token=token)
 
 

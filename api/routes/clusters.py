@@ -78,6 +78,7 @@ class AlertOut(BaseModel):
     duration_ms: int | None
     issued_at: datetime
     valid_until: date
+    ends_at: datetime | None = Field(default=None, description="when it stops airing (it leaves this list then)")
 
 
 def base_url(request: Request, settings: Settings) -> str:
@@ -176,5 +177,6 @@ def alerts(request: Request, session: SessionDep, settings: SettingsDep,
     return [AlertOut(content_id=a.content_id, title=a.title,
                      audio_url=base + media_url(a.sha256, a.ext) if a.sha256 and a.ext else None,
                      sha256=a.sha256, duration_ms=a.duration_ms, issued_at=a.issued_at.astimezone(settings.tz),
-                     valid_until=a.valid_until)
+                     valid_until=a.valid_until,
+                     ends_at=a.ends_at.astimezone(settings.tz) if a.ends_at else None)
             for a in cluster_alerts(session, cluster, today)]

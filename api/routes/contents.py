@@ -1,12 +1,15 @@
 """Content items ("tin, bài") and their approval workflow, audio and import."""
 
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Response, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
 
 from api.deps import MAX_ID, ApproverUser, IdPath, OperatorUser, Reader, SessionDep, SettingsDep, require
 from campaigns import contents as workflow
+from campaigns import emergencies
 from campaigns.importer import MAX_IMPORT_BYTES, import_contents
 from campaigns.models import ContentKind, ContentStatus
 from campaigns.recordings import (
@@ -28,6 +31,7 @@ from campaigns.schemas import (
 from core.levels import ContentLevel
 from core.timeutil import local_today
 from core.users import Principal, Role
+from playlists.reach import Reach, content_reach
 
 router = APIRouter(tags=["contents"])
 
@@ -41,7 +45,8 @@ def _public(session, settings, content) -> ContentPublic:
 @router.post("/contents", response_model=ContentPublic, status_code=status.HTTP_201_CREATED,
              summary="Write a content item (a draft). Without area_ids it targets its campaign's areas.")
 def create(session: SessionDep, principal: OperatorUser, settings: SettingsDep, body: ContentCreate) -> ContentPublic:
-    return _public(session, settings, workflow.create_content(session, body, actor=principal))
+    return _public(session, settings, workflow.create_content(session, body, actor=principal,
+                                                                  tz=settings.tz))
 
 
 @router.get("/contents", response_model=list[ContentSummary],
@@ -92,7 +97,8 @@ def get(session: SessionDep, principal: Reader, settings: SettingsDep, content_i
 def patch(session: SessionDep, principal: OperatorUser, settings: SettingsDep, content_id: IdPath,
           body: ContentUpdate) -> ContentPublic:
     content = workflow.get_content(session, content_id, actor=principal)
-    return _public(session, settings, workflow.update_content(session, content, body, actor=principal))
+    return _public(session, settings, workflow.update_content(session, content, body, actor=principal,
+                                                                  tz=settings.tz))
 
 
 @router.post("/contents/{content_id}/submit", response_model=ContentPublic, summary="Send for approval")
@@ -163,3 +169,58 @@ def history(session: SessionDep, principal: Reader, content_id: IdPath) -> list[
             summary="Every revision of an item, oldest first")
 def revisions(session: SessionDep, principal: Reader, content_id: IdPath) -> list[RevisionPublic]:
     return workflow.revisions(session, workflow.get_content(session, content_id, actor=principal))
+
+
+class ReachPublic(BaseModel):
+    content_id: int
+    revision_id: int = Field(description="the latest revision: the one an approver decides on")
+    level: str
+    area_names: list[str]
+    communes: int
+    clusters: int
+    valid_from: date
+    valid_until: date
+    ends_at: datetime | None = Field(description="emergencies: when it stops airing (local time)")
+    ended_at: datetime | None = Field(description="set when it was ended with POST /contents/{id}/end")
+    slot_plays: int = Field(description="emergencies: cluster-slots it will open from the first play to its end")
+    first_play_at: datetime | None = Field(description="emergencies: first time it plays (local time)")
+    last_play_at: datetime | None = Field(description="emergencies: last time it plays (local time)")
+    first_play_text: str | None = Field(description="first_play_at as dd/mm/yyyy HH:MM")
+    last_play_text: str | None = Field(description="last_play_at as dd/mm/yyyy HH:MM")
+    ends_at_text: str | None = Field(description="ends_at as dd/mm/yyyy HH:MM")
+    note: str
+
+
+def reach_public(reach: Reach, tz) -> ReachPublic:
+    def local(value: datetime | None) -> datetime | None:
+        return value.astimezone(tz) if value is not None else None
+
+    def text(value: datetime | None) -> str | None:
+        return value.astimezone(tz).strftime("%d/%m/%Y %H:%M") if value is not None else None
+
+    return ReachPublic(
+        content_id=reach.content_id, revision_id=reach.revision_id, level=reach.level, area_names=reach.area_names,
+        communes=reach.communes, clusters=reach.clusters, valid_from=reach.valid_from, valid_until=reach.valid_until,
+        ends_at=local(reach.ends_at), ended_at=local(reach.ended_at), slot_plays=reach.slot_plays,
+        first_play_at=local(reach.first_play_at), last_play_at=local(reach.last_play_at),
+        first_play_text=text(reach.first_play_at), last_play_text=text(reach.last_play_at),
+        ends_at_text=text(reach.ends_at), note=reach.note)
+
+
+@router.get("/contents/{content_id}/reach", response_model=ReachPublic,
+            summary="What approving the latest revision reaches: communes, clusters and, for an emergency, the "
+                    "first and last time it plays and its end")
+def reach(session: SessionDep, principal: Reader, settings: SettingsDep, content_id: IdPath) -> ReachPublic:
+    content = workflow.get_content(session, content_id, actor=principal)
+    return reach_public(content_reach(session, content, tz=settings.tz), settings.tz)
+
+
+@router.post("/contents/{content_id}/end", response_model=ContentPublic,
+             summary="End an approved emergency now: it leaves the alerts and today's playlists (republished) and "
+                     "devices are told to stop it. Ending an ended item answers 200 with the same state")
+def end(session: SessionDep, principal: OperatorOrApprover, settings: SettingsDep, content_id: IdPath,
+        body: ReasonBody | None = None) -> ContentPublic:
+    content = workflow.get_content(session, content_id, actor=principal)
+    areas = workflow.revision_areas(session, content.airing_revision_id) if content.airing_revision_id else []
+    emergencies.end_emergency(session, content, actor=principal, areas=areas, reason=body.reason if body else None)
+    return _public(session, settings, content)

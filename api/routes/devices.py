@@ -177,8 +177,8 @@ def status_out(row: FleetRow, settings: Settings) -> ClusterStatusOut:
 
 @router.post("/clusters/{cluster_id}/heartbeat", response_model=HeartbeatOut,
              summary="A device reports it is alive; the answer carries its cluster's pending commands")
-def heartbeat(session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal, _cluster: DeviceCluster,
-              cluster_id: IdPath, body: heartbeats.HeartbeatIn) -> HeartbeatOut:
+def heartbeat(request: Request, session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal,
+              _cluster: DeviceCluster, cluster_id: IdPath, body: heartbeats.HeartbeatIn) -> HeartbeatOut:
     if principal.role != Role.device:
         raise Forbidden("Chỉ thiết bị của cụm loa gửi tín hiệu hoạt động.")
     now = now_utc()
@@ -186,7 +186,8 @@ def heartbeat(session: SessionDep, settings: SettingsDep, principal: CurrentPrin
     pending = heartbeats.record_heartbeat(session, cluster_id=cluster_id, device_id=device.id if device else None,
                                           beat=body, now=now)
     return HeartbeatOut(server_time=now.astimezone(settings.tz), interval_s=settings.device_heartbeat_s,
-                        commands=[commands.command_json(c, settings.tz) for c in pending])
+                        commands=[commands.absolute_audio(commands.command_json(c, settings.tz),
+                                                          base_url(request, settings)) for c in pending])
 
 
 @router.get("/clusters/{cluster_id}/status", response_model=ClusterStatusOut,

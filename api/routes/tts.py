@@ -7,7 +7,7 @@ from api.deps import MAX_ID, OperatorUser, Reader, SessionDep, SettingsDep, area
 from core.config import Settings
 from core.errors import Invalid
 from tts.config import normalize_options, render_settings
-from tts.engines import list_engines
+from tts.engines import ENGINE_NAMES, list_engines
 from tts.lexicon_store import effective_lexicon
 from tts.normalizer import NormalizeError, normalize
 
@@ -75,6 +75,8 @@ def preview(session: SessionDep, principal: OperatorUser, settings: SettingsDep,
 
     if len(body.text) > PREVIEW_MAX_CHARS:
         raise Invalid(f"Nghe thử tối đa {PREVIEW_MAX_CHARS} ký tự; văn bản dài hơn được đọc khi duyệt.")
+    if engine is not None and engine not in ENGINE_NAMES:
+        raise Invalid(f"Không có giọng đọc '{engine}'. Các giọng có: {', '.join(ENGINE_NAMES)}.")
     spoken = _spoken(session, principal, settings, body)
     result = render(spoken, settings=render_settings(settings, engine=engine), store=MediaStore(settings.media_dir))
     return AudioOut(url=f"/media/{result.sha256}.{result.ext}", duration_ms=result.duration_ms, sha256=result.sha256,

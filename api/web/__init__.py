@@ -37,7 +37,9 @@ def install_web(app: FastAPI, settings: Settings) -> None:
     from api.web.common import STATIC_DIR
 
     app.add_middleware(SessionMiddleware, secret_key=settings.resolved_secret_key(), session_cookie=SESSION_COOKIE,
-                       max_age=settings.access_token_minutes * 60, same_site="lax", https_only=False)
+                       max_age=settings.access_token_minutes * 60, same_site="lax",
+                       # Secure cookie when the deployment is served over TLS (browsers then never send it in clear).
+                       https_only=(settings.public_base_url or "").lower().startswith("https://"))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Fixed paths (/campaigns/commemorations, /contents/import) before the modules with /{id} paths.
     for module in (auth_pages, dashboard, areas_pages, users_pages, speech_pages, tasks_pages,

@@ -40,7 +40,8 @@ def login_submit(request: Request, session: SessionDep, settings: SettingsDep, f
         token = authenticate(session, username[:200], str(password)[:200],
                              max_failures=settings.login_max_failures,
                              window_seconds=settings.login_window_seconds,
-                             token_minutes=settings.access_token_minutes)
+                             token_minutes=settings.access_token_minutes,
+                             client=request.client.host if request.client else "")
     except DomainError as exc:
         session.rollback()
         return render(request, "login.html", 429 if isinstance(exc, TooMany) else 403,

@@ -1,7 +1,8 @@
 """Content ("tin, bài"): the list with filters, the editor with the live spoken-form preview, the audio
 (player, upload of a recording, render progress), the workflow buttons, history, and the approval queue."""
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from typing import Annotated
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -23,10 +24,12 @@ from api.web.common import (
     parse_date,
     redirect,
     render,
+    roles,
     status_for,
     web_router,
 )
 from campaigns import contents as workflow
+from campaigns import emergencies
 from campaigns.campaigns import get_campaigns, list_campaigns
 from campaigns.models import KIND_LABELS, STATUS_LABELS, Campaign, ContentStatus
 from campaigns.recordings import upload_limits_vi, upload_recording
@@ -36,8 +39,12 @@ from core.config import Settings
 from core.errors import DomainError, Invalid
 from core.levels import CONTENT_LEVEL_LABELS
 from core.users import Principal, Role, get_user_names
+from playlists.inputs import load_area_slots
+from playlists.reach import Reach, content_reach
 
 router = web_router()
+
+EnderPage = Annotated[Principal, roles(Role.operator, Role.approver)]
 
 PAGE_SIZE = 50
 EVENT_LABELS = {
@@ -45,7 +52,10 @@ EVENT_LABELS = {
     "withdrawn": "Rút lại", "approved": "Duyệt", "rejected": "Từ chối", "archived": "Lưu trữ",
     "render_queued": "Tạo âm thanh", "rendered": "Đã có âm thanh", "render_failed": "Lỗi tạo âm thanh",
     "audio_uploaded": "Tải bản ghi âm", "priority_order": "Sắp xếp thứ tự tin ưu tiên",
+    "ended": "Kết thúc ngay",
 }
+# What a normal item is valid for when the form's "đến ngày" is left blank (an emergency: today only).
+DEFAULT_VALID_DAYS = 30
 STATUS_FILTERS = [(s.value, STATUS_LABELS[s]) for s in ContentStatus] + [("expired", "Hết hiệu lực")]
 
 
@@ -89,29 +99,53 @@ def _editor(request: Request, session: Session, principal: Principal, *, values:
 
 
 def _form_values(form) -> dict:
-    values = {k: form_value(form, k) for k in ("title", "campaign_id", "level", "kind", "valid_from", "valid_until")}
+    values = {k: form_value(form, k) for k in ("title", "campaign_id", "level", "kind", "valid_from", "valid_until",
+                                                "ends_at")}
     body = form.get("body")
     values["body"] = body if isinstance(body, str) else ""
     values["area_ids"] = form_ids(form, "area_ids")
     return values
 
 
-def _fields(values: dict) -> dict:
+def _fields(values: dict, today, *, new: bool = False) -> dict:
+    """The form as service fields. Left blank, "đến ngày" means today only for an emergency (the service's
+    default) and DEFAULT_VALID_DAYS for other items; the end of an emergency defaults to 23:59 of that day."""
     campaign = values["campaign_id"]
-    return {"title": values["title"] or "", "body": values["body"],
-            "campaign_id": int(campaign) if campaign and campaign.isdigit() else None,
-            "level": values["level"] or "normal", "kind": values["kind"] or "news",
-            "valid_from": parse_date(values["valid_from"]), "valid_until": parse_date(values["valid_until"]),
-            "area_ids": values["area_ids"] or None}
+    level = values["level"] or "normal"
+    valid_from = parse_date(values["valid_from"])
+    valid_until = parse_date(values["valid_until"])
+    if new and valid_until is None and level != "emergency":
+        valid_until = (valid_from if isinstance(valid_from, date) else today) + timedelta(days=DEFAULT_VALID_DAYS)
+    fields = {"title": values["title"] or "", "body": values["body"],
+              "campaign_id": int(campaign) if campaign and campaign.isdigit() else None,
+              "level": level, "kind": values["kind"] or "news",
+              "valid_from": valid_from, "valid_until": valid_until,
+              "area_ids": values["area_ids"] or None}
+    if values.get("ends_at"):
+        fields["ends_at"] = parse_local_datetime(values["ends_at"])
+    return fields
+
+
+def parse_local_datetime(text: str) -> datetime | str:
+    """A datetime-local field (2026-12-03T17:30) or "17:30 03/12/2026"; anything else goes on to be refused."""
+    for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%H:%M %d/%m/%Y", "%d/%m/%Y %H:%M"):
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    return text
 
 
 @router.get("/contents/new", response_class=HTMLResponse)
 def content_new(request: Request, session: SessionDep, principal: OperatorPage,
-                campaign_id: int | None = None) -> HTMLResponse:
+                campaign_id: int | None = None, level: str | None = None) -> HTMLResponse:
     today = local_today(request)
-    values = {"title": "", "body": "", "campaign_id": str(campaign_id) if campaign_id else None, "level": "normal",
-              "kind": "news", "valid_from": today.strftime("%d/%m/%Y"),
-              "valid_until": (today + timedelta(days=30)).strftime("%d/%m/%Y"), "area_ids": []}
+    # "Đến ngày" and the end are left blank: an emergency is then valid today only, until 23:59; no area
+    # is ticked (an emergency must name its areas).
+    values = {"title": "", "body": "", "campaign_id": str(campaign_id) if campaign_id else None,
+              "level": level if level in CONTENT_LEVEL_LABELS else "normal", "kind": "news",
+              "valid_from": today.strftime("%d/%m/%Y"), "valid_until": "", "ends_at": "", "area_ids": [],
+              "new": True}
     return _editor(request, session, principal, values=values)
 
 
@@ -120,7 +154,9 @@ def content_create(request: Request, session: SessionDep, settings: SettingsDep,
                    form: FormDep) -> HTMLResponse:
     values = _form_values(form)
     try:
-        content = workflow.create_content(session, ContentCreate(**_fields(values)), actor=principal)
+        content = workflow.create_content(session, ContentCreate(**_fields(values, local_today(request), new=True)),
+                                          actor=principal,
+                                          tz=settings.tz)
         if form.get("action") == "submit":
             workflow.submit_content(session, content, actor=principal, settings=settings)
     except (DomainError, ValidationError) as exc:
@@ -144,7 +180,12 @@ def _content_page(request: Request, session: Session, settings: Settings, princi
     if values is None:
         values = {"title": view.title, "body": view.body, "campaign_id": str(view.campaign_id or ""),
                   "level": view.level, "kind": view.kind, "valid_from": view.valid_from.strftime("%d/%m/%Y"),
-                  "valid_until": view.valid_until.strftime("%d/%m/%Y"), "area_ids": view.area_ids}
+                  "valid_until": view.valid_until.strftime("%d/%m/%Y"),
+                  "ends_at": view.ends_at.astimezone(settings.tz).strftime("%Y-%m-%dT%H:%M") if view.ends_at else "",
+                  "area_ids": view.area_ids}
+    reach = None
+    if view.status in (ContentStatus.draft, ContentStatus.submitted, ContentStatus.rejected):  # before approval
+        reach = reach_view(content_reach(session, content, tz=settings.tz), settings.tz)
     return render(request, "content.html", status_code, c=view, events=events, users=users, campaign=campaign,
                   names=get_area_names(session, set(view.area_ids)), editable=editable, writer=writer,
                   decider=decider and principal.user_id not in {view.created_by},
@@ -153,7 +194,8 @@ def _content_page(request: Request, session: Session, settings: Settings, princi
                   areas=area_options(session, principal, [AreaLevel.province, AreaLevel.district,
                                                           AreaLevel.commune, AreaLevel.cluster]) if editable else [],
                   levels=list(CONTENT_LEVEL_LABELS.items()), kinds=list(KIND_LABELS.items()),
-                  upload_limits=upload_limits_vi())
+                  upload_limits=upload_limits_vi(), reach=reach, ender=writer or decider,
+                  ends_text=_local_text(view.ends_at, settings.tz), ended_text=_local_text(view.ended_at, settings.tz))
 
 
 @router.get("/contents/{content_id}", response_class=HTMLResponse)
@@ -168,10 +210,10 @@ def content_update(request: Request, session: SessionDep, settings: SettingsDep,
     values = _form_values(form)
     try:
         content = workflow.get_content(session, content_id, actor=principal)
-        fields = _fields(values)
+        fields = _fields(values, local_today(request))
         if fields["area_ids"] is None:
             fields.pop("area_ids")
-        workflow.update_content(session, content, ContentUpdate(**fields), actor=principal)
+        workflow.update_content(session, content, ContentUpdate(**fields), actor=principal, tz=settings.tz)
         if form.get("action") == "submit":
             workflow.submit_content(session, content, actor=principal, settings=settings)
     except (DomainError, ValidationError) as exc:
@@ -238,6 +280,17 @@ def content_approve(request: Request, session: SessionDep, settings: SettingsDep
                        "Đã duyệt tin; âm thanh đang được tạo.", back)
 
 
+@router.post("/contents/{content_id}/end", response_class=HTMLResponse)
+def content_end(request: Request, session: SessionDep, settings: SettingsDep, principal: EnderPage,
+                content_id: IdPath, form: FormDep) -> HTMLResponse:
+    def end(content) -> None:
+        areas = workflow.revision_areas(session, content.airing_revision_id) if content.airing_revision_id else []
+        emergencies.end_emergency(session, content, actor=principal, areas=areas, reason=form_value(form, "reason"))
+
+    return _transition(request, session, settings, principal, content_id, end,
+                       "Đã kết thúc tin khẩn cấp: tin ngừng phát ở mọi cụm loa.")
+
+
 @router.post("/contents/{content_id}/reject", response_class=HTMLResponse)
 def content_reject(request: Request, session: SessionDep, settings: SettingsDep, principal: ApproverPage,
                    content_id: IdPath, form: FormDep) -> HTMLResponse:
@@ -275,12 +328,28 @@ def content_audio_box(request: Request, session: SessionDep, principal: ReaderPa
 # --- approval queue --------------------------------------------------------------------------------
 
 @router.get("/approvals", response_class=HTMLResponse)
-def approvals_page(request: Request, session: SessionDep, principal: ApproverPage) -> HTMLResponse:
+def approvals_page(request: Request, session: SessionDep, settings: SettingsDep,
+                   principal: ApproverPage) -> HTMLResponse:
     today = local_today(request)
     rows, total = workflow.list_contents(session, actor=principal, status=ContentStatus.submitted, today=today,
                                         limit=100)
     items = [workflow.content_public(session, c, today=today) for c in rows]
-    return render(request, "approvals.html", items=items, total=total,
+    # The approver sees what approving reaches (communes, clusters, first and last play) before deciding.
+    slots = load_area_slots(session)
+    reaches = {c.id: reach_view(content_reach(session, c, tz=settings.tz, slots=slots), settings.tz) for c in rows}
+    return render(request, "approvals.html", items=items, total=total, reaches=reaches,
                   names=get_area_names(session, {a for i in items for a in i.area_ids}),
                   campaign_index=get_campaigns(session, (i.campaign_id for i in items)),
                   own={i.id for i in items if i.created_by == principal.user_id})
+
+
+def _local_text(value: datetime | None, tz) -> str | None:
+    return value.astimezone(tz).strftime("%d/%m/%Y %H:%M") if value is not None else None
+
+
+def reach_view(reach: Reach, tz) -> dict:
+    """The reach as the pages show it (dd/mm/yyyy HH:MM, local time)."""
+    return {"communes": reach.communes, "clusters": reach.clusters, "emergency": reach.level == "emergency",
+            "first": _local_text(reach.first_play_at, tz), "last": _local_text(reach.last_play_at, tz),
+            "ends": _local_text(reach.ends_at, tz), "slot_plays": reach.slot_plays, "note": reach.note,
+            "areas": reach.area_names}

@@ -93,17 +93,46 @@ def test_csv_export_can_be_verified_without_the_database(client, auth, logged, e
     assert recomputed[:2] == [r["hash"] for r in rows[:2]] and recomputed[2] != rows[2]["hash"]
 
 
+def _unquote(cell: str) -> str:
+    """Undo the spreadsheet neutralisation (docs/airtime.md): one leading quote before = + - @ tab CR."""
+    return cell[1:] if cell[:1] == "'" and cell[1:2] in ("=", "+", "-", "@", "\t", "\r") else cell
+
+
 def _rechain(cluster_id: int, rows: list[dict]) -> list[str]:
     """The chain recomputed from the CSV's fields alone (docs/airtime.md, "Tamper evidence")."""
     prev, out = bytes.fromhex(rows[0]["prev_hash"]), []
     for r in rows:
-        digest = event_hash(prev, cluster_id=cluster_id, seq=int(r["seq"]), event_id=r["event_id"],
+        digest = event_hash(prev, cluster_id=cluster_id, seq=int(r["seq"]), event_id=_unquote(r["event_id"]),
                             content_id=int(r["content_id"]), started_at=datetime.fromisoformat(r["started_at"]),
                             local_day=date.fromisoformat(r["local_day"]), duration_ms=int(r["duration_ms"]),
-                            status=r["status"], entered_by=int(r["entered_by"]) if r["entered_by"] else None)
+                            status=r["status"], entered_by=int(r["entered_by"]) if r["entered_by"] else None,
+                            kind=r["kind"], relay_id=int(r["relay_id"]) if r["relay_id"] else None,
+                            sha256=_unquote(r["sha256"]) or None, source=_unquote(r["source"]) or None,
+                            error=_unquote(r["error"]) or None)
         out.append(digest.hex())
         prev = digest
     return out
+
+
+def test_csv_defuses_what_devices_send_and_still_rechains(client, auth, engine, world):
+    """A device-chosen event id or error that a spreadsheet would run as a formula is quoted in the CSV,
+    and the chain still re-hashes from the file once the quote is dropped."""
+    cluster = world.clusters_a[0]
+    with session_scope(engine) as s:
+        content = make_content(s, "=HYPERLINK(\"http://x\")")
+    start = datetime(2026, 4, 1, 6, 0, tzinfo=TZ)
+    events = [event(content.id, start, 60_000, event_id="=1+1"), event(content.id, start + timedelta(minutes=2),
+                                                                       60_000, "failed", event_id="@SUM(A1)")]
+    events[1]["error"] = "-cmd|' /C calc'!A0"
+    with session_scope(engine) as s:
+        ingest_plays(s, cluster_id=cluster.id, events=events, tz=TZ)
+    res = client.get(_url(cluster.id), params={"from": "2026-04-01", "to": "2026-04-01", "format": "csv"},
+                     headers=auth("supervisor"))
+    assert res.status_code == 200, res.text
+    rows = list(csv.DictReader(io.StringIO(res.content.decode("utf-8-sig"))))
+    assert [r["event_id"] for r in rows] == ["'=1+1", "'@SUM(A1)"]
+    assert rows[0]["content_title"].startswith("'=") and rows[1]["error"].startswith("'-")
+    assert _rechain(cluster.id, rows) == [r["hash"] for r in rows]
 
 
 @pytest.mark.parametrize(("params", "words"), [

@@ -94,3 +94,62 @@ def test_browser_session_needs_the_csrf_header_for_api_writes(client, world):
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/areas").text).group(1)
     accepted = client.post("/api/v1/areas", json=body, headers={"X-CSRF-Token": token})
     assert accepted.status_code == 201, accepted.text
+
+
+def test_concurrent_wrong_passwords_check_no_more_than_the_allowance(client, world, settings, monkeypatch):
+    """Sixteen wrong passwords at once: only the allowance is checked, the rest wait (issue 16 item 4)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import core.users
+
+    checked = []
+    real_verify = core.users.verify_password
+
+    def counting_verify(password, password_hash):
+        checked.append(password)
+        return real_verify(password, password_hash)
+
+    monkeypatch.setattr(core.users, "verify_password", counting_verify)
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        codes = list(pool.map(lambda i: login(client, "approver_a", f"sai-{i}").status_code, range(16)))
+    assert len(checked) <= settings.login_max_failures
+    assert codes.count(403) == len(checked) and codes.count(429) == 16 - len(checked)
+    # Refused tries checked nothing and do not count: the allowance is used up by checked ones only.
+    for _ in range(settings.login_max_failures - len(checked)):
+        assert login(client, "approver_a", "van-sai").status_code == 403
+    # Then even the right password waits, and the answer says when to come back.
+    waited = login(client, "approver_a", PASSWORD)
+    assert waited.status_code == 429 and int(waited.headers["retry-after"]) > 0
+
+
+def test_failures_from_one_address_do_not_lock_the_owner_out_elsewhere(app, world, settings):
+    from fastapi.testclient import TestClient
+
+    with TestClient(app, client=("203.0.113.9", 40000)) as attacker, \
+            TestClient(app, client=("198.51.100.7", 40000)) as owner:
+        for _ in range(settings.login_max_failures):
+            assert login(attacker, "admin", "doan-mo").status_code == 403
+        assert login(attacker, "admin", PASSWORD).status_code == 429
+        assert login(owner, "admin", PASSWORD).status_code == 200
+
+
+def test_delays_grow_and_end(client, world, settings, engine):
+    """After the allowance each further failure doubles the wait; once waited, the right password works."""
+    from datetime import timedelta
+
+    from sqlmodel import select
+
+    from core.db import session_scope
+    from core.users import LoginFailure
+
+    for _ in range(settings.login_max_failures):
+        login(client, "supervisor", "sai-roi-mat-khau")
+    first = int(login(client, "supervisor", PASSWORD).headers["retry-after"])
+    # Time passes: move every recorded attempt back by the wait.
+    with session_scope(engine) as session:
+        for row in session.exec(select(LoginFailure)):
+            row.at -= timedelta(seconds=first + 1)
+            session.add(row)
+    assert login(client, "supervisor", "van-sai-mat-khau").status_code == 403
+    second = int(login(client, "supervisor", PASSWORD).headers["retry-after"])
+    assert second > first

@@ -84,6 +84,18 @@ def rendered_content(ctx) -> None:
     ctx.content_id = content_id
 
 
+def approved_emergency(ctx) -> None:
+    """One approved emergency of commune A (no campaign, areas explicit) shared by every caller: ending it
+    is idempotent, so each caller allowed to end it gets 200, the others are refused."""
+    if not hasattr(ctx, "emergency_id"):
+        body = {"title": "Cảnh báo lũ quét", "body": "Bà con khẩn trương sơ tán.", "level": "emergency",
+                "area_ids": [ctx.world.commune_a.id]}
+        ctx.emergency_id = _post(ctx, "/contents", body)["id"]
+        _post(ctx, f"/contents/{ctx.emergency_id}/submit")
+        _post(ctx, f"/contents/{ctx.emergency_id}/approve", who="approver_a")
+    ctx.content_id = ctx.emergency_id
+
+
 def one_directive(ctx) -> None:
     if not hasattr(ctx, "directive_id"):
         body = {"number": "205/KH-UBND-LĐLĐ", "issuer": "UBND tỉnh Lào Cai", "title": "V/v thi đua",
@@ -138,6 +150,9 @@ CASES: list[Case] = [
          files=lambda c: {"file": ("doc.mp3", short_mp3(), "audio/mpeg")}),
     Case("import contents into A", "POST", lambda c: f"{API}/contents/import", dict.fromkeys(OPERATORS_A, 201),
          files=_csv),
+    Case("reach of content in A", "GET", lambda c: f"{_content(c)}/reach", INSIDE_READERS, setup=one_content),
+    Case("end an emergency in A", "POST", lambda c: f"{_content(c)}/end", {**OPERATORS_A, **APPROVERS_A},
+         setup=approved_emergency),
     # campaigns
     Case("list campaigns", "GET", lambda c: f"{API}/campaigns", ALL_HUMANS),
     Case("commemorative days", "GET", lambda c: f"{API}/campaigns/commemorations?year=2026", ALL_HUMANS),

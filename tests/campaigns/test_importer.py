@@ -93,3 +93,31 @@ def test_unreadable_files(client, auth):
     broken = _import(client, op, "tin.xlsx", b"PK\x03\x04 not really a zip")
     assert broken.status_code == 422 and "Excel" in broken.json()["detail"]
     assert _import(client, op, "tin.csv", b"").status_code == 422
+
+
+def test_an_xlsx_that_unpacks_to_gigabytes_is_refused_before_unpacking(client, auth):
+    """A zip bomb: a 1 MB file whose shared strings unpack to far more than any bulletin list (issue 16 item 5)."""
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("xl/sharedStrings.xml", "w", force_zip64=True) as part:
+            chunk = b"A" * (1024 * 1024)
+            for _ in range(300):  # 300 MB unpacked, about 300 KB packed
+                part.write(chunk)
+    assert len(buffer.getvalue()) < 2 * 1024 * 1024
+    response = _import(client, auth("operator_a"), "bom.xlsx", buffer.getvalue())
+    assert response.status_code == 422 and "giải nén" in response.json()["detail"]
+
+
+def test_a_giant_cell_and_bare_carriage_returns(client, world, auth):
+    op = auth("operator_a")
+    day = _d(today())
+    giant = f"title,body,valid_from,valid_until\nTin,{'x' * 60_000},{day},{day}\n"
+    response = _import(client, op, "tin.csv", giant.encode())
+    assert response.status_code == 422 and "ký tự" in response.json()["detail"]
+    # Lines ended by a bare CR (old exports) read like any other file.
+    old_mac = f"title,body,valid_from,valid_until,areas\rTin CR,Nội dung,{day},{day},{world.commune_a.code}\r"
+    response = _import(client, op, "tin.csv", old_mac.encode())
+    assert response.status_code in (200, 201), response.text

@@ -56,3 +56,27 @@ def test_areas_import_and_cluster_csv(tmp_path):
     csv_file.write_text("99999,Cụm lạ\n")
     bad = run(["areas", "import-clusters", str(csv_file)], tmp_path, check=False)
     assert bad.returncode == 1 and "99999" in bad.stderr
+
+
+def test_demo_refuses_a_server_reachable_from_the_network(tmp_path, monkeypatch):
+    """The demo's well-known passwords must not land on a server others can reach (issue 16 item 9)."""
+    monkeypatch.setenv("LOAXA_HOST", "0.0.0.0")
+    refused = run(["demo"], tmp_path, check=False)
+    assert refused.returncode == 1 and "--allow-network" in refused.stderr
+    monkeypatch.delenv("LOAXA_HOST")
+    # Nothing was loaded: the demo's operator name is still free.
+    run(["users", "create", "--username", "bientap", "--password", "mat-khau-dai", "--role", "operator"], tmp_path)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1", "127.0.1.1"])
+def test_loopback_hosts_are_recognised(host):
+    from api.demo import is_loopback_host
+
+    assert is_loopback_host(host)
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "loaxa.example.vn", "::"])
+def test_network_hosts_are_not_loopback(host):
+    from api.demo import is_loopback_host
+
+    assert not is_loopback_host(host)

@@ -1,6 +1,5 @@
 """Fixtures for playlist tests: a media store with real MP3s, a real HTTP server, and live streams on loopback."""
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -8,37 +7,14 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-import uvicorn
 
 from tests.playlists.helpers import media_store
+from tests.ports import free_port
 
 
 @pytest.fixture
 def store(settings):
     return media_store(settings)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def live_server(app) -> Iterator[str]:
-    """The app served by a real uvicorn on 127.0.0.1 (a free port), in a thread; yields its base URL."""
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=20)
 
 
 @dataclass
@@ -102,7 +78,7 @@ def stream_server(store) -> Iterator[StreamServer]:
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield StreamServer(base=f"http://127.0.0.1:{server.server_address[1]}", down=f"http://127.0.0.1:{_free_port()}/x")
+    yield StreamServer(base=f"http://127.0.0.1:{server.server_address[1]}", down=f"http://127.0.0.1:{free_port()}/x")
     stop.set()
     server.shutdown()
     server.server_close()

@@ -116,3 +116,37 @@ def test_emergency_after_the_last_slot_goes_into_tomorrow_only(client, engine, w
     with Session(engine) as s:
         assert current_playlist(s, world.clusters_a[0].id, today).etag == before.etag
         assert current_playlist(s, world.clusters_a[0].id, tomorrow).version == 2
+
+
+def _set_end(engine, content_id: int, ends_at: datetime) -> None:
+    from campaigns.models import Content, ContentRevision
+
+    with session_scope(engine) as s:
+        content = s.get(Content, content_id)
+        rev = s.get(ContentRevision, content.airing_revision_id)
+        content.ends_at = rev.ends_at = ends_at
+        s.add_all([content, rev])
+
+
+def test_an_emergency_stays_out_of_slots_starting_at_or_after_its_end(client, engine, world, store, settings, auth,
+                                                                       day_of):
+    today, _ = day_of
+    add_slot(engine, world.province.id, "Sáng", time(6, 0), 1)
+    add_slot(engine, world.province.id, "Chiều", time(17, 0), 1)
+    storm = add_content(engine, "Lốc xoáy", [world.province.id], make_mp3(store, 5, 1400), level="emergency",
+                        valid_from=today, valid_until=today)
+    _set_end(engine, storm, datetime.combine(today, time(12, 0), tzinfo=settings.tz))
+    build_day(engine, day=today, tz=settings.tz)
+    morning, evening = _slots(client, auth("operator"), world.clusters_a[0].id, today)["slots"]
+    assert morning["items"][0]["content_id"] == storm
+    assert storm not in [i["content_id"] for i in evening["items"]]
+    # Past its end it is no longer an alert; before it, it is.
+    device = device_headers(client, auth("admin"), world.clusters_a[0].id)
+    listed = client.get(f"/api/v1/clusters/{world.clusters_a[0].id}/alerts", headers=device).json()
+    assert [a["content_id"] for a in listed] == ([storm] if now_utc() < datetime.combine(
+        today, time(12, 0), tzinfo=settings.tz) else [])
+    _set_end(engine, storm, now_utc() - timedelta(minutes=1))
+    assert client.get(f"/api/v1/clusters/{world.clusters_a[0].id}/alerts", headers=device).json() == []
+    _set_end(engine, storm, now_utc() + timedelta(minutes=5))
+    listed = client.get(f"/api/v1/clusters/{world.clusters_a[0].id}/alerts", headers=device).json()
+    assert [a["content_id"] for a in listed] == [storm] and listed[0]["ends_at"].endswith("+07:00")

@@ -12,6 +12,7 @@ from api.wiring import PUBLISHED_EVENTS, wire_events
 from core import events
 from core.tasks import Task, wait
 from core.timeutil import now_utc
+from devices import hooks as devices_hooks
 from playlists import hooks
 from playlists.queries import current_playlist, playlist_items
 from tests.campaigns.audio import short_mp3
@@ -34,6 +35,7 @@ def _submitted_with_recording(client, auth, area_id: int) -> int:
 def _unwired() -> Iterator[None]:
     """The process as if started without api.wiring.wire_events(): nothing handles "content_changed"."""
     events.unsubscribe(events.CONTENT_CHANGED, hooks.on_content_changed)
+    events.unsubscribe(events.CONTENT_CHANGED, devices_hooks.on_content_changed)  # devices push emergencies
     assert events.subscribers(events.CONTENT_CHANGED) == ()
     try:
         yield
@@ -83,7 +85,10 @@ def test_a_process_start_without_the_wiring_is_refused():
         events.require(*PUBLISHED_EVENTS)
     wire_events()  # what create_app and the command line do first
     events.require(*PUBLISHED_EVENTS)
-    assert events.subscribers(events.CONTENT_CHANGED) == (hooks.on_content_changed,)
+    # Playlists first (the rebuild is queued), then devices (the emergency or its end is pushed).
+    assert events.subscribers(events.CONTENT_CHANGED) == (hooks.on_content_changed,
+                                                          devices_hooks.on_content_changed)
+    assert events.subscribers(events.PLAYLISTS_REPUBLISHED) == (devices_hooks.on_playlists_republished,)
 
 
 def test_publishing_an_event_nobody_subscribed_to_raises(engine):

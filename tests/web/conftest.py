@@ -146,6 +146,15 @@ def shot(page, name: str) -> Path:
     return path
 
 
+def wait_until_true(page, expression: str, timeout_s: float = 10.0) -> None:
+    """Poll a JavaScript expression from the test's side. (Playwright's wait_for_function polls with
+    eval inside the page, which the pages' Content-Security-Policy rightly forbids.)"""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"still false after {timeout_s} s: {expression}"
+        time.sleep(0.1)
+
+
 def assert_no_horizontal_scroll(page) -> None:
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"page scrolls horizontally by {overflow}px at 1366x768"

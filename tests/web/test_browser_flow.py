@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.web.conftest import assert_no_horizontal_scroll, browser_login, browser_logout, shot
+from tests.web.conftest import assert_no_horizontal_scroll, browser_login, browser_logout, shot, wait_until_true
 
 pytestmark = pytest.mark.browser
 
@@ -61,8 +61,7 @@ def test_daily_job_in_the_browser(page, live_server):
     browser_page.fill("textarea[name=body]", SEED_PARAGRAPH)
     spoken = browser_page.locator("#spoken-text")
     spoken.wait_for()
-    browser_page.wait_for_function(
-        "document.querySelector('#spoken-text').textContent.includes('Ủy ban nhân dân tỉnh')")
+    wait_until_true(browser_page, "document.querySelector('#spoken-text').textContent.includes('Ủy ban nhân dân tỉnh')")
     text = spoken.inner_text()
     assert "ngày ba tháng ba năm hai nghìn không trăm hai mươi mốt" in text
     assert "hai nghìn không trăm hai mươi mốt đến hai nghìn không trăm hai mươi lăm" in text
@@ -120,8 +119,8 @@ def test_daily_job_in_the_browser(page, live_server):
     browser_page.goto(f"{base}/airtime?from={yesterday:%d/%m/%Y}&to={tomorrow:%d/%m/%Y}")
     chart = browser_page.locator("#chart-weekly")
     chart.scroll_into_view_if_needed()
-    browser_page.wait_for_function("document.querySelector('#chart-weekly').complete && "
-                                   "document.querySelector('#chart-weekly').naturalWidth > 0")
+    wait_until_true(browser_page, "document.querySelector('#chart-weekly').complete && "
+                                  "document.querySelector('#chart-weekly').naturalWidth > 0")
     assert browser_page.evaluate("document.querySelector('#chart-weekly').naturalWidth") == 1200
     _step(browser_page, "11-airtime-chart")
     watch.assert_clean()
