@@ -76,8 +76,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "loaxa-agent") -> int:
                           force=args.force)
             print(f"Đã ghép với cụm loa {device.cluster_name or device.cluster_id} (mã {device.cluster_id}). "
                   f"Trạng thái lưu ở {args.state}.")
-            print(f"Chạy thử: loaxa-agent run --state {args.state}")
-            print(f"Chạy như dịch vụ: sudo loaxa-agent install-service --state {args.state}")
+            print(f"Chạy thử: {prog} run --state {args.state}")
+            print(f"Chạy như dịch vụ: sudo {prog} install-service --state {args.state}")
             return 0
         if args.command == "run":
             from agent.runner import Agent

@@ -13,7 +13,6 @@ from agent.state import fsync_dir
 
 log = logging.getLogger("agent.downloads")
 
-CHUNK = 64 * 1024
 
 
 class DownloadError(Exception):
@@ -78,7 +77,8 @@ def _write(response: httpx.Response, part: Path, *, append: bool, limit: int | N
                      "không còn chỗ trong bộ nhớ đệm")
     written = 0
     with part.open("ab" if append else "wb") as f:
-        for chunk in response.iter_bytes(CHUNK):
+        # as the bytes arrive (not gathered into fixed blocks): what came before a cut is kept for resuming
+        for chunk in response.iter_bytes():
             written += len(chunk)
             if limit is not None and already + written > limit:
                 f.close()

@@ -73,6 +73,18 @@ class Forwarder:
         self.db.set_meta(forward_error=f"{response.status_code}: {detail(response)}")
         return 0, wait
 
+    def flush(self, budget_s: float) -> int:
+        """On the way out (SIGTERM): send what is left while the server answers, within `budget_s`.
+        Nothing is lost either way: what is not sent now waits in the outbox for the next start."""
+        deadline = time.monotonic() + budget_s
+        total = 0
+        while time.monotonic() < deadline:
+            settled, wait = self.send_once()
+            total += settled
+            if wait is not None or not settled:
+                break
+        return total
+
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
             settled, wait = self.send_once()

@@ -29,6 +29,7 @@ class Heartbeat:
         self.book = book
         self.status = status
         self.interval_s = interval_s
+        self.fixed = False  # set by the device's own settings: the server's `interval_s` does not change it
         self.backoff = Backoff(base_s=interval_s / 4 or 1.0, max_s=max(interval_s, 60.0))
         self.supported: bool | None = None
         self.wake = threading.Event()
@@ -68,7 +69,7 @@ class Heartbeat:
             return self.backoff.jittered(self.interval_s)
         if isinstance(answer, dict):
             interval = answer.get("interval_s")
-            if isinstance(interval, int | float) and not isinstance(interval, bool):
+            if isinstance(interval, int | float) and not isinstance(interval, bool) and not self.fixed:
                 self.interval_s = min(MAX_INTERVAL_S, max(MIN_INTERVAL_S, float(interval)))
             for command in answer.get("commands") or []:
                 self.book.submit(command, via="heartbeat")

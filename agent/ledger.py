@@ -53,3 +53,8 @@ class Ledger:
             conn.execute("INSERT INTO emergencies (content_id, state, at) VALUES (?, ?, ?) "
                          "ON CONFLICT (content_id) DO UPDATE SET state = excluded.state, at = excluded.at",
                          (content_id, state, at.isoformat()))
+
+    def release_emergency(self, content_id: int) -> None:
+        """Forget an emergency that could not be fetched (unless ended meanwhile): seen again, it is tried again."""
+        with self.db.transaction() as conn:
+            conn.execute("DELETE FROM emergencies WHERE content_id = ? AND state = 'queued'", (content_id,))

@@ -76,8 +76,10 @@ class OnAirItem:
 class OnAir:
     def __init__(self, *, clock: AgentClock, tz: tzinfo, playlists: PlaylistCache, media: MediaCache,
                  outbox: Outbox, ledger: Ledger, db: Database, player: Player, tone: tuple[Path, int],
-                 progress_interval_s: float, volume: int, on_missing_media: Callable[[], None]) -> None:
+                 progress_interval_s: float, volume: int, on_missing_media: Callable[[], None],
+                 resolve_url: Callable[[str], str] = str) -> None:
         self.clock = clock
+        self.resolve_url = resolve_url  # a relay's stream URL may be a path on the server
         self.tz = tz
         self.playlists = playlists
         self.media = media
@@ -241,7 +243,7 @@ class OnAir:
     def _play_relay(self, step: schedule.PlayRelay) -> None:
         item = step.item
         assert item.stream_url is not None
-        url = item.stream_url
+        url = self.resolve_url(item.stream_url)
         self.ledger.mark_done(step.slot.key, item.key, "playing", self.clock.now())
         remaining_ms = int((step.until - self.clock.now()).total_seconds() * 1000)
         self._perform(Request(

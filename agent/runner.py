@@ -46,6 +46,7 @@ log = logging.getLogger("agent.runner")
 
 SPECIAL_ATTEMPTS = 3
 JOIN_TIMEOUT_S = 5.0
+FLUSH_BUDGET_S = 5.0
 
 
 class LastError(logging.Handler):
@@ -89,7 +90,8 @@ class Agent:
                            outbox=self.outbox, ledger=self.ledger, db=self.db, player=self.player, tone=tone,
                            progress_interval_s=self.settings.progress_interval_s,
                            volume=int(self.db.meta("volume", self.settings.volume)),
-                           on_missing_media=self.syncer.wake.set)
+                           on_missing_media=self.syncer.wake.set, resolve_url=self.client.absolute)
+        self._special_lock = threading.Lock()
         self.book = CommandBook(self.db, self.clock)
         self.book.handlers.update(emergency=self._on_emergency, end_emergency=self._on_end_emergency,
                                   sync=self._on_sync, play_now=self._on_play_now, volume=self._on_volume)
@@ -100,6 +102,7 @@ class Agent:
                                    interval_s=self.device.heartbeat_interval_s or self.settings.heartbeat_interval_s)
         if self.settings.heartbeat_interval_s != AgentSettings.heartbeat_interval_s:
             self.heartbeat.interval_s = self.settings.heartbeat_interval_s  # an explicit setting wins
+            self.heartbeat.fixed = True
         self.alerts = AlertPoller(client=self.client, book=self.book, interval_s=self.settings.alerts_interval_s,
                                   push_connected=lambda: self.push is not None and self.push.connected(),
                                   on_air=self.onair.emergencies_on_air, withdrawn=self._withdrawn)
@@ -142,20 +145,29 @@ class Agent:
 
     # ------------------------------------------------------------ commands
 
-    def _fetch_special(self, body: dict[str, Any]) -> Path:
+    def _cached_special(self, body: dict[str, Any]) -> Path | None:
         url, sha256 = body.get("audio_url"), body.get("sha256")
         if not isinstance(url, str) or not isinstance(sha256, str):
-            raise DownloadError("lệnh thiếu audio_url hoặc sha256")
+            return None
         cached = self.media.ready(sha256, Path(urlsplit(url).path).suffix.lstrip(".") or "mp3")
         if cached is not None:
             return cached
         dest = self.specials_dir / (sha256 + (Path(urlsplit(url).path).suffix or ".mp3"))
-        if self.media.verify(sha256, dest):
-            return dest
+        return dest if self.media.verify(sha256, dest) else None
+
+    def _fetch_special(self, body: dict[str, Any]) -> Path:
+        url, sha256 = body.get("audio_url"), body.get("sha256")
+        if not isinstance(url, str) or not isinstance(sha256, str):
+            raise DownloadError("lệnh thiếu audio_url hoặc sha256")
+        cached = self._cached_special(body)
+        if cached is not None:
+            return cached
+        dest = self.specials_dir / (sha256 + (Path(urlsplit(url).path).suffix or ".mp3"))
         last: DownloadError | None = None
         for _ in range(SPECIAL_ATTEMPTS):
             try:
-                fetch(self.client, url, dest, sha256, self.paths.tmp)
+                # partial files beside it: the sync prunes partial downloads in tmp/ it does not know
+                fetch(self.client, url, dest, sha256, self.specials_dir)
                 return dest
             except DownloadError as exc:
                 last = exc
@@ -192,12 +204,43 @@ class Agent:
                 return "expired"
         if not self.ledger.claim_emergency(content_id, self.clock.now()):
             return f"ignored: tin khẩn cấp {content_id} đã nhận ({self.ledger.emergency_state(content_id)})"
-        special, outcome = self._special(command, "emergency", ladder.EMERGENCY)
-        if special is None:
-            self.ledger.set_emergency(content_id, "failed", self.clock.now())
-            return outcome
-        self.onair.add_special(special)
-        return outcome
+        return self._in_background(command, "emergency", ladder.EMERGENCY)
+
+    def _in_background(self, command: Command, source: str, level: int) -> str:
+        """Fetch a special's audio on a thread of its own: the command thread stays free, so an
+        `end_emergency` or a volume change is obeyed while a slow link brings the file."""
+        content_id, duration = command.body.get("content_id"), command.body.get("duration_ms")
+        if not isinstance(content_id, int) or not isinstance(duration, int) or duration <= 0:
+            if source == "emergency" and isinstance(content_id, int):
+                self.ledger.release_emergency(content_id)
+            return "ignored: lệnh thiếu content_id hoặc duration_ms"
+        if self._special_ready(command, source, level, fetch_now=False):
+            return "obeyed"
+        thread = threading.Thread(target=self._special_ready, args=(command, source, level),
+                                  name=f"fetch-{command.id[:24]}", daemon=True)
+        thread.start()
+        return "obeyed: đang tải âm thanh"
+
+    def _special_ready(self, command: Command, source: str, level: int, fetch_now: bool = True) -> bool:
+        """Queue the special once its audio is here (cached already, or fetched when `fetch_now`)."""
+        if not fetch_now and self._cached_special(command.body) is None:
+            return False
+        special, outcome = self._special(command, source, level)
+        content_id = command.body.get("content_id")
+        with self._special_lock:
+            if source == "emergency" and isinstance(content_id, int):
+                if special is None:
+                    # not played: the next /alerts poll (or a resend) may bring it again
+                    self.ledger.release_emergency(content_id)
+                    return True
+                if self.ledger.emergency_state(content_id) == "ended":
+                    log.warning("Tin khẩn cấp mã %d đã bị dừng trong lúc tải: không phát", content_id)
+                    return True
+            if special is not None:
+                self.onair.add_special(special)
+        if outcome != "obeyed":
+            log.warning("Lệnh %s (%s): %s", command.id, command.type, outcome)
+        return True
 
     def _on_end_emergency(self, command: Command) -> str:
         content_id = command.body.get("content_id")
@@ -207,20 +250,18 @@ class Agent:
         return "obeyed"
 
     def _withdrawn(self, content_id: int, before_mono: float | None) -> None:
-        stopped = self.onair.end_emergency(content_id, before_mono)
-        if before_mono is None or stopped:
-            state = self.ledger.emergency_state(content_id)
-            if state in (None, "queued", "playing"):
-                self.ledger.set_emergency(content_id, "ended", self.clock.now())
+        with self._special_lock:
+            stopped = self.onair.end_emergency(content_id, before_mono)
+            if before_mono is None or stopped:
+                state = self.ledger.emergency_state(content_id)
+                if state in (None, "queued", "playing"):
+                    self.ledger.set_emergency(content_id, "ended", self.clock.now())
         if stopped:
             log.warning("Đã dừng tin khẩn cấp mã %d theo máy chủ", content_id)
 
     def _on_play_now(self, command: Command) -> str:
         level = ladder.LADDER.get(str(command.body.get("level") or "normal"), ladder.NORMAL)
-        special, outcome = self._special(command, "play_now", level)
-        if special is not None:
-            self.onair.add_special(special)
-        return outcome
+        return self._in_background(command, "play_now", level)
 
     def _on_volume(self, command: Command) -> str:
         volume = command.body.get("volume")
@@ -300,6 +341,13 @@ class Agent:
                 self.push.stop()
             for thread in self._threads:
                 thread.join(JOIN_TIMEOUT_S)
+            # the item just ended (interrupted) and anything unsent go now rather than at the next start
+            try:
+                sent = self.forwarder.flush(FLUSH_BUDGET_S)
+                if sent:
+                    log.info("Đã gửi %d sự kiện trước khi dừng", sent)
+            except Exception:  # stopping must finish: the outbox keeps whatever was not sent
+                log.exception("Không gửi được nhật ký phát trước khi dừng")
             self.status()
             self.client.close()
             logging.getLogger("agent").removeHandler(self.last_error)

@@ -5,6 +5,7 @@ import logging
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
@@ -45,15 +46,32 @@ class ServerClient:
         except httpx.TransportError as exc:
             raise Unreachable(f"{type(exc).__name__}: {exc}") from exc
 
+    def absolute(self, url: str) -> str:
+        return absolute_url(self.device.server, url)
+
     def stream(self, url: str, headers: dict[str, str] | None = None,
                timeout_s: float | None = None) -> Any:
-        """A streamed GET of an absolute media or stream URL, without the token (a context manager)."""
+        """A streamed GET of a media or stream URL, without the token (a context manager); a relative
+        URL is the server's (see `absolute_url`)."""
         timeout = httpx.Timeout(timeout_s) if timeout_s is not None else httpx.USE_CLIENT_DEFAULT
-        return self._media.stream("GET", url, headers=headers, timeout=timeout)
+        return self._media.stream("GET", self.absolute(url), headers=headers, timeout=timeout)
 
     def close(self) -> None:
         self._http.close()
         self._media.close()
+
+
+def absolute_url(server: str, url: str) -> str:
+    """`url` as fetched from `server`: absolute URLs unchanged; `/media/x.mp3` (a server that does not
+    know its public address sends paths) below the server URL, whose own path (a reverse proxy's
+    prefix, like the API's `/api/v1`) is kept; other relative paths resolved as a browser would."""
+    if urlsplit(url).scheme:
+        return url
+    if url.startswith("//"):
+        return urlsplit(server).scheme + ":" + url
+    if url.startswith("/"):
+        return server.rstrip("/") + url
+    return urljoin(server.rstrip("/") + "/", url)
 
 
 def retry_after_s(response: httpx.Response) -> float | None:

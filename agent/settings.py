@@ -22,7 +22,7 @@ class SettingsError(ValueError):
 class AgentSettings:
     sync_interval_s: float = 300.0        # playlists are also synced at once on a `sync` command
     alerts_interval_s: float = 60.0       # polling of /alerts while push is down
-    heartbeat_interval_s: float = 60.0    # the server's answer may change it
+    heartbeat_interval_s: float = 60.0    # the server's answer may change it, unless set here
     forward_interval_s: float = 5.0       # how often the outbox looks for events to send
     batch_size: int = 500                 # events per POST (the server takes at most 1,000)
     cache_budget_mb: float = 2048.0       # media files kept on disk, at most

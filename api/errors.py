@@ -7,13 +7,16 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core.errors import Conflict, DomainError, Forbidden, Gone, Invalid, NotFound, TooLarge, TooMany
 
 log = logging.getLogger(__name__)
 
+BUSY_RETRY_AFTER_S = 2
+BUSY = "Máy chủ đang bận, vui lòng thử lại sau ít giây."
 STATUS_BY_ERROR = {NotFound: 404, Invalid: 422, Conflict: 409, Forbidden: 403, Gone: 410, TooMany: 429,
                    TooLarge: 413}
 
@@ -59,6 +62,20 @@ def install_error_handlers(app: FastAPI) -> None:
         log.info("data error: %s", exc.orig)
         return JSONResponse({"detail": "Giá trị không hợp lệ với cơ sở dữ liệu (quá lớn hoặc sai định dạng)."},
                             status_code=422)
+
+
+    # A server under load is busy, not broken: clients (agents) wait Retry-After and send the same again.
+    @app.exception_handler(PoolTimeout)
+    async def pool_exhausted(_request: Request, exc: PoolTimeout) -> JSONResponse:
+        log.warning("database connection pool exhausted: %s", exc)
+        return JSONResponse({"detail": BUSY}, status_code=503, headers={"Retry-After": str(BUSY_RETRY_AFTER_S)})
+
+    @app.exception_handler(OperationalError)
+    async def operational_error(request: Request, exc: OperationalError) -> JSONResponse:
+        if "database is locked" not in str(exc.orig):
+            raise exc  # anything else is a real fault: a 500 and its traceback
+        log.warning("SQLite busy for too long: %s %s", request.method, request.url.path)
+        return JSONResponse({"detail": BUSY}, status_code=503, headers={"Retry-After": str(BUSY_RETRY_AFTER_S)})
 
 
 class BodySizeLimit:

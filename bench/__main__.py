@@ -20,9 +20,10 @@ BENCHES: dict[str, tuple[str, list[str], list[str]]] = {
     "render": ("bench_render.py", [], ["--quick"]),
     "playlists": ("bench_playlists.py", [], ["--quick"]),
     "airtime": ("bench_airtime.py", [], ["--quick"]),
+    "agents": ("bench_agents.py", [], ["--quick"]),
     "intelligibility": ("bench_intelligibility.py", [], ["--quick"]),
 }
-DEFAULT = ["normalizer", "render", "playlists", "airtime"]
+DEFAULT = ["normalizer", "render", "playlists", "airtime", "agents"]
 
 
 def _last_json(text: str):

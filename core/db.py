@@ -122,6 +122,11 @@ def _refuse_nul(_conn: Any, _cursor: Any, _statement: str, parameters: Any, _con
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
+        # Enough connections for every request thread (anyio's 40) plus the few that open a second short
+        # session (pairing attempts, task bookkeeping): SQLite itself serialises the writers. When even
+        # these are taken, a request waits 10 s at most and gets a 503 with Retry-After (api/errors.py).
+        if "poolclass" not in kwargs and url not in ("sqlite://", "sqlite:///:memory:"):
+            kwargs = {"pool_size": 40, "max_overflow": 40, "pool_timeout": 10, **kwargs}
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
     else:

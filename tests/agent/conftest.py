@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.agent.harness import Api, LoaxaServer, World
+from tests.agent.harness import Api, LoaxaServer, Mosquitto, World
 
 BULLETINS = [
     ("Tin phòng chống cháy rừng", "Bà con không đốt nương rẫy trong mùa khô."),
@@ -18,7 +18,8 @@ BULLETINS = [
 @pytest.fixture(scope="session")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     data_dir = tmp_path_factory.mktemp("agent-server")
-    server = LoaxaServer(data_dir)
+    broker = Mosquitto()  # the server pushes commands to it; pairing answers name it
+    server = LoaxaServer(data_dir, env={"LOAXA_MQTT_URL": broker.url})
     api = Api(server)
     server.start()
     try:
@@ -26,9 +27,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         commune = api.area("Xã Thử Nghiệm", "commune", province)
         world = World(server=server, api=api, province_id=province, commune_id=commune)
         world.contents = [api.content(title, body, area_ids=[province]) for title, body in BULLETINS]
+        world.broker = broker
         yield world
     finally:
         server.stop()
+        broker.stop()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import io
 import json
 import math
 import os
+import shutil
 import signal
 import socket
 import sqlite3
@@ -65,15 +66,39 @@ def tone_wav(seconds: float, frequency: float = 440.0, rate: int = 8000) -> byte
     return buf.getvalue()
 
 
+class Mosquitto:
+    """A private Mosquitto on a free port: parallel test runs never see each other's topics or client ids."""
+
+    def __init__(self) -> None:
+        binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+        self.port = free_port()
+        self.url = f"mqtt://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen([binary, "-p", str(self.port)], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+
+        def answers() -> bool:
+            assert self.proc.poll() is None, "mosquitto exited"
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return True
+            except OSError:
+                return False
+        wait_for(answers, 10, "mosquitto to listen", interval=0.05)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
 class LoaxaServer:
     """`loaxa serve` on a free port with its own data dir (SQLite), stoppable and restartable."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "LOAXA_DATA_DIR": str(data_dir), "LOAXA_SECRET_KEY": "agent-tests-secret-0123456789",
-                    "LOAXA_SCHEDULER_ENABLED": "false", "LOAXA_TASK_BACKEND": "thread"}
+                    "LOAXA_SCHEDULER_ENABLED": "false", "LOAXA_TASK_BACKEND": "thread", **(env or {})}
         self.env.pop("LOAXA_DATABASE_URL", None)
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = data_dir / "serve.log"
@@ -287,6 +312,7 @@ class World:
     commune_id: int
     contents: list[dict[str, Any]] = field(default_factory=list)
     clusters: int = 0
+    broker: Mosquitto | None = None
 
     def cluster(self, name: str) -> int:
         self.clusters += 1

@@ -22,6 +22,7 @@ class StubState:
     playlists: dict[str, dict[str, Any]] = field(default_factory=dict)       # date → playlist JSON
     media: dict[str, bytes] = field(default_factory=dict)                    # "sha.ext" → bytes
     cut_once: set[str] = field(default_factory=set)                          # media names to cut halfway once
+    slow_media: dict[str, float] = field(default_factory=dict)               # media name → seconds to send it
     stream_up: bool = True
     stream_bytes: int = 0
     plays: list[dict[str, Any]] = field(default_factory=list)
@@ -115,6 +116,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             self.connection.shutdown(2)  # the link drops in the middle of the file
+            return None
+        if name in st.slow_media:  # a slow 3G link: the body trickles in over the given time
+            pieces = 20
+            step = max(1, len(body) // pieces + 1)
+            for i in range(0, len(body), step):
+                self.wfile.write(body[i:i + step])
+                self.wfile.flush()
+                time.sleep(st.slow_media[name] / pieces)
             return None
         self.wfile.write(body)
         return None

@@ -88,3 +88,23 @@ def test_the_offset_meter_sees_the_servers_date(tmp_path: Path) -> None:
         offset = client.offsets.offset_ms()
         assert offset is not None and offset < -10**9
         client.close()
+
+
+def test_a_path_is_fetched_from_the_paired_server_keeping_its_prefix() -> None:
+    from agent.server import absolute_url
+
+    assert absolute_url("http://10.0.0.5:8000", "/media/ab.mp3") == "http://10.0.0.5:8000/media/ab.mp3"
+    # behind a reverse proxy under a prefix, the server's paths are below it (as its /api/v1 is)
+    assert absolute_url("https://tinh.vn/loaxa/", "/media/ab.mp3") == "https://tinh.vn/loaxa/media/ab.mp3"
+    assert absolute_url("https://tinh.vn/loaxa", "media/ab.mp3") == "https://tinh.vn/loaxa/media/ab.mp3"
+    assert absolute_url("https://tinh.vn", "//cdn.vn/x.mp3") == "https://cdn.vn/x.mp3"
+    assert absolute_url("https://tinh.vn", "http://radio.vn/vov1") == "http://radio.vn/vov1"
+
+
+def test_a_relative_audio_url_downloads_from_the_server(tmp_path: Path) -> None:
+    data = os.urandom(20_000)
+    with StubServer() as stub:
+        sha = add_media(stub.state, data)
+        dest = tmp_path / f"{sha}.mp3"
+        fetch(_client(stub.url), f"/media/{sha}.mp3", dest, sha, tmp_path)
+    assert dest.read_bytes() == data

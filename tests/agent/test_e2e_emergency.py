@@ -1,6 +1,6 @@
 """Emergencies end to end: approved on a real `loaxa serve` and found by polling /alerts, or pushed over
-the real Mosquitto on 127.0.0.1:1883 by the test (the server's own publishing comes with the device
-fleet). The item on air is interrupted, the alert tone and the emergency play, the programme resumes;
+the real Mosquitto on 127.0.0.1:1883 by the test, or pushed by the server itself on approval (its private
+Mosquitto). The item on air is interrupted, the alert tone and the emergency play, the programme resumes;
 ending the emergency stops it at once; the same emergency never plays twice."""
 
 import json
@@ -180,5 +180,38 @@ def test_a_pushed_emergency_interrupts_within_3_s_and_end_emergency_stops_it(liv
     assert local_rows(state, "SELECT content_id, state FROM emergencies") == [(emergency["id"], "ended")]
     server = wait_for(lambda: (lambda ev: ev if any(e["content_id"] == emergency["id"] for e in ev) else None)(
         world.api.events(case["cluster"])), 30, "the emergency's event on the server")
+    assert [e["status"] for e in server if e["content_id"] == emergency["id"]] == ["interrupted"]
+    assert [e["status"] for e in server if e["content_id"] == case["long"]["id"]] == ["interrupted"]
+
+
+def test_an_emergency_approved_on_the_server_is_pushed_by_it_and_ending_it_there_stops_it(live_world: World,
+                                                                                          tmp_path: Path) -> None:
+    """The whole chain: the approver's click, the server's own MQTT push (a private Mosquitto), the agent."""
+    world = live_world
+    assert world.broker is not None
+    case = _setup(world, tmp_path, "Cụm máy chủ đẩy", long_s=30, emergency_s=20)
+    cluster, state, emergency = case["cluster"], case["state"], case["emergency"]
+    config = MqttConfig(url=world.broker.url, topic=f"loaxa/clusters/{cluster}/commands",
+                        client_id=f"loaxa-test-{uuid.uuid4().hex[:12]}")
+    write_state(state, world.server, cluster, world.api.device_token(cluster), mqtt=config)
+    # neither polling nor syncing can bring it in time: only the push
+    env = {"LOAXA_AGENT_ALERTS_INTERVAL_S": "600", "LOAXA_AGENT_SYNC_INTERVAL_S": "600",
+           "LOAXA_AGENT_HEARTBEAT_INTERVAL_S": "600"}
+    with running_agent(state, clock=case["start"] - timedelta(seconds=2), env=env) as agent:
+        wait_for(lambda: "Đã kết nối MQTT" in agent.output(), 20, "the agent subscribed")
+        wait_for(lambda: _on_air(state, content_id=case["long"]["id"]), 120, "the long bulletin on air")
+        approved = time.monotonic()
+        world.api.approve(emergency["id"])
+        wait_for(lambda: _on_air(state, kind="alert"), 10, "the alert tone", interval=0.05)
+        took = time.monotonic() - approved
+        assert took <= 3.0, f"the pushed emergency took {took:.1f} s"
+        wait_for(lambda: _on_air(state, content_id=emergency["id"]), 10, "the emergency on air")
+        ended = time.monotonic()
+        world.api.call("operator", "POST", f"/contents/{emergency['id']}/end")
+        wait_for(lambda: not _on_air(state, content_id=emergency["id"]), 10, "the emergency stopped", interval=0.05)
+        assert time.monotonic() - ended <= 3.0
+        assert "qua push" in agent.output()
+    server = wait_for(lambda: (lambda ev: ev if any(e["content_id"] == emergency["id"] for e in ev) else None)(
+        world.api.events(cluster)), 30, "the emergency's event on the server")
     assert [e["status"] for e in server if e["content_id"] == emergency["id"]] == ["interrupted"]
     assert [e["status"] for e in server if e["content_id"] == case["long"]["id"]] == ["interrupted"]

@@ -1,10 +1,15 @@
 """End to end against a real `loaxa serve`: a slot plays in order at its times and reaches the server;
-a server outage and a SIGKILLed agent lose nothing and duplicate nothing; a corrupted file comes back."""
+a server outage and a SIGKILLed agent lose nothing and duplicate nothing; SIGTERM sends what just ended;
+a corrupted file comes back; a download cut by the link resumes with Range."""
 
 import hashlib
+import json
+import re
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -136,3 +141,100 @@ def test_a_corrupted_cached_file_is_fetched_again(live_world: World, tmp_path: P
                  30, "the file fetched again")
         assert "bị hỏng" in agent.output()
     assert target.read_bytes() == good
+
+
+def test_sigterm_ends_the_item_on_air_and_sends_it_before_leaving(live_world: World, tmp_path: Path) -> None:
+    world = live_world
+    cluster, start, items, state = _setup(world, tmp_path, "Cụm tắt máy")
+    second = items[1]
+    # the outbox is sent every 30 s while running: only the flush on the way out can bring the last event
+    agent = start_agent(state, clock=start - timedelta(seconds=3), env={"LOAXA_AGENT_FORWARD_INTERVAL_S": "30"})
+    try:
+        wait_for(lambda: any(p["content_id"] == second["content_id"] for p in playing_now(state)), 40,
+                 "the second item on air")
+        time.sleep(1)
+        assert agent.stop(signal.SIGTERM) == 0
+    finally:
+        agent.stop()
+    assert "Nhận tín hiệu SIGTERM" in agent.output() and "trước khi dừng" in agent.output()
+    assert not local_events(state) and not playing_now(state)
+    events = _content_events(world, cluster)
+    assert [(e["content_id"], e["status"]) for e in events] == [
+        (items[0]["content_id"], "played"), (second["content_id"], "interrupted")]
+    assert 500 <= events[1]["duration_ms"] < second["duration_ms"]
+
+
+class _CuttingProxy:
+    """A TCP proxy in front of the real server that drops the link once, in the middle of the first
+    audio file it carries (what a 3G link does), and notes every audio request's Range header."""
+
+    def __init__(self, upstream_port: int, cut_after: int) -> None:
+        self.upstream_port = upstream_port
+        self.cut_after = cut_after
+        self.cut_done = False
+        self.ranges: list[str | None] = []
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.sock.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+            state = {"cut_here": False}
+            threading.Thread(target=self._pipe, args=(client, upstream, state, True), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(upstream, client, state, False), daemon=True).start()
+
+    def _pipe(self, src: socket.socket, dst: socket.socket, state: dict, to_server: bool) -> None:
+        sent = 0
+        try:
+            while data := src.recv(65536):
+                if to_server:
+                    for line in re.findall(rb"GET (/media/\S+) HTTP/1.1\r\n((?:.+\r\n)*)", data):
+                        found = re.search(rb"(?i)^range: (.+)\r$", line[1], re.M)
+                        self.ranges.append(found.group(1).decode() if found else None)
+                        if not self.cut_done:
+                            self.cut_done = state["cut_here"] = True
+                elif state["cut_here"]:
+                    sent += len(data)
+                    if sent > self.cut_after:
+                        dst.sendall(data[: len(data) - (sent - self.cut_after)])
+                        break  # the link drops mid-file
+                dst.sendall(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_a_download_cut_in_the_middle_resumes_with_range_from_the_real_server(live_world: World,
+                                                                             tmp_path: Path) -> None:
+    world = live_world
+    _, start, items, state = _setup(world, tmp_path, "Cụm mạng chập chờn")
+    proxy = _CuttingProxy(world.server.port, cut_after=6_000)
+    try:
+        device = json.loads((state / "device.json").read_text())
+        (state / "device.json").write_text(json.dumps({**device, "server": proxy.url}))
+        with running_agent(state, clock=start - timedelta(minutes=5)) as agent:
+            wait_for(lambda: all((state / "media" / f"{it['sha256']}.mp3").exists() for it in items), 60,
+                     "every file, the cut one resumed")
+            assert "bị ngắt sau" in agent.output()
+    finally:
+        proxy.close()
+    assert proxy.cut_done
+    # the file cut after 6,000 bytes was asked for again from where it stopped (headers and all)
+    assert any(r is not None and r.startswith("bytes=") and int(r[6:].rstrip("-")) > 0 for r in proxy.ranges), \
+        proxy.ranges
+    for it in items:
+        data = (state / "media" / f"{it['sha256']}.mp3").read_bytes()
+        assert hashlib.sha256(data).hexdigest() == it["sha256"]

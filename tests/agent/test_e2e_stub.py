@@ -170,3 +170,37 @@ def test_play_now_waits_its_turn_or_interrupts_by_its_level(tmp_path: Path) -> N
         # the priority item interrupts the normal bulletin; the normal one waits for its turn; then the programme
         assert order == [(9, "interrupted", "schedule"), (22, "played", "play_now"), (21, "played", "play_now"),
                          (10, "played", "schedule")], _describe(stub)
+
+
+def test_a_slow_emergency_download_does_not_hold_other_commands_and_a_relative_url_is_the_servers(
+        tmp_path: Path) -> None:
+    with StubServer() as stub:
+        start = _start()
+        bulletin = add_media(stub.state, os.urandom(8_000))
+        alarm = add_media(stub.state, os.urandom(6_000))
+        stub.state.slow_media[f"{alarm}.mp3"] = 6.0
+        stub.state.playlists[start.date().isoformat()] = _playlist(start.date(), start, [
+            _item("content", start, 20, content_id=9, sha=bulletin, base=stub.url)])
+        state = _state(tmp_path, stub)
+        now = datetime.now(TZ)
+        with running_agent(state, clock=start - timedelta(seconds=1),
+                           env={"LOAXA_AGENT_HEARTBEAT_INTERVAL_S": "1", "LOAXA_AGENT_ALERTS_INTERVAL_S": "1"}):
+            wait_for(lambda: any(p["content_id"] == 9 for p in playing_now(state)), 20, "the bulletin on air")
+            # a server that does not know its public address sends paths: the agent fetches them from itself
+            with stub.state.lock:
+                stub.state.alerts = [{"content_id": 31, "title": "Lũ quét", "audio_url": f"/media/{alarm}.mp3",
+                                      "sha256": alarm, "duration_ms": 2000, "issued_at": now.isoformat()}]
+            wait_for(lambda: any(p == f"/media/{alarm}.mp3" for m, p, _ in stub.state.requests), 10,
+                     "the emergency's audio asked for")
+            with stub.state.lock:
+                stub.state.heartbeat_commands = [
+                    {"id": "c-vol", "type": "volume", "volume": 17, "issued_at": now.isoformat(),
+                     "expires_at": (now + timedelta(hours=1)).isoformat()}]
+            # obeyed while the emergency's file still trickles in
+            wait_for(lambda: local_rows(state, "SELECT value FROM meta WHERE key = 'volume'") == [("17",)], 4,
+                     "the volume command obeyed during the download")
+            assert not any(p["content_id"] == 31 for p in playing_now(state))
+            wait_for(lambda: any(p["content_id"] == 31 for p in playing_now(state)), 15, "the emergency on air")
+            wait_for(lambda: _events(stub, content_id=31), 15, "the emergency's event")
+        assert [e["status"] for e in _events(stub, content_id=9)] == ["interrupted"]
+        assert [(e["status"], e["source"]) for e in _events(stub, content_id=31)] == [("played", "emergency")]
