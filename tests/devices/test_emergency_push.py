@@ -248,6 +248,8 @@ def test_a_broker_that_is_down_slows_nothing_and_the_heartbeat_carries_the_comma
         assert time.monotonic() - started < 2.0
         beat = client.post(f"{API}/clusters/{a1.id}/heartbeat", json={"agent_version": "1"},
                            headers=device["headers"]).json()["commands"]
+        # A "sync" may be there too when the republish after approval has already finished: timing only.
+        beat = [c for c in beat if c["type"] != "sync"]
         assert [(c["type"], c["content_id"]) for c in beat] == [("emergency", content_id)]
         # No public base URL known: queued relative, made absolute by the heartbeat answer (the device's URL).
         assert beat[0]["audio_url"] == f"http://testserver/media/{beat[0]['sha256']}.mp3"
