@@ -4,11 +4,12 @@
 run:            ## set up, migrate, load the demo, serve on 127.0.0.1:8000
 	bash scripts/run.sh
 
-test:           ## set up, lint, run the whole suite (SQLite + PostgreSQL)
+test:           ## set up, lint (ruff, mypy), run the whole suite (SQLite + PostgreSQL) with its coverage floor
 	bash scripts/test.sh
 
-lint:
+lint:           ## ruff and mypy, as in make test
 	.venv/bin/ruff check .
+	.venv/bin/mypy
 
 bench:          ## every benchmark, figures printed as JSON and saved under bench/results/
 	bash scripts/setup.sh test

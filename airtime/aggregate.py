@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from airtime.models import AIRED_STATUSES, PlayEvent
 from campaigns.models import Content
 from core.areas import Area, AreaLevel
+from core.db import table_of
 from core.errors import Invalid
 from core.formatting import date_text
 from core.timeutil import local_day_bounds
@@ -25,11 +26,11 @@ from playlists.models import Playlist, PlaylistItem
 GROUP_BY = ("campaign", "directive", "area", "cluster", "content", "day")
 MAX_DAYS = 5 * 366 + 1
 
-EVENTS = PlayEvent.__table__  # type: ignore[attr-defined]
-_ITEMS = PlaylistItem.__table__  # type: ignore[attr-defined]
-_PLAYLISTS = Playlist.__table__  # type: ignore[attr-defined]
-_AREAS = Area.__table__  # type: ignore[attr-defined]
-CONTENT = Content.__table__  # type: ignore[attr-defined]
+EVENTS = table_of(PlayEvent)
+_ITEMS = table_of(PlaylistItem)
+_PLAYLISTS = table_of(Playlist)
+_AREAS = table_of(Area)
+CONTENT = table_of(Content)
 
 
 @dataclass(frozen=True)

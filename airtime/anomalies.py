@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from airtime.aggregate import EVENTS, ReportQuery, cluster_set, content_day_conds, needs_cluster_filter
@@ -71,7 +72,7 @@ def anomalies(session: Session, *, day_from: date, day_to: date, area: Area | No
             conds = [EVENTS.c.content_id == content_id, EVENTS.c.local_day.in_(days[start:start + 200])]
             if cluster_filter:
                 conds.append(EVENTS.c.cluster_id.in_(cluster_set(q).scalar_subquery()))
-            rows = session.execute(select(EVENTS).where(*conds)).all()
+            rows = session.execute(sa.select(EVENTS).where(*conds)).all()
             for row in rows:
                 kind = classify_unplanned(fact, row.started_at, row.local_day)
                 if kind in ANOMALY_KINDS:

@@ -73,10 +73,11 @@ class ChainCheck:
     first_broken: ChainBreak | None
 
 
-_COLUMNS = (PlayEvent.cluster_id, PlayEvent.seq, PlayEvent.event_id, PlayEvent.content_id, PlayEvent.started_at,
-            PlayEvent.local_day, PlayEvent.duration_ms, PlayEvent.status, PlayEvent.entered_by,
-            PlayEvent.prev_hash, PlayEvent.hash, PlayEvent.kind, PlayEvent.relay_id, PlayEvent.sha256,
-            PlayEvent.source, PlayEvent.error)
+# Typed loosely: sqlmodel's select() overloads stop at four columns.
+_COLUMNS: tuple[Any, ...] = (
+    PlayEvent.cluster_id, PlayEvent.seq, PlayEvent.event_id, PlayEvent.content_id, PlayEvent.started_at,
+    PlayEvent.local_day, PlayEvent.duration_ms, PlayEvent.status, PlayEvent.entered_by, PlayEvent.prev_hash,
+    PlayEvent.hash, PlayEvent.kind, PlayEvent.relay_id, PlayEvent.sha256, PlayEvent.source, PlayEvent.error)
 
 
 def _rows(session: Session, cluster_id: int, batch: int = 5000) -> Iterator[Any]:

@@ -37,6 +37,7 @@ from campaigns.demo import CAMPAIGNS
 from campaigns.models import Campaign, Content, ContentArea, ContentRevision, ContentStatus
 from core.areas import Area, AreaLevel, subtree_condition
 from core.config import Settings
+from core.db import saved_id
 from core.timeutil import as_utc, local_today
 from playlists.demo import demo_province, ensure_past_playlists
 from playlists.models import PlaylistItem
@@ -116,7 +117,7 @@ def _demo_contents(session: Session) -> list[tuple[Content, ContentRevision]]:
              .join(ContentRevision, col(ContentRevision.id) == Content.airing_revision_id)
              .where(col(Campaign.name).in_(names), Content.status == ContentStatus.approved)
              .order_by(col(Content.id)))
-    return list(session.exec(query).all())  # type: ignore[arg-type]
+    return list(session.exec(query).all())
 
 
 def _approved_at(session: Session, revision_ids: set[int]) -> dict[int, datetime | None]:
@@ -158,7 +159,7 @@ def load_demo_airtime(session: Session, settings: Settings, echo: Callable[[str]
     result.days, result.clusters = days, len(clusters)
 
     items = [i for i in published_items(session, day_from=days[0], day_to=days[-1],
-                                        cluster_ids=[c.id for c in clusters])
+                                        cluster_ids=[saved_id(c) for c in clusters])
              if i.kind == "content" and i.content_id is not None]
     approved = _approved_at(session, {i.revision_id for i in items if i.revision_id is not None})
     by_cluster_day: dict[tuple[int, date], list[PlaylistItem]] = defaultdict(list)
@@ -169,23 +170,24 @@ def load_demo_airtime(session: Session, settings: Settings, echo: Callable[[str]
             continue
         by_cluster_day[(item.cluster_id, item.day)].append(item)
 
-    unreported = {(clusters[i % len(clusters)].id, anchor + timedelta(days=n)) for i, n in UNREPORTED}
+    unreported = {(saved_id(clusters[i % len(clusters)]), anchor + timedelta(days=n)) for i, n in UNREPORTED}
     planted = _planted(session, clusters, contents, anchor, set(days), unreported, tz, result)
 
     for cluster in clusters:
+        cluster_id = saved_id(cluster)
         events: list[DemoEvent] = []
         for day in days:
-            if (cluster.id, day) in unreported:
-                result.unreported.append((cluster.id, day))
+            if (cluster_id, day) in unreported:
+                result.unreported.append((cluster_id, day))
                 continue
-            rng = random.Random(f"{SEED}|{cluster.code or cluster.id}|{day.isoformat()}")
-            events += simulate_items(by_cluster_day.get((cluster.id, day), []), rng)
-        events += planted.get(cluster.id, [])
+            rng = random.Random(f"{SEED}|{cluster.code or cluster_id}|{day.isoformat()}")
+            events += simulate_items(by_cluster_day.get((cluster_id, day), []), rng)
+        events += planted.get(cluster_id, [])
         events.sort(key=lambda e: (e.started_at, e.event_id))
         for start in range(0, len(events), BATCH):
             batch = [e.as_json(tz) for e in events[start:start + BATCH]]
             session.commit()  # each batch in its own transaction, as a device's request would be
-            outcome = ingest_plays(session, cluster_id=cluster.id, events=batch, tz=tz)
+            outcome = ingest_plays(session, cluster_id=cluster_id, events=batch, tz=tz)
             session.commit()
             result.events += len(batch)
             result.accepted += outcome.accepted
@@ -203,24 +205,24 @@ def _planted(session: Session, clusters: list[Area], contents: list[tuple[Conten
     always = [(c, r) for c, r in contents if r.valid_from <= anchor and r.audio_duration_ms]
     index, offset, at = OFF_SCHEDULE
     cluster, day = clusters[index % len(clusters)], anchor + timedelta(days=offset)
-    if always and day in days and (cluster.id, day) not in unreported:
+    if always and day in days and (saved_id(cluster), day) not in unreported:
         content, rev = always[0]
         event_id = f"{EVENT_PREFIX}ngoai-lich-{day:%Y%m%d}"
-        planted[cluster.id].append(DemoEvent(event_id, content.id, _local(day, at, tz), rev.audio_duration_ms or 0,
-                                             "played"))
-        result.off_schedule.append((cluster.id, event_id))
+        planted[saved_id(cluster)].append(DemoEvent(event_id, saved_id(content), _local(day, at, tz),
+                                                    rev.audio_duration_ms or 0, "played"))
+        result.off_schedule.append((saved_id(cluster), event_id))
 
     late = [(c, r) for c, r in contents if r.valid_from > anchor and r.audio_duration_ms]
     if late:
         content, rev = late[0]
         day = rev.valid_from - timedelta(days=1)
-        targeted = _clusters_targeted(session, rev.id, clusters)
-        cluster = next((c for c in targeted if (c.id, day) not in unreported), None)
-        if cluster is not None and day in days:
+        targeted = _clusters_targeted(session, saved_id(rev), clusters)
+        early = next((c for c in targeted if (c.id, day) not in unreported), None)
+        if early is not None and day in days:
             event_id = f"{EVENT_PREFIX}phat-som-{day:%Y%m%d}"
-            planted[cluster.id].append(DemoEvent(event_id, content.id, _local(day, EARLY_AIRING, tz),
-                                                 rev.audio_duration_ms or 0, "played"))
-            result.anomalies.append((cluster.id, event_id))
+            planted[saved_id(early)].append(DemoEvent(event_id, saved_id(content), _local(day, EARLY_AIRING, tz),
+                                                      rev.audio_duration_ms or 0, "played"))
+            result.anomalies.append((saved_id(early), event_id))
     return planted
 
 

@@ -56,7 +56,7 @@ class EventError:
 
 
 class ValidEvent(NamedTuple):
-    index: int
+    index: int  # type: ignore[assignment]  # the field shadows tuple.index, which nothing here calls
     event_id: str
     content_id: int | None
     started_at: datetime
@@ -165,7 +165,7 @@ def _check_event(index: int, raw: Any, now: datetime) -> ValidEvent | list[Event
 
     if errors:
         return errors
-    assert event_id is not None and started_at is not None
+    assert event_id is not None and started_at is not None and isinstance(duration, int) and isinstance(status, str)
     return ValidEvent(index, event_id, content_id, started_at.astimezone(UTC), duration, status, kind, *extras)
 
 
@@ -318,6 +318,7 @@ def _insert_rows(session: Session, rows: list[tuple]) -> int:
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         driver = connection.connection.driver_connection
+        assert driver is not None  # a live pooled connection always has its driver's
         with driver.cursor() as cursor, cursor.copy(_PG_COPY) as copy:
             for row in rows:
                 copy.write_row(row)

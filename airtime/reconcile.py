@@ -30,6 +30,7 @@ from sqlmodel import Session, col, select
 
 from airtime.models import PlayEvent
 from campaigns.models import Content, ContentRevision, RevisionStatus
+from core.db import saved_id
 from core.timeutil import local_day_bounds
 from playlists.models import Playlist, PlaylistItem
 
@@ -146,7 +147,8 @@ def content_facts(session: Session, content_ids: Iterable[int]) -> dict[int, Con
                                                               col(ContentRevision.status).in_(_APPROVED))):
             windows[rev.content_id].append(_Window(rev.valid_from, rev.valid_until, rev.decided_at))
         for content in session.exec(select(Content).where(col(Content.id).in_(chunk))):
-            facts[content.id] = ContentFacts(content.title, tuple(windows.get(content.id, ())), content.archived_at)
+            content_id = saved_id(content)
+            facts[content_id] = ContentFacts(content.title, tuple(windows.get(content_id, ())), content.archived_at)
     return facts
 
 

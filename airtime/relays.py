@@ -18,12 +18,13 @@ from sqlmodel import Session, select
 
 from airtime.aggregate import EVENTS, ReportQuery, cluster_set, needs_cluster_filter
 from airtime.models import AIRED_STATUSES, PlayKind
+from core.db import table_of
 from playlists.models import Playlist, PlaylistItem, RelayProgramme
 
 SECTION_LABEL = "Tiếp sóng"
-_ITEMS = PlaylistItem.__table__  # type: ignore[attr-defined]
-_PLAYLISTS = Playlist.__table__  # type: ignore[attr-defined]
-_RELAYS = RelayProgramme.__table__  # type: ignore[attr-defined]
+_ITEMS = table_of(PlaylistItem)
+_PLAYLISTS = table_of(Playlist)
+_RELAYS = table_of(RelayProgramme)
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,9 @@ from typing import Annotated
 
 import typer
 
+from api.cli_common import fail, open_engine
 from core.config import get_settings
-from core.db import make_engine, session_scope, upgrade_database
+from core.db import session_scope, upgrade_database
 from core.errors import DomainError
 
 app = typer.Typer(help="loaxa — lịch phát thanh cho loa truyền thanh cơ sở.", no_args_is_help=True,
@@ -36,16 +37,6 @@ def _start() -> None:
     wire_events()
 
 
-def _engine():
-    settings = get_settings()
-    settings.ensure_dirs()
-    upgrade_database(settings.sqlalchemy_url)
-    return make_engine(settings.sqlalchemy_url)
-
-
-def _fail(message: str) -> None:
-    typer.secho(f"Lỗi: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code=1)
 
 
 @app.command()
@@ -83,15 +74,16 @@ def users_create(username: Annotated[str, typer.Option(help="Tên đăng nhập"
     from core.users import UserCreate, create_user
 
     try:
-        data = UserCreate(username=username, password=password, role=role, area_id=area_id, full_name=full_name)
+        data = UserCreate.model_validate({"username": username, "password": password, "role": role,
+                                          "area_id": area_id, "full_name": full_name})
     except ValidationError as exc:
-        _fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+        fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
     try:
-        with session_scope(_engine()) as session:
+        with session_scope(open_engine()) as session:
             user = create_user(session, data)
             typer.echo(f"Đã tạo người dùng {user.username} (id {user.id}, vai trò {user.role}).")
     except DomainError as exc:
-        _fail(exc.message)
+        fail(exc.message)
 
 
 @areas_app.command("import")
@@ -101,10 +93,10 @@ def areas_import(province: Annotated[str, typer.Option(help='Tên tỉnh, ví d�
     from core.areas import import_province
 
     try:
-        with session_scope(_engine()) as session:
+        with session_scope(open_engine()) as session:
             result = import_province(session, province, legacy=legacy)
     except DomainError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     typer.echo(f"Đã thêm {result.created} địa bàn, {result.existing} địa bàn đã có.")
 
 
@@ -116,15 +108,15 @@ def areas_add_cluster(commune_code: Annotated[str, typer.Option(help="Mã xã/ph
     from core.areas import AreaCreate, AreaLevel, create_area, get_area_by_code
 
     try:
-        with session_scope(_engine()) as session:
+        with session_scope(open_engine()) as session:
             commune = get_area_by_code(session, commune_code, AreaLevel.commune)
             if commune is None:
-                _fail(f"Không có xã/phường mã {commune_code!r}.")
+                fail(f"Không có xã/phường mã {commune_code!r}.")
             area = create_area(session, AreaCreate(name=name, level=AreaLevel.cluster, code=code,
                                                    parent_id=commune.id))
             typer.echo(f"Đã thêm cụm loa {area.name} (id {area.id}) vào {commune.name}.")
     except DomainError as exc:
-        _fail(exc.message)
+        fail(exc.message)
 
 
 @areas_app.command("import-clusters")
@@ -137,8 +129,8 @@ def areas_import_clusters(
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        _fail(f"Không đọc được {path}: {exc}")
-    with session_scope(_engine()) as session:
+        fail(f"Không đọc được {path}: {exc}")
+    with session_scope(open_engine()) as session:
         result = import_clusters_csv(session, text, scope=None)
         if result.errors:
             session.rollback()
@@ -158,13 +150,13 @@ def demo(allow_network: Annotated[bool, typer.Option(
     # The demo users share a published password: on a server others can reach they are open doors.
     if not is_loopback_host(settings.host):
         if not allow_network:
-            _fail(f"LOAXA_HOST={settings.host} không phải địa chỉ nội bộ (127.0.0.1, localhost): dữ liệu mẫu có "
+            fail(f"LOAXA_HOST={settings.host} không phải địa chỉ nội bộ (127.0.0.1, localhost): dữ liệu mẫu có "
                   "mật khẩu ai cũng biết nên không được nạp vào máy chủ mở ra mạng. Thêm --allow-network nếu "
                   "thật sự muốn, rồi đổi hoặc xoá các tài khoản mẫu.")
         typer.secho("Cảnh báo: dữ liệu mẫu với mật khẩu loaxa-demo-2026 đang được nạp vào máy chủ mở ra mạng "
                     f"({settings.host}). Hãy đổi hoặc xoá các tài khoản mẫu trước khi dùng thật.",
                     fg=typer.colors.YELLOW, err=True)
-    load_demo(settings, _engine(), echo=typer.echo)
+    load_demo(settings, open_engine(), echo=typer.echo)
 
 
 @app.command("backup")
@@ -176,7 +168,7 @@ def backup_command(directory: Annotated[Path, typer.Argument(help="Thư mục m�
     try:
         summary = backup(get_settings(), directory, echo=typer.echo)
     except DomainError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     typer.echo(f"Đã sao lưu {summary.files} tệp ({size_text(summary.bytes)}, {summary.database}) vào "
                f"{summary.directory}.")
 
@@ -195,7 +187,7 @@ def restore_command(directory: Annotated[Path, typer.Argument(help="Thư mục b
     try:
         manifest = restore(settings, directory, force=force, echo=typer.echo)
     except DomainError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     upgrade_database(settings.sqlalchemy_url)  # a backup from an older version gets today's schema
     made = to_local(datetime.fromisoformat(manifest["created_at"]), settings.tz)
     typer.echo(f"Đã khôi phục bản sao lưu lúc {made:%H:%M %d/%m/%Y}. Kiểm tra nhật ký phát:")
@@ -220,7 +212,7 @@ def worker() -> None:
     from core import tasks
 
     settings = get_settings()
-    tasks.configure(_engine(), backend="thread", workers=1)
+    tasks.configure(open_engine(), backend="thread", workers=1)
     connection = Redis.from_url(settings.redis_url)
     Worker([Queue("loaxa", connection=connection)], connection=connection).work()
 

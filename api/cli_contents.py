@@ -6,24 +6,14 @@ from typing import Annotated
 
 import typer
 
+from api.cli_common import fail, open_engine
 from core.config import get_settings
+from core.db import saved_id
 from core.formatting import duration_words
 
 app = typer.Typer(no_args_is_help=True, help="Tin, bài.")
 
 
-def _engine():
-    from core.db import make_engine, upgrade_database
-
-    settings = get_settings()
-    settings.ensure_dirs()
-    upgrade_database(settings.sqlalchemy_url)
-    return make_engine(settings.sqlalchemy_url)
-
-
-def _fail(message: str) -> None:
-    typer.secho(f"Lỗi: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code=1)
 
 
 def _principal(session, username: str | None):
@@ -37,7 +27,7 @@ def _principal(session, username: str | None):
         return Principal(role=Role.admin, user_id=None, username="cli", scope=None)
     user = session.exec(select(User).where(User.username == username)).first()
     if user is None or not user.is_active:
-        _fail(f"Không có người dùng {username!r}.")
+        fail(f"Không có người dùng {username!r}.")
     scope = session.get(Area, user.area_id) if user.area_id else None
     return Principal(role=Role(user.role), user_id=user.id, username=user.username, scope=scope)
 
@@ -50,7 +40,7 @@ def list_cmd(status: Annotated[str | None, typer.Option(help="draft | submitted 
     from campaigns.contents import list_contents
     from core.db import session_scope
 
-    with session_scope(_engine()) as session:
+    with session_scope(open_engine()) as session:
         rows, total = list_contents(session, actor=_principal(session, None), status=status, limit=limit)
         for c in rows:
             typer.echo(f"{c.id:>6}  {c.status:<10} {c.level:<9} {c.valid_from:%d/%m/%Y}-{c.valid_until:%d/%m/%Y}  "
@@ -68,11 +58,11 @@ def show_cmd(content_id: int) -> None:
 
     settings = get_settings()
     try:
-        with session_scope(_engine()) as session:
+        with session_scope(open_engine()) as session:
             content = get_content(session, content_id, actor=_principal(session, None))
             public = content_public(session, content, today=local_today(settings.tz))
     except DomainError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     typer.echo(json.dumps(public.model_dump(mode="json"), ensure_ascii=False, indent=2))
 
 
@@ -87,11 +77,11 @@ def import_cmd(path: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
     from core.errors import DomainError
 
     try:
-        with session_scope(_engine()) as session:
+        with session_scope(open_engine()) as session:
             outcome = import_contents(session, path.read_bytes(), path.name, actor=_principal(session, user),
                                       settings=get_settings(), campaign_id=campaign_id, submit=submit)
     except DomainError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     typer.echo(f"Đã nhập {len(outcome.ids)} tin (gửi duyệt {outcome.submitted}): {', '.join(map(str, outcome.ids))}")
 
 
@@ -106,17 +96,17 @@ def render_cmd(content_id: int) -> None:
 
     settings = get_settings()
     try:
-        with session_scope(_engine()) as session:
+        with session_scope(open_engine()) as session:
             content = get_content(session, content_id, actor=_principal(session, None))
             latest = latest_revision(session, content)
             rev = latest if latest.status == RevisionStatus.approved else (
                 session.get(ContentRevision, content.airing_revision_id) if content.airing_revision_id else None)
             if rev is None:
-                _fail("Tin chưa được duyệt.")
-            result = render_now(session, rev.id, settings, notify=True,
+                fail("Tin chưa được duyệt.")
+            result = render_now(session, saved_id(rev), settings, notify=True,
                                 progress=lambda done, total: typer.echo(f"  {done}/{total}"))
     except DomainError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     if result is None:
         typer.echo("Tin dùng bản ghi âm: không tạo âm thanh tự động.")
     else:

@@ -5,16 +5,12 @@ from typing import Annotated
 import typer
 from sqlmodel import select
 
+from api.cli_common import fail
 from core.config import get_settings
 from core.db import make_engine, session_scope, upgrade_database
 from core.errors import DomainError
 
 app = typer.Typer(no_args_is_help=True, help="Thiết bị phát của các cụm loa.")
-
-
-def _fail(message: str) -> None:
-    typer.secho(f"Lỗi: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code=1)
 
 
 def default_server_url() -> str:
@@ -48,15 +44,15 @@ def pair_code(
             else:
                 found = list(session.exec(select(Area).where(Area.code == cluster, Area.level == AreaLevel.cluster)))
             if not found:
-                _fail(f"Không có cụm loa {cluster!r}. Dùng id của cụm (trang Thiết bị hoặc trang địa bàn) "
-                      "hoặc mã cụm loa.")
+                fail(f"Không có cụm loa {cluster!r}. Dùng id của cụm (trang Thiết bị hoặc trang địa bàn) "
+                     "hoặc mã cụm loa.")
             if len(found) > 1:
-                _fail(f"Mã {cluster!r} có ở nhiều xã: dùng id của cụm ({', '.join(str(a.id) for a in found)}).")
+                fail(f"Mã {cluster!r} có ở nhiều xã: dùng id của cụm ({', '.join(str(a.id) for a in found)}).")
             area = found[0]
             issued = create_pairing_code(session, area, created_by=None, now=now_utc())
             name = area.name
     except DomainError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     expires = issued.expires_at.astimezone(settings.tz)
     command = (f"loaxa agent pair --server {(server or default_server_url()).rstrip('/')} "
                f"--code {issued.code} --state {state or STATE_DIR}")

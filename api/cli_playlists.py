@@ -7,30 +7,23 @@ from typing import Annotated
 
 import typer
 
+from api.cli_common import fail, open_engine
 from core.config import get_settings
-from core.db import make_engine, upgrade_database
 from core.errors import DomainError
 
 app = typer.Typer(no_args_is_help=True, help="Lịch phát và danh sách phát.")
 
 
 def _engine():
-    settings = get_settings()
-    settings.ensure_dirs()
-    upgrade_database(settings.sqlalchemy_url)
-    return settings, make_engine(settings.sqlalchemy_url)
+    return get_settings(), open_engine()
 
-
-def _fail(message: str) -> None:
-    typer.secho(f"Lỗi: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code=1)
 
 
 def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        _fail(f"Ngày phải có dạng YYYY-MM-DD, nhận {text!r}.")
+        fail(f"Ngày phải có dạng YYYY-MM-DD, nhận {text!r}.")
         raise
 
 
@@ -51,7 +44,7 @@ def build(day: Annotated[str, typer.Option("--date", help="Ngày cần lập (YY
 
         result = build_day(engine, day=the_day, tz=settings.tz, area_id=area_id, progress=progress)
     except DomainError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     typer.echo(json.dumps(result.as_dict(), ensure_ascii=False))
 
 
@@ -70,7 +63,7 @@ def show(cluster_id: Annotated[int, typer.Option("--cluster", help="Mã cụm lo
         with Session(engine) as session:
             view = load_view(session, cluster_id, _day(day))
     except DomainError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     if form == "m3u8":
         typer.echo(m3u8(view, settings.tz, base), nl=False)
     else:
@@ -94,7 +87,7 @@ def forecast(campaign_id: Annotated[int, typer.Option("--campaign", help="Mã ch
             result = forecast_campaign(session, campaign_id=campaign_id, week_start=parse_week(week, None, today),
                                        tz=settings.tz)
     except DomainError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     typer.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
 
 
@@ -107,4 +100,4 @@ def scheduler() -> None:
     settings, engine = _engine()
     code = run_standalone(settings, engine)
     if code:
-        _fail("Một bộ lập lịch khác đang chạy (hoặc mất khóa): tiến trình này không chạy tác vụ định kỳ nào.")
+        fail("Một bộ lập lịch khác đang chạy (hoặc mất khóa): tiến trình này không chạy tác vụ định kỳ nào.")

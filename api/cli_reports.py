@@ -8,25 +8,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlmodel import col
 
+from api.cli_common import fail, open_engine
 from core.config import get_settings
-from core.db import make_engine, session_scope, upgrade_database
+from core.db import session_scope
 from core.errors import DomainError
 from core.formatting import thousands
 
 app = typer.Typer(no_args_is_help=True, help="Báo cáo thời lượng phát, kiểm tra chuỗi băm, bất thường.")
 
 
-def _engine():
-    settings = get_settings()
-    settings.ensure_dirs()
-    upgrade_database(settings.sqlalchemy_url)
-    return make_engine(settings.sqlalchemy_url)
-
-
-def _fail(message: str) -> None:
-    typer.secho(f"Lỗi: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code=1)
 
 
 def _write(path: Path | None, data: bytes) -> None:
@@ -67,11 +59,11 @@ def airtime(
         start, end = date.fromisoformat(day_from), date.fromisoformat(day_to)
         level = AreaLevel(area_level) if area_level else None
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if fmt not in documents.FORMATS:
-        _fail(f"Định dạng {fmt!r} không hỗ trợ; chọn một trong: {', '.join(documents.FORMATS)}.")
+        fail(f"Định dạng {fmt!r} không hỗ trợ; chọn một trong: {', '.join(documents.FORMATS)}.")
     try:
-        with session_scope(_engine()) as session:
+        with session_scope(open_engine()) as session:
             area = get_area(session, area_id) if area_id else None
             q = ReportQuery(start, end, group_by, area, campaign_id, level, tz=get_settings().tz)
             rows = airtime_rows(session, q)
@@ -88,7 +80,7 @@ def airtime(
                                          signer_name=signer_name, tz=get_settings().tz)
             doc = documents.airtime_document(session, q, rows, fmt, meta)
     except DomainError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     _write(output, doc.content)
 
 
@@ -101,9 +93,9 @@ def verify(cluster_id: Annotated[int | None, typer.Option(help="Một cụm loa 
     from airtime.models import PlayChain
 
     broken = 0
-    with session_scope(_engine()) as session:
+    with session_scope(open_engine()) as session:
         ids = [cluster_id] if cluster_id else list(session.exec(select(PlayChain.cluster_id)
-                                                                .order_by(PlayChain.cluster_id)))
+                                                                .order_by(col(PlayChain.cluster_id))))
         for cid in ids:
             check = verify_cluster(session, cid)
             if check.ok:
@@ -111,6 +103,7 @@ def verify(cluster_id: Annotated[int | None, typer.Option(help="Một cụm loa 
             else:
                 broken += 1
                 fb = check.first_broken
+                assert fb is not None  # a chain that is not ok says where it breaks
                 typer.secho(f"Cụm loa {cid}: HỎNG tại vị trí {fb.seq} (sự kiện {fb.event_id}): {fb.reason}",
                             fg=typer.colors.RED)
     if broken:
@@ -133,14 +126,14 @@ def anomalies(
     try:
         start, end = date.fromisoformat(day_from), date.fromisoformat(day_to)
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     try:
-        with session_scope(_engine()) as session:
+        with session_scope(open_engine()) as session:
             area = get_area(session, area_id) if area_id else None
             found, total = find_anomalies(session, day_from=start, day_to=end, area=area, tz=settings.tz)
             silent = silent_clusters(session, area=area, now=now_utc(), after_days=settings.silent_after_days)
     except DomainError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     typer.echo(f"{total} lần phát bất thường.")
     for a in found:
         typer.echo(f"{a.started_at.astimezone(settings.tz):%d/%m/%Y %H:%M} {a.cluster_label}: "

@@ -8,10 +8,11 @@ import typer
 
 from core.config import get_settings
 from core.formatting import duration_words
+from media.encode import Format
 
 app = typer.Typer(no_args_is_help=True, help="Chuẩn hóa văn bản và tổng hợp tiếng nói.")
 
-FORMATS = {".mp3": "mp3", ".wav": "wav", ".ogg": "ogg"}
+FORMATS: dict[str, Format] = {".mp3": "mp3", ".wav": "wav", ".ogg": "ogg"}
 
 
 def _read(text: str | None) -> str:

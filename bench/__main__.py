@@ -14,7 +14,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = {
+# name -> (script, its arguments in full, its arguments with --quick)
+BENCHES: dict[str, tuple[str, list[str], list[str]]] = {
     "normalizer": ("bench_normalizer.py", [], []),
     "render": ("bench_render.py", [], ["--quick"]),
     "playlists": ("bench_playlists.py", [], ["--quick"]),

@@ -1,5 +1,7 @@
 """Agents benchmark: N simulated cluster players against one real `loaxa serve`, then an emergency.
 
+Long on purpose: one benchmark that reads top to bottom: the simulated fleet, its load, the report.
+
     .venv/bin/python bench/bench_agents.py              # 1,000 agents, /alerts polled every 60 s
     .venv/bin/python bench/bench_agents.py --quick      # 100 agents, polled every 10 s
 
@@ -109,8 +111,8 @@ class Errors:
         if exc is not None or response is None or response.status_code >= 500:
             self.counts[phase] += 1
             if len(self.samples) < 5:
-                self.samples.append(f"{phase}: {exc!r}" if exc else f"{phase}: {response.status_code} "
-                                    f"{response.text[:200]}")
+                self.samples.append(f"{phase}: {exc!r}" if exc or response is None
+                                    else f"{phase}: {response.status_code} {response.text[:200]}")
 
 
 # ------------------------------------------------------------------ the server and its world
@@ -254,7 +256,7 @@ class Agent:
         assert self.mqtt is not None
         client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self.mqtt["client_id"], clean_session=False)
         client.on_message = self.on_message
-        client.on_connect = lambda c, u, f, rc, p: c.subscribe(self.mqtt["topic"], qos=1)  # type: ignore[index]
+        client.on_connect = lambda c, u, f, rc, p: c.subscribe(self.mqtt["topic"], qos=1)
         client.on_subscribe = lambda c, u, mid, rc, p: self.subscribed.set()
         client.connect("127.0.0.1", broker_port, keepalive=300)
         self.client = client

@@ -1,5 +1,8 @@
 """Airtime benchmark: ingest a province-year of as-run events, then report on it.
 
+Long on purpose: one benchmark that reads top to bottom: the synthetic province, each measured phase, the
+report.
+
     .venv/bin/python bench/bench_airtime.py                 # 10 million events, SQLite and PostgreSQL
     .venv/bin/python bench/bench_airtime.py --events 500000 --backends sqlite
 
@@ -47,8 +50,8 @@ from airtime.aggregate import ReportQuery, aggregate_statement  # noqa: E402
 from airtime.ingest import ingest_plays  # noqa: E402
 from airtime.reports import airtime_rows  # noqa: E402
 from campaigns.models import Campaign, CampaignArea, Content, ContentRevision  # noqa: E402
-from core.areas import Area, AreaLevel  # noqa: E402
-from core.db import create_all, make_engine, session_scope  # noqa: E402
+from core.areas import Area, AreaLevel, get_area  # noqa: E402
+from core.db import create_all, make_engine, saved_id, session_scope, table_of  # noqa: E402
 from playlists.models import Playlist, PlaylistItem  # noqa: E402
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -83,7 +86,7 @@ def _drop_pg(base: str, name: str) -> None:
 
 def build_province(engine: Engine, communes: int) -> tuple[int, list[int], dict[int, int]]:
     """Province id, cluster ids, cluster -> commune."""
-    area = Area.__table__  # type: ignore[attr-defined]
+    area = table_of(Area)
     with engine.begin() as conn:
         province = conn.execute(area.insert().values(name="Tỉnh Thử Nghiệm", level=AreaLevel.province.value,
                                                      code="BENCH", path="", created_at=datetime(2024, 1, 1,
@@ -117,7 +120,7 @@ def build_content(engine: Engine, province: int, days: int) -> list[tuple[int, i
                          target_minutes_per_week=30.0 + 10 * k)
             s.add(c)
             s.flush()
-            s.add(CampaignArea(campaign_id=c.id, area_id=province))
+            s.add(CampaignArea(campaign_id=saved_id(c), area_id=province))
             campaigns.append(c.id)
         for i in range(CONTENTS):
             campaign = campaigns[i % CAMPAIGNS] if i % 10 else None  # a tenth has no campaign
@@ -125,14 +128,14 @@ def build_content(engine: Engine, province: int, days: int) -> list[tuple[int, i
                               status="approved")
             s.add(content)
             s.flush()
-            rev = ContentRevision(content_id=content.id, title=content.title, body="...", valid_from=FIRST_DAY,
+            rev = ContentRevision(content_id=saved_id(content), title=content.title, body="...", valid_from=FIRST_DAY,
                                   valid_until=last, status="approved",
                                   decided_at=datetime(2024, 12, 1, tzinfo=UTC))
             s.add(rev)
             s.flush()
             content.airing_revision_id = rev.id
             s.add(content)
-            out.append((content.id, rng.randint(30, 300) * 1000, campaign))
+            out.append((saved_id(content), rng.randint(30, 300) * 1000, campaign))
     return out
 
 
@@ -246,7 +249,7 @@ def run_http_sample(engine: Engine, url: str, clusters: list[int], contents: lis
                 cluster = clusters[cl_index % len(clusters)]
                 cl_index += 1
                 with session_scope(engine) as s:
-                    token, _ = issue_device_token(s, s.get(Area, cluster))
+                    token, _ = issue_device_token(s, get_area(s, cluster))
                 evs: list[dict[str, Any]] = []
                 day = later
                 while len(evs) < batch:
@@ -274,10 +277,11 @@ def insert_plan(engine: Engine, plans: dict) -> dict[str, Any]:
     """The published plan of the same cluster-days, as the playlists package stores it: one current
     playlist per cluster-day (clusters of a commune share a plan_hash) and its items (bulk, untimed)."""
     t0 = time.perf_counter()
-    playlists = Playlist.__table__  # type: ignore[attr-defined]
-    items = PlaylistItem.__table__  # type: ignore[attr-defined]
+    playlists = table_of(Playlist)
+    items = table_of(PlaylistItem)
     with engine.begin() as conn:
-        campaign_of = dict(conn.execute(sa.select(Content.id, Content.campaign_id)).all())
+        content = table_of(Content)
+        campaign_of: dict[int, int | None] = dict(conn.execute(sa.select(content.c.id, content.c.campaign_id)).all())
     keys = sorted(plans)
     n_playlists = n_items = 0
     for start in range(0, len(keys), 200):
@@ -397,7 +401,7 @@ def storage(engine: Engine, events: int) -> dict[str, Any]:
                 "WHERE relname = 'play_event'")).all())
         else:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-            sizes = dict(conn.execute(sa.text(
+            sizes: dict[str, int] = dict(conn.execute(sa.text(
                 "SELECT d.name, SUM(d.pgsize) FROM dbstat d JOIN sqlite_master m ON m.name = d.name "
                 "WHERE m.tbl_name = 'play_event' GROUP BY d.name")).all()) if _has_dbstat(conn) else {}
             table = sizes.pop("play_event", 0)

@@ -46,7 +46,7 @@ from sqlalchemy.engine import Engine, make_url  # noqa: E402
 
 from campaigns.models import Campaign, CampaignArea, Content, ContentArea, ContentRevision  # noqa: E402
 from core.areas import Area  # noqa: E402
-from core.db import create_all, make_engine  # noqa: E402
+from core.db import create_all, make_engine, table_of  # noqa: E402
 from playlists.models import Playlist, SlotTemplateRow  # noqa: E402
 from playlists.service import build_day  # noqa: E402
 from playlists.writer import ITEM_COLUMNS  # noqa: E402
@@ -106,7 +106,7 @@ def make_country(engine: Engine, *, provinces: int, communes: int, clusters_per_
             areas.append({"id": kid, "name": f"Cụm {k + 1}", "level": "cluster", "code": f"K{k + 1}", "parent_id": cid,
                           "path": f"{path}{kid}/", "created_at": now})
     with engine.begin() as conn:
-        _insert(conn, Area.__table__, areas)
+        _insert(conn, table_of(Area), areas)
         if engine.dialect.name == "postgresql":
             conn.execute(sa.text("SELECT setval('area_id_seq', :n)"), {"n": next_id})
         # 3 slots a day on every province; start times vary between `slot_variants` groups of provinces.
@@ -119,15 +119,15 @@ def make_country(engine: Engine, *, provinces: int, communes: int, clusters_per_
                 slots.append({"area_id": pid, "name": name, "start_time": start.time(), "duration_minutes": minutes,
                               "weekdays": "0123456", "commemorative_only": False, "created_at": now,
                               "updated_at": now})
-        _insert(conn, SlotTemplateRow.__table__, slots)
+        _insert(conn, table_of(SlotTemplateRow), slots)
         campaigns = []
         for k in range(5):
             campaigns.append({"id": k + 1, "name": f"Chiến dịch {k + 1}", "starts_on": date(2026, 1, 1),
                               "ends_on": date(2026, 12, 31), "target_minutes_per_week": [30, 20, 20, 15, 10][k],
                               "color": "#1f77b4", "commemorations": [], "archived": False, "created_at": now,
                               "updated_at": now})
-        _insert(conn, Campaign.__table__, campaigns)
-        _insert(conn, CampaignArea.__table__, [{"campaign_id": k + 1, "area_id": pid} for k in range(5)
+        _insert(conn, table_of(Campaign), campaigns)
+        _insert(conn, table_of(CampaignArea), [{"campaign_id": k + 1, "area_id": pid} for k in range(5)
                                                for pid in province_ids])
         contents, revisions, targets = [], [], []
         for n in range(items):
@@ -150,10 +150,10 @@ def make_country(engine: Engine, *, provinces: int, communes: int, clusters_per_
                               "decided_at": now, "audio_sha256": _fake_sha(rng), "audio_ext": "mp3",
                               "audio_duration_ms": duration, "render_status": "ready"})
             targets += [{"revision_id": content_id, "area_id": a, "content_id": content_id} for a in sorted(set(where))]
-        content_columns = set(Content.__table__.c.keys())
-        _insert(conn, Content.__table__, [{k: v for k, v in row.items() if k in content_columns} for row in contents])
-        _insert(conn, ContentRevision.__table__, revisions)
-        _insert(conn, ContentArea.__table__, targets)
+        content_columns = set(table_of(Content).c.keys())
+        _insert(conn, table_of(Content), [{k: v for k, v in row.items() if k in content_columns} for row in contents])
+        _insert(conn, table_of(ContentRevision), revisions)
+        _insert(conn, table_of(ContentArea), targets)
         if engine.dialect.name == "postgresql":
             for table in ("campaign", "content", "contentrevision"):
                 conn.execute(sa.text(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))"))
@@ -167,10 +167,11 @@ def make_country(engine: Engine, *, provinces: int, communes: int, clusters_per_
 def baseline_executemany(engine: Engine, rows_total: int) -> float:
     """Seconds to insert `rows_total` playlist_item rows with a plain DBAPI executemany (same database)."""
     with engine.begin() as conn:
-        cluster = conn.execute(sa.select(Area.id).where(Area.level == "cluster").limit(1)).scalar_one()
-        pid = conn.execute(sa.insert(Playlist.__table__).values(
+        area = table_of(Area)
+        cluster = conn.execute(sa.select(area.c.id).where(area.c.level == "cluster").limit(1)).scalar_one()
+        pid = conn.execute(sa.insert(table_of(Playlist)).values(
             cluster_id=cluster, day=date(2000, 1, 1), version=1, etag="x", inputs_hash="x", plan_hash="x",
-            built_at=datetime.now(UTC), is_current=False, item_count=0).returning(Playlist.__table__.c.id)).scalar_one()
+            built_at=datetime.now(UTC), is_current=False, item_count=0).returning(table_of(Playlist).c.id)).scalar_one()
     start_utc = datetime(2026, 6, 8, 0, 0, tzinfo=UTC)
     pg = engine.dialect.name == "postgresql"
 
@@ -194,7 +195,8 @@ def baseline_executemany(engine: Engine, rows_total: int) -> float:
             rows = [tuple(value(v) for v in (
                 pid, cluster, date(2026, 6, 8), i % 3, "Bản tin sáng", start_utc, start_utc + timedelta(minutes=30),
                 i % 20, "content", 1 + i % 300, 1 + i % 300, 1 + i % 5, "normal", f"Tin {1 + i % 300}",
-                start_utc + timedelta(seconds=i % 1800), 60_000 + i % 1000, "%064x" % (i % 300), "mp3"))
+                start_utc + timedelta(seconds=i % 1800), 60_000 + i % 1000, "%064x" % (i % 300), "mp3",
+                None, None))  # relay_id, stream_url: a content item has none
                 for i in range(done, done + n)]
             t0 = time.perf_counter()
             cursor = raw_conn.cursor()

@@ -21,6 +21,7 @@ from campaigns.schemas import (
 from campaigns.scope import filter_scopes, load_areas, overlap_condition, overlaps, require_within
 from campaigns.search import fold, search_text
 from core.areas import Area
+from core.db import replace_rows, saved_id
 from core.errors import Invalid, NotFound
 from core.timeutil import now_utc
 from core.users import Principal
@@ -40,7 +41,7 @@ def create_campaign(session: Session, data: CampaignCreate, *, actor: Principal,
     directive_ids = _checked_directives(session, data.directive_ids or [], actor)
     if data.directive is not None:
         directive = find_or_create_directive(session, data.directive, actor=actor)
-        directive_ids = list(dict.fromkeys([*directive_ids, directive.id]))
+        directive_ids = list(dict.fromkeys([*directive_ids, saved_id(directive)]))
     color = data.color or PALETTE[session.exec(select(func.count()).select_from(Campaign)).one() % len(PALETTE)]
     campaign = Campaign(name=data.name, description=data.description, starts_on=data.starts_on,
                         ends_on=data.ends_on, target_minutes_per_week=data.target_minutes_per_week,
@@ -48,12 +49,12 @@ def create_campaign(session: Session, data: CampaignCreate, *, actor: Principal,
                         created_by=actor.user_id, created_at=at, updated_at=at)
     session.add(campaign)
     session.flush()
-    _set_links(session, campaign.id, [a.id for a in areas], directive_ids)
+    _set_links(session, saved_id(campaign), [saved_id(a) for a in areas], directive_ids)
     return campaign
 
 
 def update_campaign(session: Session, campaign: Campaign, data: CampaignUpdate, *, actor: Principal) -> Campaign:
-    require_within(campaign_areas(session, campaign.id), actor.scope)
+    require_within(campaign_areas(session, saved_id(campaign)), actor.scope)
     changes = data.model_dump(exclude_unset=True)
     for key in ("name", "starts_on", "ends_on", "archived"):
         if key in changes and changes[key] is None:
@@ -78,12 +79,12 @@ def update_campaign(session: Session, campaign: Campaign, data: CampaignUpdate, 
             raise Invalid("Chiến dịch cần ít nhất một địa bàn.")
         areas = load_areas(session, area_ids)
         require_within(areas, actor.scope)
-        new_areas = [a.id for a in areas]
+        new_areas = [saved_id(a) for a in areas]
     new_directives = _checked_directives(session, directive_ids, actor) if directive_ids is not None else None
     campaign.updated_at = now_utc()
     session.add(campaign)
     session.flush()
-    _set_links(session, campaign.id, new_areas, new_directives)
+    _set_links(session, saved_id(campaign), new_areas, new_directives)
     return campaign
 
 
@@ -108,7 +109,7 @@ def list_campaigns_by_name(session: Session, *, limit: int) -> list[Campaign]:
 
 
 def can_read(session: Session, campaign: Campaign, actor: Principal) -> bool:
-    return actor.scope is None or any(overlaps(a, actor.scope) for a in campaign_areas(session, campaign.id))
+    return actor.scope is None or any(overlaps(a, actor.scope) for a in campaign_areas(session, saved_id(campaign)))
 
 
 def campaign_areas(session: Session, campaign_id: int) -> list[Area]:
@@ -155,25 +156,26 @@ def campaigns_public(session: Session, campaigns: list[Campaign], *, today: date
                 select(CampaignDirective, Directive)
                 .join(Directive, col(Directive.id) == col(CampaignDirective.directive_id))
                 .where(col(CampaignDirective.campaign_id).in_(ids)).order_by(col(Directive.id))):
-            directive_ids[dlink.campaign_id].append(directive.id)
-            directives[directive.id] = directive
+            directive_ids[dlink.campaign_id].append(saved_id(directive))
+            directives[saved_id(directive)] = directive
         for campaign_id, status, n in session.exec(
                 select(Content.campaign_id, Content.status, func.count())
-                .where(col(Content.campaign_id).in_(ids)).group_by(Content.campaign_id, Content.status)):
-            counts[campaign_id][status] = n
+                .where(col(Content.campaign_id).in_(ids)).group_by(col(Content.campaign_id), col(Content.status))):
+            if campaign_id is not None:  # always: the query asks for these campaigns
+                counts[campaign_id][status] = n
     result = []
     for c in campaigns:
         days = [commemorations.next_occurrence(key, max(today, c.starts_on)) for key in c.commemorations]
         result.append(CampaignPublic(
-            id=c.id, name=c.name, description=c.description, starts_on=c.starts_on, ends_on=c.ends_on,
-            target_minutes_per_week=c.target_minutes_per_week, color=c.color, area_ids=areas[c.id],
-            directive_ids=directive_ids[c.id],
-            directives=[DirectiveBrief(id=d.id, number=d.number, issuer=d.issuer, title=d.title,
+            id=saved_id(c), name=c.name, description=c.description, starts_on=c.starts_on, ends_on=c.ends_on,
+            target_minutes_per_week=c.target_minutes_per_week, color=c.color, area_ids=areas[saved_id(c)],
+            directive_ids=directive_ids[saved_id(c)],
+            directives=[DirectiveBrief(id=saved_id(d), number=d.number, issuer=d.issuer, title=d.title,
                                        issued_on=d.issued_on)
-                        for d in (directives[i] for i in directive_ids[c.id])],
+                        for d in (directives[i] for i in directive_ids[saved_id(c)])],
             commemorations=[ObservancePublic.of(o) for o in days],
             archived=c.archived, active=not c.archived and c.starts_on <= today <= c.ends_on,
-            content_counts=counts[c.id], created_at=c.created_at))
+            content_counts=counts[saved_id(c)], created_at=c.created_at))
     return result
 
 
@@ -189,15 +191,10 @@ def _checked_directives(session: Session, directive_ids: list[int], actor: Princ
 def _set_links(session: Session, campaign_id: int, area_ids: list[int] | None,
                directive_ids: list[int] | None) -> None:
     if area_ids is not None:
-        for link in session.exec(select(CampaignArea).where(CampaignArea.campaign_id == campaign_id)):
-            session.delete(link)
-        session.flush()
-        for area_id in area_ids:
-            session.add(CampaignArea(campaign_id=campaign_id, area_id=area_id))
+        replace_rows(session, session.exec(select(CampaignArea).where(CampaignArea.campaign_id == campaign_id)),
+                     (CampaignArea(campaign_id=campaign_id, area_id=area_id) for area_id in area_ids))
     if directive_ids is not None:
-        for dlink in session.exec(select(CampaignDirective).where(CampaignDirective.campaign_id == campaign_id)):
-            session.delete(dlink)
-        session.flush()
-        for directive_id in directive_ids:
-            session.add(CampaignDirective(campaign_id=campaign_id, directive_id=directive_id))
+        replace_rows(session,
+                     session.exec(select(CampaignDirective).where(CampaignDirective.campaign_id == campaign_id)),
+                     (CampaignDirective(campaign_id=campaign_id, directive_id=d) for d in directive_ids))
     session.flush()

@@ -1,5 +1,8 @@
 """The content workflow: draft -> submitted -> approved | rejected, revisions, archive, audit trail.
 
+Long on purpose: the workflow's states, its guards (scope, four eyes) and its audit trail are one state
+machine; the read shapes at the end share its helpers.
+
 Rules:
 - operators (and admins) write, submit, withdraw and archive content whose target areas are all
   inside their subtree; approvers (and admins) approve and reject inside theirs; supervisors read.
@@ -51,6 +54,7 @@ from campaigns.schemas import (
 from campaigns.scope import filter_scopes, load_areas, overlap_condition, require_within
 from campaigns.search import fold, search_text
 from core.areas import Area, is_within
+from core.db import replace_rows, saved_id
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.levels import CONTENT_LEVEL_LABELS, ContentLevel
 from core.timeutil import as_utc, local_today, now_utc
@@ -97,7 +101,7 @@ def _require_writable(session: Session, content: Content, rev: ContentRevision, 
     """Every target area (and the submitting unit) inside the caller's subtree, or 403."""
     if actor.scope is None:
         return
-    require_within(revision_areas(session, rev.id), actor.scope)
+    require_within(revision_areas(session, saved_id(rev)), actor.scope)
     if content.unit_area_id is not None:
         unit = session.get(Area, content.unit_area_id)
         if unit is not None and not is_within(unit, actor.scope):
@@ -131,12 +135,12 @@ def create_content(session: Session, data: ContentCreate, *, actor: Principal, a
                       created_by=actor.user_id, created_at=at, updated_at=at)
     session.add(content)
     session.flush()
-    rev = ContentRevision(content_id=content.id, number=1, title=data.title, body=data.body, level=data.level,
+    rev = ContentRevision(content_id=saved_id(content), number=1, title=data.title, body=data.body, level=data.level,
                           valid_from=valid_from, valid_until=valid_until, ends_at=ends_at,
                           created_by=actor.user_id, created_at=at)
     session.add(rev)
     session.flush()
-    _set_areas(session, content.id, rev.id, [a.id for a in areas])
+    _set_areas(session, saved_id(content), saved_id(rev), [saved_id(a) for a in areas])
     content.latest_revision_id = rev.id
     content.search_text = search_text(rev.title, rev.body)
     session.add(content)
@@ -162,13 +166,13 @@ def update_content(session: Session, content: Content, data: ContentUpdate, *, a
     campaign_changed = "campaign_id" in changes and changes["campaign_id"] != content.campaign_id
     campaign = _campaign(session, changes["campaign_id"], actor) if campaign_changed else \
         (session.get(Campaign, content.campaign_id) if content.campaign_id else None)
-    current_areas = revision_areas(session, rev.id)
+    current_areas = revision_areas(session, saved_id(rev))
     new_area_ids: list[int] | None = None
     if "area_ids" in changes or campaign_changed:
         wanted = changes.get("area_ids", [a.id for a in current_areas])
         areas = _target_areas(session, wanted, campaign, actor)
         if [a.id for a in areas] != [a.id for a in current_areas]:
-            new_area_ids = [a.id for a in areas]
+            new_area_ids = [saved_id(a) for a in areas]
     if "unit_area_id" in changes:
         changes["unit_area_id"] = _unit_area_id(session, changes["unit_area_id"], actor)
     changes = emergencies.revised_end(rev, changes, tz or _deployment_tz())
@@ -188,8 +192,8 @@ def update_content(session: Session, content: Content, data: ContentUpdate, *, a
     action = "edited"
     if rev_changes or new_area_ids is not None:
         if rev.status in (RevisionStatus.approved, RevisionStatus.superseded):
-            rev = _new_revision(session, content, rev, rev_changes, new_area_ids or [a.id for a in current_areas],
-                                actor)
+            rev = _new_revision(session, content, rev, rev_changes,
+                                new_area_ids or [saved_id(a) for a in current_areas], actor)
             action = "revised"
         else:
             text_changed = "title" in rev_changes or "body" in rev_changes
@@ -200,7 +204,7 @@ def update_content(session: Session, content: Content, data: ContentUpdate, *, a
             rev.status = RevisionStatus.draft
             session.add(rev)
             if new_area_ids is not None:
-                _set_areas(session, content.id, rev.id, new_area_ids)
+                _set_areas(session, saved_id(content), saved_id(rev), new_area_ids)
         _mirror(content, rev)
     content.updated_at = now_utc()
     session.add(content)
@@ -211,7 +215,7 @@ def update_content(session: Session, content: Content, data: ContentUpdate, *, a
 
 def _new_revision(session: Session, content: Content, base: ContentRevision, changes: dict[str, Any],
                   area_ids: list[int], actor: Principal) -> ContentRevision:
-    rev = ContentRevision(content_id=content.id, number=base.number + 1, created_by=actor.user_id,
+    rev = ContentRevision(content_id=saved_id(content), number=base.number + 1, created_by=actor.user_id,
                           **{k: changes.get(k, getattr(base, k)) for k in REVISION_FIELDS})
     if rev.title == base.title and rev.body == base.body and base.audio_sha256:
         # Same words: the audio (TTS or recording) still fits and needs no new render.
@@ -222,7 +226,7 @@ def _new_revision(session: Session, content: Content, base: ContentRevision, cha
         rev.render_status = RenderStatus.ready
     session.add(rev)
     session.flush()
-    _set_areas(session, content.id, rev.id, area_ids)
+    _set_areas(session, saved_id(content), saved_id(rev), area_ids)
     content.latest_revision_id = rev.id
     return rev
 
@@ -245,7 +249,7 @@ def submit_content(session: Session, content: Content, *, actor: Principal, sett
     if rev.valid_until < today:
         raise Invalid(f"Tin đã hết hiệu lực từ {rev.valid_until:%d/%m/%Y}: hãy sửa thời gian hiệu lực trước khi "
                       "gửi duyệt.")
-    areas = revision_areas(session, rev.id)
+    areas = revision_areas(session, saved_id(rev))
     # The approver sees how the machine will read it; unreadable text is refused now, not at render.
     rev.spoken_text = speech.spoken_text(speech.text_to_read(rev.title, rev.body),
                                          lexicon=speech.lexicon_for(session, areas), settings=settings)
@@ -280,7 +284,7 @@ def _decision_checks(session: Session, content: Content, actor: Principal, verb:
     emergencies.require_not_ended(content)
     rev = latest_revision(session, content)
     if actor.scope is not None:
-        require_within(revision_areas(session, rev.id), actor.scope)
+        require_within(revision_areas(session, saved_id(rev)), actor.scope)
     if rev.status != RevisionStatus.submitted:
         raise Conflict(f"Chỉ {verb} được tin đang chờ duyệt (trạng thái hiện tại: "
                        f"{STATUS_LABELS[ContentStatus(content.status)]}).")
@@ -313,7 +317,7 @@ def approve_content(session: Session, content: Content, *, actor: Principal, set
     if rev.audio_sha256:
         rev.render_status = RenderStatus.ready
         session.add(rev)
-        render.content_changed(session, content.id, reason="approved")
+        render.content_changed(session, saved_id(content), reason="approved")
     elif render_in_background:
         render.queue_render(session, rev, settings=settings, created_by=actor.user_id)
         _event(session, content, rev, actor, "render_queued", None, None)
@@ -364,7 +368,7 @@ def archive_content(session: Session, content: Content, *, actor: Principal, rea
     session.add(content)
     _event(session, content, rev, actor, "archived", old, ContentStatus.archived, reason)
     if content.airing_revision_id is not None:
-        render.content_changed(session, content.id, reason="archived")
+        render.content_changed(session, saved_id(content), reason="archived")
     return content
 
 
@@ -405,7 +409,7 @@ def attach_recording(session: Session, content: Content, recording: Recording, *
     session.add_all([rev, content])
     _event(session, content, rev, actor, "audio_uploaded", None, None)
     if content.airing_revision_id == rev.id:
-        render.content_changed(session, content.id, reason="recording")
+        render.content_changed(session, saved_id(content), reason="recording")
     return content
 
 
@@ -458,10 +462,10 @@ def contents_summary(session: Session, contents: list[Content], *, today: date) 
     for c in contents:
         rev = revs[c.latest_revision_id]
         out.append(ContentSummary(
-            id=c.id, title=c.title, kind=c.kind, level=c.level, status=c.status,
+            id=saved_id(c), title=c.title, kind=c.kind, level=c.level, status=c.status,
             status_label=STATUS_LABELS[ContentStatus(c.status)], expired=_expired(c, today),
             campaign_id=c.campaign_id, valid_from=c.valid_from, valid_until=c.valid_until,
-            area_ids=areas[rev.id], unit_area_id=c.unit_area_id,
+            area_ids=areas[saved_id(rev)], unit_area_id=c.unit_area_id,
             airing=c.airing_revision_id is not None and c.status != ContentStatus.archived,
             has_audio=rev.audio_sha256 is not None, render_status=rev.render_status, created_by=c.created_by,
             updated_at=c.updated_at))
@@ -471,23 +475,24 @@ def contents_summary(session: Session, contents: list[Content], *, today: date) 
 def content_public(session: Session, content: Content, *, today: date) -> ContentPublic:
     rev = latest_revision(session, content)
     airing = session.get(ContentRevision, content.airing_revision_id) if content.airing_revision_id else None
-    areas = _areas_by_revision(session, [r.id for r in (rev, airing) if r is not None])
+    areas = _areas_by_revision(session, [saved_id(r) for r in (rev, airing) if r is not None])
     return ContentPublic(
-        id=content.id, title=rev.title, body=rev.body, kind=content.kind,
+        id=saved_id(content), title=rev.title, body=rev.body, kind=content.kind,
         kind_label=KIND_LABELS[ContentKind(content.kind)], level=rev.level,
         level_label=CONTENT_LEVEL_LABELS[ContentLevel(rev.level)], language=content.language, status=content.status,
         status_label=STATUS_LABELS[ContentStatus(content.status)], expired=_expired(content, today),
         campaign_id=content.campaign_id, valid_from=rev.valid_from, valid_until=rev.valid_until,
         ends_at=rev.ends_at, ended_at=content.ended_at,
-        area_ids=areas[rev.id], unit_area_id=content.unit_area_id, revision_id=rev.id, revision=rev.number,
+        area_ids=areas[saved_id(rev)], unit_area_id=content.unit_area_id, revision_id=saved_id(rev),
+        revision=rev.number,
         created_by=content.created_by, created_at=content.created_at, updated_at=content.updated_at,
         submitted_at=rev.submitted_at, decided_at=rev.decided_at, reject_reason=rev.reject_reason,
         spoken_text=rev.spoken_text, audio=_audio(rev),
         render=RenderPublic(status=rev.render_status, error=rev.render_error, task_id=rev.render_task_id),
         airing=None if airing is None or content.status == ContentStatus.archived else AiringPublic(
-            revision_id=airing.id, revision=airing.number, title=airing.title, level=airing.level,
+            revision_id=saved_id(airing), revision=airing.number, title=airing.title, level=airing.level,
             valid_from=airing.valid_from, valid_until=airing.valid_until, ends_at=airing.ends_at,
-            area_ids=areas[airing.id],
+            area_ids=areas[saved_id(airing)],
             approved_at=airing.decided_at, audio=_audio(airing)),
     )
 
@@ -495,7 +500,7 @@ def content_public(session: Session, content: Content, *, today: date) -> Conten
 def history(session: Session, content: Content) -> list[ContentEventPublic]:
     events = session.exec(select(ContentEvent).where(ContentEvent.content_id == content.id)
                           .order_by(col(ContentEvent.at), col(ContentEvent.id)))
-    return [ContentEventPublic(id=e.id, at=e.at, user_id=e.user_id, username=e.username, action=e.action,
+    return [ContentEventPublic(id=saved_id(e), at=e.at, user_id=e.user_id, username=e.username, action=e.action,
                                from_status=e.from_status, to_status=e.to_status, reason=e.reason,
                                revision_id=e.revision_id) for e in events]
 
@@ -503,9 +508,10 @@ def history(session: Session, content: Content) -> list[ContentEventPublic]:
 def revisions(session: Session, content: Content) -> list[RevisionPublic]:
     revs = list(session.exec(select(ContentRevision).where(ContentRevision.content_id == content.id)
                              .order_by(col(ContentRevision.number))))
-    areas = _areas_by_revision(session, [r.id for r in revs])
-    return [RevisionPublic(id=r.id, revision=r.number, status=r.status, title=r.title, body=r.body, level=r.level,
-                           valid_from=r.valid_from, valid_until=r.valid_until, area_ids=areas[r.id],
+    areas = _areas_by_revision(session, [saved_id(r) for r in revs])
+    return [RevisionPublic(id=saved_id(r), revision=r.number, status=r.status, title=r.title, body=r.body,
+                           level=r.level,
+                           valid_from=r.valid_from, valid_until=r.valid_until, area_ids=areas[saved_id(r)],
                            created_by=r.created_by, created_at=r.created_at, submitted_at=r.submitted_at,
                            decided_by=r.decided_by, decided_at=r.decided_at, reject_reason=r.reject_reason,
                            audio=_audio(r)) for r in revs]
@@ -533,7 +539,7 @@ def _expired(content: Content, today: date) -> bool:
 def _mirror(content: Content, rev: ContentRevision) -> None:
     content.title, content.level = rev.title, rev.level
     content.valid_from, content.valid_until, content.ends_at = rev.valid_from, rev.valid_until, rev.ends_at
-    content.status = {RevisionStatus.superseded: ContentStatus.approved}.get(rev.status, rev.status)
+    content.status = ContentStatus.approved if rev.status == RevisionStatus.superseded else rev.status
     content.search_text = search_text(rev.title, rev.body)
 
 
@@ -558,14 +564,14 @@ def _target_areas(session: Session, area_ids: list[int] | None, campaign: Campai
         areas = load_areas(session, area_ids)
         require_within(areas, actor.scope)
         if campaign is not None:
-            camp = campaign_areas(session, campaign.id)
+            camp = campaign_areas(session, saved_id(campaign))
             for area in areas:
                 if not any(is_within(area, c) for c in camp):
                     raise Invalid(f"Địa bàn «{area.name}» không thuộc địa bàn của chiến dịch «{campaign.name}».")
         return areas
     if campaign is not None:
         chosen: list[Area] = []
-        for area in campaign_areas(session, campaign.id):
+        for area in campaign_areas(session, saved_id(campaign)):
             if is_within(area, actor.scope):
                 chosen.append(area)
             elif actor.scope is not None and is_within(actor.scope, area):
@@ -588,11 +594,9 @@ def _unit_area_id(session: Session, unit_area_id: int | None, actor: Principal) 
 
 
 def _set_areas(session: Session, content_id: int, revision_id: int, area_ids: list[int]) -> None:
-    for link in session.exec(select(ContentArea).where(ContentArea.revision_id == revision_id)):
-        session.delete(link)
-    session.flush()
-    for area_id in dict.fromkeys(area_ids):
-        session.add(ContentArea(revision_id=revision_id, area_id=area_id, content_id=content_id))
+    replace_rows(session, session.exec(select(ContentArea).where(ContentArea.revision_id == revision_id)),
+                 (ContentArea(revision_id=revision_id, area_id=area_id, content_id=content_id)
+                  for area_id in dict.fromkeys(area_ids)))
     session.flush()
 
 
@@ -608,7 +612,7 @@ def _areas_by_revision(session: Session, revision_ids: list[int]) -> dict[int, l
 def _event(session: Session, content: Content, rev: ContentRevision | None, actor: Principal, action: str,
            from_status: str | None, to_status: str | None, reason: str | None = None,
            at: datetime | None = None) -> None:
-    session.add(ContentEvent(content_id=content.id, revision_id=rev.id if rev else None, at=at or now_utc(),
+    session.add(ContentEvent(content_id=saved_id(content), revision_id=rev.id if rev else None, at=at or now_utc(),
                              user_id=actor.user_id, username=actor.username, action=action,
                              from_status=from_status, to_status=to_status, reason=reason))
     session.flush()

@@ -39,6 +39,7 @@ from campaigns.schemas import CampaignCreate, ContentCreate, DirectiveCreate, Qu
 from campaigns.seeds import SEED_DIR
 from core.areas import Area, AreaLevel, get_area_by_code
 from core.config import Settings
+from core.db import saved_id
 from core.errors import Invalid
 from core.levels import ContentLevel
 from core.timeutil import as_utc, local_today, now_utc
@@ -237,7 +238,7 @@ def _directive(ctx: _Context, seed: SeedDirective, at: datetime) -> Directive:
                              .order_by(col(Directive.id))).first()
     if found is not None:
         return found
-    recipients = [_area(ctx.session, code).id for code in seed.recipients]
+    recipients = [saved_id(_area(ctx.session, code)) for code in seed.recipients]
     data = DirectiveCreate(number=seed.number, issuer=seed.issuer, title=seed.title, starts_on=seed.starts_on,
                            ends_on=seed.ends_on, full_text=seed_text(seed.file).strip(), area_ids=recipients)
     # Not every seed is addressed to the demo province: recorded as national, as the admin would.
@@ -258,10 +259,11 @@ def _campaign(ctx: _Context, seed: SeedCampaign, at: datetime) -> Campaign:
     if found is not None:
         return found
     data = CampaignCreate(name=seed.name, description=seed.description, starts_on=seed.starts_on,
-                          ends_on=campaign_end(ctx.today), area_ids=[_area(ctx.session, c).id for c in seed.areas],
+                          ends_on=campaign_end(ctx.today),
+                          area_ids=[saved_id(_area(ctx.session, c)) for c in seed.areas],
                           target_minutes_per_week=seed.target_minutes_per_week, color=seed.color,
                           commemorations=list(seed.commemorations),
-                          directive_ids=[ctx.directives[k].id for k in seed.directives])
+                          directive_ids=[saved_id(ctx.directives[k]) for k in seed.directives])
     return create_campaign(ctx.session, data, actor=ctx.operator, at=at)
 
 
@@ -300,7 +302,7 @@ def _item(ctx: _Context, item: SeedItem, index: int) -> None:
             ctx.echo(f"{prefix}: đọc {done}/{total} đoạn")
 
     rendered_at = _after(ctx.at(14, 10 * index + 2), rev.decided_at)
-    result = render.render_now(session, rev.id, ctx.settings, progress=progress, at=rendered_at)
+    result = render.render_now(session, saved_id(rev), ctx.settings, progress=progress, at=rendered_at)
     if result is not None:
         ctx.echo(f"{prefix}: âm thanh {result.duration_ms / 1000:.0f} giây ({result.engine_used}).")
 
@@ -335,7 +337,7 @@ def _quotas(ctx: _Context) -> None:
         if ctx.session.exec(select(QuotaRule).where(QuotaRule.name == name)).first() is not None:
             continue
         deadline = period == QuotaPeriod.deadline
-        data = QuotaCreate(name=name, directive_id=ctx.directives[directive_key].id, area_id=province.id,
+        data = QuotaCreate(name=name, directive_id=ctx.directives[directive_key].id, area_id=saved_id(province),
                            unit_level=AreaLevel.commune, kind=ContentKind.exemplar, min_count=minimum,
                            max_count=maximum, period=period,
                            starts_on=month_start if deadline else date(ctx.today.year, 1, 1),

@@ -14,6 +14,7 @@ from campaigns.schemas import DirectiveCreate, DirectivePublic, DirectiveUpdate
 from campaigns.scope import load_areas, overlap_condition, overlaps, require_within
 from campaigns.search import fold, search_text
 from core.areas import Area
+from core.db import replace_rows, saved_id
 from core.errors import Forbidden, Invalid, NotFound
 from core.timeutil import now_utc
 from core.users import Principal
@@ -23,7 +24,7 @@ def create_directive(session: Session, data: DirectiveCreate, *, actor: Principa
                      at: datetime | None = None) -> Directive:
     """A new directive; `at` (default now) is when it was recorded (the demo's past history)."""
     at = at or now_utc()
-    area_ids = data.area_ids if data.area_ids is not None else ([actor.scope.id] if actor.scope else [])
+    area_ids = data.area_ids if data.area_ids is not None else ([saved_id(actor.scope)] if actor.scope else [])
     areas = load_areas(session, area_ids)
     if actor.scope is not None and not areas:
         raise Invalid("Văn bản cần có nơi nhận trong phạm vi được giao.")
@@ -33,7 +34,7 @@ def create_directive(session: Session, data: DirectiveCreate, *, actor: Principa
     directive.search_text = search_text(directive.number, directive.issuer, directive.title)
     session.add(directive)
     session.flush()
-    _set_areas(session, directive.id, [a.id for a in areas])
+    _set_areas(session, saved_id(directive), [saved_id(a) for a in areas])
     return directive
 
 
@@ -65,7 +66,7 @@ def update_directive(session: Session, directive: Directive, data: DirectiveUpda
         if actor.scope is not None and not areas:
             raise Invalid("Văn bản cần có nơi nhận trong phạm vi được giao.")
         require_within(areas, actor.scope)
-        _set_areas(session, directive.id, [a.id for a in areas])
+        _set_areas(session, saved_id(directive), [saved_id(a) for a in areas])
     directive.search_text = search_text(directive.number, directive.issuer, directive.title)
     directive.updated_at = now_utc()
     session.add(directive)
@@ -81,12 +82,12 @@ def get_directive(session: Session, directive_id: int, *, actor: Principal) -> D
 
 
 def can_read(session: Session, directive: Directive, actor: Principal) -> bool:
-    areas = recipient_areas(session, directive.id)
+    areas = recipient_areas(session, saved_id(directive))
     return actor.scope is None or not areas or any(overlaps(a, actor.scope) for a in areas)
 
 
 def require_writable(session: Session, directive: Directive, actor: Principal) -> None:
-    areas = recipient_areas(session, directive.id)
+    areas = recipient_areas(session, saved_id(directive))
     if actor.scope is not None and not areas:
         raise Forbidden("Văn bản không có nơi nhận (toàn quốc): chỉ người dùng cấp trung ương được sửa.")
     require_within(areas, actor.scope)
@@ -126,9 +127,9 @@ def directives_public(session: Session, directives: list[Directive], *,
         for clink in session.exec(select(CampaignDirective).where(col(CampaignDirective.directive_id).in_(ids))
                                   .order_by(col(CampaignDirective.campaign_id))):
             campaigns[clink.directive_id].append(clink.campaign_id)
-    return [DirectivePublic(id=d.id, number=d.number, issued_on=d.issued_on, issuer=d.issuer, title=d.title,
-                            starts_on=d.starts_on, ends_on=d.ends_on, area_ids=areas[d.id],
-                            campaign_ids=campaigns[d.id], full_text=d.full_text if with_text else None,
+    return [DirectivePublic(id=saved_id(d), number=d.number, issued_on=d.issued_on, issuer=d.issuer, title=d.title,
+                            starts_on=d.starts_on, ends_on=d.ends_on, area_ids=areas[saved_id(d)],
+                            campaign_ids=campaigns[saved_id(d)], full_text=d.full_text if with_text else None,
                             created_at=d.created_at)
             for d in directives]
 
@@ -143,9 +144,6 @@ def _area(session: Session, area_id: int | None) -> Area | None:
 
 
 def _set_areas(session: Session, directive_id: int, area_ids: list[int]) -> None:
-    for link in session.exec(select(DirectiveArea).where(DirectiveArea.directive_id == directive_id)):
-        session.delete(link)
-    session.flush()
-    for area_id in area_ids:
-        session.add(DirectiveArea(directive_id=directive_id, area_id=area_id))
+    replace_rows(session, session.exec(select(DirectiveArea).where(DirectiveArea.directive_id == directive_id)),
+                 (DirectiveArea(directive_id=directive_id, area_id=area_id) for area_id in area_ids))
     session.flush()

@@ -21,6 +21,7 @@ from campaigns.models import (
     ContentRevision,
     ContentStatus,
 )
+from core.db import saved_id
 
 
 @dataclass(frozen=True)
@@ -68,14 +69,14 @@ def airable_contents(session: Session, *, day_from: date, day_to: date) -> list[
         .order_by(col(Content.id))
     )
     rows = list(session.exec(query))
-    areas = _revision_areas(session, [rev.id for _, rev in rows])
+    areas = _revision_areas(session, [saved_id(rev) for _, rev in rows])
     result = []
     for content, rev in rows:
         ready = rev.audio_sha256 is not None
         result.append(AirableContent(
-            content_id=content.id, revision_id=rev.id, title=rev.title, campaign_id=content.campaign_id,
+            content_id=saved_id(content), revision_id=saved_id(rev), title=rev.title, campaign_id=content.campaign_id,
             level=rev.level, valid_from=rev.valid_from, valid_until=rev.valid_until,
-            area_ids=areas.get(rev.id, ()),
+            area_ids=areas.get(saved_id(rev), ()),
             audio_sha256=rev.audio_sha256 if ready else None,
             audio_ext=rev.audio_ext if ready else None,
             audio_duration_ms=rev.audio_duration_ms if ready else None,
@@ -100,9 +101,9 @@ def campaign_targets(session: Session, campaign_ids: Iterable[int] | None = None
     for link in links:
         areas[link.campaign_id].append(link.area_id)
     return {
-        c.id: CampaignTarget(campaign_id=c.id, name=c.name, color=c.color,
+        saved_id(c): CampaignTarget(campaign_id=saved_id(c), name=c.name, color=c.color,
                              target_minutes_per_week=c.target_minutes_per_week, starts_on=c.starts_on,
-                             ends_on=c.ends_on, area_ids=tuple(areas.get(c.id, ())))
+                             ends_on=c.ends_on, area_ids=tuple(areas.get(saved_id(c), ())))
         for c in campaigns
     }
 

@@ -22,6 +22,7 @@ from sqlmodel import Session
 from campaigns import render
 from campaigns.models import Content, ContentEvent, ContentRevision, ContentStatus
 from campaigns.scope import require_within
+from core.db import saved_id
 from core.errors import Conflict, Invalid
 from core.levels import ContentLevel
 from core.timeutil import as_utc, local_today, now_utc
@@ -137,11 +138,11 @@ def end_emergency(session: Session, content: Content, *, actor: Principal, areas
     now = now or now_utc()
     content.ended_at, content.ended_by, content.updated_at = now, actor.user_id, now
     session.add(content)
-    session.add(ContentEvent(content_id=content.id, revision_id=airing.id, at=now, user_id=actor.user_id,
+    session.add(ContentEvent(content_id=saved_id(content), revision_id=airing.id, at=now, user_id=actor.user_id,
                              username=actor.username, action="ended", from_status=content.status,
                              to_status=content.status, reason=reason))
     session.flush()
-    render.content_changed(session, content.id, reason="ended")
+    render.content_changed(session, saved_id(content), reason="ended")
     return content, True
 
 

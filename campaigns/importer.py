@@ -20,12 +20,14 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 from sqlmodel import Session, col, select
 
 from campaigns.contents import create_content, submit_content
 from campaigns.models import ContentKind
 from campaigns.schemas import ContentCreate
 from core.areas import Area
+from core.db import saved_id
 from core.errors import DomainError, Forbidden, Invalid
 from core.levels import ContentLevel
 from core.users import Principal
@@ -168,7 +170,7 @@ def import_contents(session: Session, raw: bytes, filename: str, *, actor: Princ
             if submit:
                 submit_content(session, content, actor=actor, settings=settings)
                 outcome.submitted += 1
-            outcome.ids.append(content.id)
+            outcome.ids.append(saved_id(content))
         except ValidationError as exc:
             errors.append(f"Dòng {number}: " + "; ".join(_pydantic_message(e) for e in exc.errors()))
         except DomainError as exc:
@@ -258,7 +260,7 @@ def _area_id(session: Session, token: str) -> int:
     raise Invalid(f"không có địa bàn mã {token!r}.")
 
 
-def _pydantic_message(error: dict[str, Any]) -> str:
+def _pydantic_message(error: ErrorDetails) -> str:
     where = ".".join(str(p) for p in error.get("loc", ()))
     message = str(error.get("msg", "")).removeprefix("Value error, ")
     return f"{where}: {message}" if where else message

@@ -24,7 +24,8 @@ from campaigns.schemas import (
     UnitCompliance,
 )
 from campaigns.scope import load_areas, overlap_condition, overlaps, require_within
-from core.areas import Area, AreaLevel, subtree_condition
+from core.areas import Area, AreaLevel, get_area, subtree_condition
+from core.db import saved_id
 from core.errors import Invalid, NotFound
 from core.formatting import date_text
 from core.timeutil import local_day_bounds
@@ -45,7 +46,7 @@ def create_rule(session: Session, data: QuotaCreate, *, actor: Principal) -> Quo
 
 
 def update_rule(session: Session, rule: QuotaRule, data: QuotaUpdate, *, actor: Principal) -> QuotaRule:
-    require_within([session.get(Area, rule.area_id)], actor.scope)
+    require_within([get_area(session, rule.area_id)], actor.scope)
     changes = data.model_dump(exclude_unset=True)
     for key in ("name", "area_id", "unit_level", "min_count", "period", "starts_on", "ends_on"):
         if key in changes and changes[key] is None:
@@ -66,7 +67,7 @@ def update_rule(session: Session, rule: QuotaRule, data: QuotaUpdate, *, actor: 
 
 
 def delete_rule(session: Session, rule: QuotaRule, *, actor: Principal) -> None:
-    require_within([session.get(Area, rule.area_id)], actor.scope)
+    require_within([get_area(session, rule.area_id)], actor.scope)
     session.delete(rule)
     session.flush()
 
@@ -157,7 +158,7 @@ def quota_rows(session: Session, *, actor: Principal, on: date, tz: tzinfo, area
 
 
 def _units(session: Session, rule: QuotaRule, scope: Area | None, focus: Area | None) -> list[Area]:
-    root = session.get(Area, rule.area_id)
+    root = get_area(session, rule.area_id)
     query = select(Area).where(subtree_condition(root), Area.level == rule.unit_level)
     for limit in (scope, focus):
         if limit is not None:
@@ -177,7 +178,7 @@ def _count(session: Session, rule: QuotaRule, units: list[Area], period: tuple[d
         query = query.where(Content.kind == rule.kind)
     if rule.campaign_id is not None:
         query = query.where(Content.campaign_id == rule.campaign_id)
-    by_unit: dict[int, list[Content]] = {u.id: [] for u in units}
+    by_unit: dict[int, list[Content]] = {saved_id(u): [] for u in units}
     for content, unit_area in session.exec(query.order_by(col(Content.first_submitted_at))):
         for ancestor_id in unit_area.ancestor_ids:
             if ancestor_id in by_unit:
@@ -185,13 +186,14 @@ def _count(session: Session, rule: QuotaRule, units: list[Area], period: tuple[d
                 break
     rows = []
     for unit in units:
-        items = by_unit[unit.id]
+        items = by_unit[saved_id(unit)]
         submitted = len(items)
         approved = sum(1 for c in items if c.airing_revision_id is not None)
         on_time = None
         if rule.period == QuotaPeriod.deadline:
-            on_time = submitted >= rule.min_count and items[rule.min_count - 1].first_submitted_at < end_utc
-        rows.append(UnitCompliance(area_id=unit.id, area_name=unit.name, submitted=submitted, approved=approved,
+            nth = items[rule.min_count - 1].first_submitted_at if submitted >= rule.min_count else None
+            on_time = nth is not None and nth < end_utc
+        rows.append(UnitCompliance(area_id=saved_id(unit), area_name=unit.name, submitted=submitted, approved=approved,
                                    on_time=on_time, met=submitted >= rule.min_count,
                                    last_submitted_at=items[-1].first_submitted_at if items else None))
     return rows

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from campaigns import speech
 from campaigns.models import (
@@ -30,7 +30,7 @@ from campaigns.models import (
 from core import events
 from core.areas import Area
 from core.config import Settings
-from core.db import session_scope
+from core.db import saved_id, session_scope
 from core.tasks import Task, TaskContext, TaskStatus, submit
 from core.timeutil import now_utc
 from media.store import MediaStore
@@ -128,9 +128,9 @@ def _prepare(session: Session, revision_id: int) -> _Job | None:
         return None
     if rev.audio_source == AudioSource.recording:
         return None  # a human recording arrived meanwhile: it wins
-    areas = list(session.exec(select(Area).join(ContentArea, ContentArea.area_id == Area.id)
-                              .where(ContentArea.revision_id == revision_id).order_by(Area.id)))
-    return _Job(revision_id=rev.id, content_id=rev.content_id, text=speech.text_to_read(rev.title, rev.body),
+    areas = list(session.exec(select(Area).join(ContentArea, col(ContentArea.area_id) == Area.id)
+                              .where(ContentArea.revision_id == revision_id).order_by(col(Area.id))))
+    return _Job(revision_id=saved_id(rev), content_id=rev.content_id, text=speech.text_to_read(rev.title, rev.body),
                 lexicon=speech.lexicon_for(session, areas))
 
 

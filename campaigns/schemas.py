@@ -1,5 +1,8 @@
 """Request and response shapes of directives, campaigns, content and quotas (the public API surface).
 
+Long on purpose: the package's whole public API surface (request and response shapes) on one page, which docs
+and OpenAPI mirror.
+
 Limits are part of the contract and shown in the OpenAPI schema: a content body is 1 to
 MAX_BODY_CHARS characters; validity ends on or after it starts; at most MAX_AREAS target areas.
 """

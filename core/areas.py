@@ -10,11 +10,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Field, Session, SQLModel, col, func, select
 
-from core.db import MAX_ID, UTCDateTime
+from core.db import MAX_ID, UTCDateTime, saved_id
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.timeutil import now_utc
 
@@ -80,7 +82,7 @@ class AreaPublic(AreaBase):
 
 
 def to_public(area: Area) -> AreaPublic:
-    return AreaPublic(id=area.id, name=area.name, level=area.level, code=area.code,
+    return AreaPublic(id=saved_id(area), name=area.name, level=area.level, code=area.code,
                       parent_id=area.parent_id, level_label=LEVEL_LABELS[AreaLevel(area.level)])
 
 
@@ -89,7 +91,7 @@ def is_within(area: Area, scope: Area | None) -> bool:
     return scope is None or area.path.startswith(scope.path)
 
 
-def subtree_condition(scope: Area):
+def subtree_condition(scope: Area) -> ColumnElement[bool]:
     return col(Area.path).startswith(scope.path)
 
 
@@ -104,7 +106,7 @@ def get_area_by_code(session: Session, code: str, level: AreaLevel | None = None
     query = select(Area).where(Area.code == code)
     if level is not None:
         query = query.where(Area.level == level)
-    return session.exec(query.order_by(Area.id)).first()
+    return session.exec(query.order_by(col(Area.id))).first()
 
 
 def create_area(session: Session, data: AreaCreate, *, scope: Area | None = None) -> Area:
@@ -161,7 +163,7 @@ def delete_area(session: Session, area: Area) -> None:
                        "không thể xóa.") from exc
 
 
-def _labels(levels) -> str:
+def _labels(levels: Iterable[AreaLevel]) -> str:
     return " hoặc ".join(LEVEL_LABELS[level] for level in levels)
 
 
@@ -220,8 +222,8 @@ def list_areas(session: Session, *, scope: Area | None, parent_id: int | None = 
 
 
 def cluster_ids_under(session: Session, area: Area) -> list[int]:
-    query = select(Area.id).where(subtree_condition(area), Area.level == AreaLevel.cluster)
-    return list(session.exec(query.order_by(Area.id)))
+    query = select(col(Area.id)).where(subtree_condition(area), Area.level == AreaLevel.cluster)
+    return [cid for cid in session.exec(query.order_by(col(Area.id))) if cid is not None]
 
 
 def count_clusters(session: Session, area: Area | None) -> int:
@@ -291,7 +293,7 @@ def import_province(session: Session, province: str, *, legacy: bool = False) ->
     return result
 
 
-def _admin_units(province: str, legacy: bool) -> list[dict]:
+def _admin_units(province: str, legacy: bool) -> list[dict[str, Any]]:
     """Rows of the package's own SQLite dataset (read-only, parameterised)."""
     import sqlite3
     from importlib.resources import files
@@ -371,7 +373,7 @@ def import_clusters_csv(session: Session, text: str, *, scope: Area | None) -> I
             result.errors.append(f"Dòng {lineno}: tên cụm loa dài quá 200 ký tự.")
             continue
         code = cells[2] if len(cells) == 3 and cells[2] else None
-        key = (commune.id, code or cells[1])
+        key = (saved_id(commune), code or cells[1])
         if key in seen:
             result.errors.append(f"Dòng {lineno}: trùng lặp trong tệp.")
             continue

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
@@ -149,12 +150,12 @@ def _fsync_tree(root: Path) -> None:
             os.fsync(f.fileno())
 
 
-def read_manifest(directory: Path) -> dict:
+def read_manifest(directory: Path) -> dict[str, Any]:
     """The manifest, after checking that every file it lists is there with its size and checksum."""
     path = directory / MANIFEST
     if not path.is_file():
         raise Invalid(f"{directory} không phải bản sao lưu của loaxa (thiếu {MANIFEST}).")
-    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     if manifest.get("format") != FORMAT:
         raise Invalid(f"Bản sao lưu định dạng {manifest.get('format')!r}, phiên bản này đọc định dạng {FORMAT}.")
     for entry in manifest["files"]:
@@ -175,7 +176,7 @@ def _database_has_data(settings: Settings) -> bool:
         engine.dispose()
 
 
-def restore(settings: Settings, directory: Path, *, force: bool = False, echo: Echo = print) -> dict:
+def restore(settings: Settings, directory: Path, *, force: bool = False, echo: Echo = print) -> dict[str, Any]:
     """Put a backup back: checked first, then the database, the media files and the secret key."""
     directory = directory.resolve()
     echo("Đang kiểm tra bản sao lưu...")

@@ -1,13 +1,14 @@
 """Engine, sessions and schema migrations (SQLite by default, PostgreSQL by URL)."""
 
 import importlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Dialect, Engine
 from sqlmodel import Session, SQLModel
 
 from core.errors import Invalid
@@ -33,7 +34,30 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 MAX_ID = 2_147_483_647
 
 
-class UTCDateTime(sa.types.TypeDecorator):
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+
+_Row = TypeVar("_Row", bound=SQLModel)
+
+
+class _Numbered(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def saved_id(row: _Numbered) -> int:
+    """The id of a row the database has numbered (after a flush or commit).
+
+    SQLModel types every `id` as `int | None` because a new row has none yet; this says where a
+    caller relies on it being there, and fails loudly if it is not.
+    """
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: flush the session first")
+    return row.id
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
     """Stores aware datetimes as UTC and always returns aware UTC.
 
     SQLite silently drops UTC offsets; PostgreSQL keeps them. Normalising here means
@@ -43,7 +67,7 @@ class UTCDateTime(sa.types.TypeDecorator):
     impl = sa.DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -51,11 +75,11 @@ class UTCDateTime(sa.types.TypeDecorator):
         utc = as_utc(value)
         return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
 
-    def process_result_value(self, value: datetime | None, dialect):
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         return None if value is None else as_utc(value)
 
 
-def upsert_insert(session: Session):
+def upsert_insert(session: Session) -> Callable[..., Any]:
     """The dialect's INSERT, which has `on_conflict_do_update` / `on_conflict_do_nothing` (PostgreSQL, SQLite)."""
     from sqlalchemy.dialects.postgresql import insert as pg_insert
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -68,7 +92,7 @@ def import_all_models() -> None:
         importlib.import_module(name)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -88,14 +112,15 @@ def _has_nul(value: object, depth: int = 0) -> bool:
     return False
 
 
-def _refuse_nul(_conn, _cursor, _statement, parameters, _context, _executemany) -> None:
+def _refuse_nul(_conn: Any, _cursor: Any, _statement: str, parameters: Any, _context: Any,
+                _executemany: bool) -> None:
     """A NUL character in text: SQLite would store it (and break what reads it later), PostgreSQL
     refuses it with a vague error. Refused the same clear way on both, before the statement runs."""
     if _has_nul(parameters):
         raise Invalid("Văn bản chứa ký tự NUL (\\0), không lưu được: hãy xoá ký tự đó rồi gửi lại.")
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         # Enough connections for every request thread (anyio's 40) plus the few that open a second short
         # session (pairing attempts, task bookkeeping): SQLite itself serialises the writers. When even
@@ -110,6 +135,22 @@ def make_engine(url: str, **kwargs) -> Engine:
     return engine
 
 
+def table_of(model: type[SQLModel]) -> sa.Table:
+    """The table behind a table model, for Core statements (SQLModel leaves `Model.__table__` untyped)."""
+    table = sa.inspect(model).local_table
+    assert isinstance(table, sa.Table)
+    return table
+
+
+def replace_rows(session: Session, old: Iterable[_Row], new: Iterable[_Row]) -> None:
+    """Swap a set of link rows (an object's areas, a campaign's directives): delete the old ones and flush
+    first, so a new row may reuse an old one's unique key, then add the new ones."""
+    for row in old:
+        session.delete(row)
+    session.flush()
+    session.add_all(list(new))
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A session that commits on success and rolls back on any error."""
@@ -122,7 +163,7 @@ def session_scope(engine: Engine) -> Iterator[Session]:
             raise
 
 
-def alembic_config(url: str):
+def alembic_config(url: str) -> "Config":
     from alembic.config import Config
 
     cfg = Config()

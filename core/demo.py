@@ -2,10 +2,11 @@
 
 from collections.abc import Callable
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core.areas import Area, AreaCreate, AreaLevel, create_area, get_area_by_code, import_province
-from core.users import User, UserCreate, create_user
+from core.db import saved_id
+from core.users import Role, User, UserCreate, create_user
 
 DEMO_PROVINCE = "Lào Cai"
 # Communes/wards (post-2025 codes) that get demo clusters: Lào Cai, Cam Đường, Sa Pa and two rural communes.
@@ -18,9 +19,11 @@ def load_demo_areas_and_users(session: Session, echo: Callable[[str], None] = pr
     result = import_province(session, DEMO_PROVINCE)
     echo(f"Tỉnh {DEMO_PROVINCE}: thêm {result.created} địa bàn, {result.existing} đã có.")
     province = session.exec(select(Area).where(Area.level == AreaLevel.province,
-                                               Area.name.contains(DEMO_PROVINCE))).first()
-    communes = [get_area_by_code(session, code, AreaLevel.commune) for code in DEMO_COMMUNE_CODES]
-    communes = [c for c in communes if c is not None]
+                                               col(Area.name).contains(DEMO_PROVINCE))).first()
+    if province is None:
+        raise RuntimeError(f"the {DEMO_PROVINCE} import made no province")
+    communes = [c for code in DEMO_COMMUNE_CODES
+                if (c := get_area_by_code(session, code, AreaLevel.commune)) is not None]
     created = 0
     for commune in communes:
         for index, name in enumerate(DEMO_CLUSTERS, start=1):
@@ -33,12 +36,12 @@ def load_demo_areas_and_users(session: Session, echo: Callable[[str], None] = pr
     echo(f"Cụm loa mẫu: thêm {created} cụm loa ở {len(communes)} xã/phường.")
     first_commune = communes[0]
     users = [
-        ("admin", "admin", None, "Quản trị hệ thống"),
-        ("bientap", "operator", province.id, "Biên tập viên Trung tâm VH-TT-TT"),
-        ("pheduyet", "approver", province.id, "Lãnh đạo phê duyệt"),
-        ("giamsat", "supervisor", province.id, "Ban Thi đua - Khen thưởng"),
-        ("xa.bientap", "operator", first_commune.id, f"Biên tập viên {first_commune.name}"),
-        ("xa.pheduyet", "approver", first_commune.id, f"Chủ tịch UBND {first_commune.name}"),
+        ("admin", Role.admin, None, "Quản trị hệ thống"),
+        ("bientap", Role.operator, province.id, "Biên tập viên Trung tâm VH-TT-TT"),
+        ("pheduyet", Role.approver, province.id, "Lãnh đạo phê duyệt"),
+        ("giamsat", Role.supervisor, province.id, "Ban Thi đua - Khen thưởng"),
+        ("xa.bientap", Role.operator, first_commune.id, f"Biên tập viên {first_commune.name}"),
+        ("xa.pheduyet", Role.approver, first_commune.id, f"Chủ tịch UBND {first_commune.name}"),
     ]
     echo(f"Người dùng mẫu (mật khẩu: {DEMO_PASSWORD}):")
     for username, role, area_id, full_name in users:
@@ -46,4 +49,4 @@ def load_demo_areas_and_users(session: Session, echo: Callable[[str], None] = pr
             create_user(session, UserCreate(username=username, password=DEMO_PASSWORD, role=role,
                                             area_id=area_id, full_name=full_name))
         echo(f"  {username:<12} {role:<10} {full_name}")
-    return {"province_id": province.id, "commune_id": first_commune.id}
+    return {"province_id": saved_id(province), "commune_id": saved_id(first_commune)}

@@ -11,6 +11,7 @@ import importlib
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,9 +20,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import JSON, Field, Session, SQLModel, select
+from sqlmodel import JSON, Field, Session, SQLModel, col, select
 
-from core.db import UTCDateTime, import_all_models, session_scope
+from core.db import UTCDateTime, import_all_models, saved_id, session_scope
 from core.errors import NotFound
 from core.timeutil import now_utc
 
@@ -52,8 +53,8 @@ class Task(SQLModel, table=True):
     progress_total: int = 0
     message: str | None = Field(default=None, max_length=500)
     error: str | None = Field(default=None, max_length=2000)
-    kwargs: dict = Field(default_factory=dict, sa_type=JSON)
-    result: dict | None = Field(default=None, sa_type=JSON)
+    kwargs: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    result: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     created_by: int | None = Field(default=None, foreign_key="app_user.id")
     created_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime)
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -69,13 +70,13 @@ class TaskPublic(SQLModel):
     progress_total: int
     message: str | None
     error: str | None
-    result: dict | None
+    result: dict[str, Any] | None
     created_at: datetime
     finished_at: datetime | None
 
 
 def task_public(task: Task) -> TaskPublic:
-    return TaskPublic(id=task.id, title=task.title, status=task.status,
+    return TaskPublic(id=saved_id(task), title=task.title, status=task.status,
                       status_label=TASK_STATUS_LABELS[TaskStatus(task.status)],
                       progress_done=task.progress_done, progress_total=task.progress_total,
                       message=task.message, error=task.error, result=task.result,
@@ -89,7 +90,7 @@ class TaskContext:
 
     def progress(self, done: int, total: int, message: str | None = None) -> None:
         with session_scope(self.engine) as session:
-            session.exec(sa.update(Task).where(Task.id == self.task_id)
+            session.exec(sa.update(Task).where(col(Task.id) == self.task_id)
                          .values(progress_done=done, progress_total=total,
                                  message=message[:500] if message else None))
 
@@ -141,16 +142,22 @@ def configure(engine: Engine, *, backend: str = "thread", workers: int = 2,
         if _backend is not None:
             _backend.shutdown()
         _engine = engine
-        _backend = RQBackend(redis_url) if backend == "rq" else ThreadBackend(engine, workers)
+        if backend == "rq":
+            if redis_url is None:
+                raise ValueError("the rq task backend needs a Redis URL")
+            _backend = RQBackend(redis_url)
+        else:
+            _backend = ThreadBackend(engine, workers)
 
 
 def recover_unfinished(engine: Engine) -> list[int]:
     """After a restart: tasks left running by a dead process go back to the queue, and every queued
     task is dispatched again, so no recorded work is lost (the thread backend keeps nothing elsewhere)."""
     with session_scope(engine) as session:
-        session.exec(sa.update(Task).where(Task.status == TaskStatus.running)
+        session.exec(sa.update(Task).where(col(Task.status) == TaskStatus.running)
                      .values(status=TaskStatus.queued, message="Chạy lại sau khi khởi động lại"))
-        ids = list(session.exec(select(Task.id).where(Task.status == TaskStatus.queued).order_by(Task.id)))
+        ids = [saved_id(task) for task in
+               session.exec(select(Task).where(Task.status == TaskStatus.queued).order_by(col(Task.id)))]
     if _backend is not None:
         for task_id in ids:
             _backend.dispatch(task_id)
@@ -172,10 +179,10 @@ def submit(session: Session, func: str, *, title: str, kwargs: dict[str, Any] | 
     task = Task(func=func, title=title[:300], kwargs=kwargs or {}, created_by=created_by)
     session.add(task)
     session.flush()
-    task_id = task.id
+    task_id = saved_id(task)
 
     @sa.event.listens_for(session, "after_commit", once=True)
-    def _dispatch(_session) -> None:
+    def _dispatch(_session: Session) -> None:
         if _backend is None:
             log.warning("task %s recorded but no task backend is configured", task_id)
             return
@@ -184,9 +191,10 @@ def submit(session: Session, func: str, *, title: str, kwargs: dict[str, Any] | 
     return task
 
 
-def _resolve(func: str):
+def _resolve(func: str) -> Callable[..., Any]:
     module_name, _, attr = func.partition(":")
-    return getattr(importlib.import_module(module_name), attr)
+    target: Callable[..., Any] = getattr(importlib.import_module(module_name), attr)
+    return target
 
 
 def run_task(task_id: int, engine: Engine | None = None) -> None:
@@ -216,9 +224,9 @@ def run_task(task_id: int, engine: Engine | None = None) -> None:
 
 
 def _finish(engine: Engine, task_id: int, status: TaskStatus, *, error: str | None = None,
-            result: dict | None = None) -> None:
+            result: dict[str, Any] | None = None) -> None:
     with session_scope(engine) as session:
-        session.exec(sa.update(Task).where(Task.id == task_id).values(
+        session.exec(sa.update(Task).where(col(Task.id) == task_id).values(
             status=status, error=error[:2000] if error else None, result=result, finished_at=now_utc()))
 
 

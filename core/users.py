@@ -7,10 +7,11 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Field, Session, SQLModel, col, func, select
 
 from core.areas import Area, AreaLevel, get_area, get_cluster, is_within, subtree_condition
-from core.db import MAX_ID, UTCDateTime
+from core.db import MAX_ID, UTCDateTime, saved_id
 from core.errors import Conflict, Forbidden, Invalid, NotFound, TooMany
 from core.formatting import duration_words
 from core.security import hash_password, new_token, token_hash, verify_password
@@ -72,7 +73,7 @@ class UserPublic(UserBase):
 
 
 def user_public(user: User) -> UserPublic:
-    return UserPublic(id=user.id, username=user.username, full_name=user.full_name, role=user.role,
+    return UserPublic(id=saved_id(user), username=user.username, full_name=user.full_name, role=user.role,
                       area_id=user.area_id, is_active=user.is_active, role_label=ROLE_LABELS[Role(user.role)])
 
 
@@ -119,7 +120,7 @@ class Principal:
     def can_see(self, area: Area) -> bool:
         return is_within(area, self.scope)
 
-    def scope_condition(self):
+    def scope_condition(self) -> ColumnElement[bool] | None:
         return None if self.scope is None else subtree_condition(self.scope)
 
 
@@ -172,7 +173,7 @@ def update_user(session: Session, user: User, data: UserUpdate) -> User:
         setattr(user, key, value)
     session.add(user)
     if changes.get("is_active") is False or password:
-        _revoke_user_tokens(session, user.id)
+        _revoke_user_tokens(session, saved_id(user))
     session.flush()
     return user
 
@@ -278,7 +279,7 @@ def issue_device_token(session: Session, cluster: Area, *, label: str | None = N
 
 
 def list_device_tokens(session: Session, cluster_id: int) -> list[AccessToken]:
-    query = select(AccessToken).where(AccessToken.cluster_id == cluster_id).order_by(AccessToken.id)
+    query = select(AccessToken).where(AccessToken.cluster_id == cluster_id).order_by(col(AccessToken.id))
     return list(session.exec(query))
 
 
@@ -299,7 +300,7 @@ def revoke_cluster_token(session: Session, cluster_id: int, token_id: int) -> Ac
 
 
 def _revoke_user_tokens(session: Session, user_id: int) -> None:
-    session.exec(sa.update(AccessToken).where(AccessToken.user_id == user_id,
+    session.exec(sa.update(AccessToken).where(col(AccessToken.user_id) == user_id,
                                               col(AccessToken.revoked_at).is_(None))
                  .values(revoked_at=now_utc()))
 

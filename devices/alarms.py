@@ -21,6 +21,7 @@ from sqlmodel import Session, col, func, select
 
 from airtime.models import PlayChain
 from core.areas import Area, subtree_condition
+from core.db import saved_id
 from core.errors import NotFound
 from core.timeutil import local_today
 from devices.models import ClusterStatus, DeviceAlarm
@@ -68,7 +69,7 @@ def slots_on_air(session: Session, *, now: datetime, tz: tzinfo) -> dict[int, Sl
     days = [today - timedelta(days=1), today]
     current = [col(Playlist.is_current).is_(True), col(Playlist.day).in_(days)]
     reps = dict(session.exec(select(func.min(Playlist.id), Playlist.plan_hash).where(*current)
-                             .group_by(Playlist.day, Playlist.plan_hash)).all())
+                             .group_by(col(Playlist.day), col(Playlist.plan_hash))).all())
     if not reps:
         return {}
     on_air: dict[int, SlotOnAir] = {}
@@ -79,11 +80,12 @@ def slots_on_air(session: Session, *, now: datetime, tz: tzinfo) -> dict[int, Sl
                    col(PlaylistItem.slot_ends_at) > now).distinct()).all():
         on_air[playlist_id] = SlotOnAir(name, starts, ends)
     # A plan hash belongs to a day: key by both.
-    rep_day = dict(session.exec(select(Playlist.id, Playlist.day).where(col(Playlist.id).in_(list(on_air)))).all())
+    rep_day = dict(session.exec(select(col(Playlist.id), col(Playlist.day))
+                                .where(col(Playlist.id).in_(list(on_air)))).all())
     by_plan = {(reps[pid], rep_day[pid]): slot for pid, slot in on_air.items()}
     found: dict[int, SlotOnAir] = {}
     for cluster_id, day, plan_hash in session.exec(
-            select(Playlist.cluster_id, Playlist.day, Playlist.plan_hash).where(*current)).all():
+            select(col(Playlist.cluster_id), col(Playlist.day), col(Playlist.plan_hash)).where(*current)).all():
         slot = by_plan.get((plan_hash, day))
         if slot is not None:
             found[cluster_id] = slot
@@ -200,7 +202,7 @@ def _out(alarm: DeviceAlarm, cluster: Area, commune: Area | None, tz: tzinfo) ->
     def local(value: datetime | None) -> datetime | None:
         return value.astimezone(tz) if value else None
 
-    return AlarmOut(id=alarm.id, cluster_id=alarm.cluster_id, cluster_name=cluster.name,
+    return AlarmOut(id=saved_id(alarm), cluster_id=alarm.cluster_id, cluster_name=cluster.name,
                     commune_name=commune.name if commune else None, kind=alarm.kind,
                     kind_label=KIND_LABELS.get(AlarmKind(alarm.kind), alarm.kind), detail=alarm.detail,
                     opened_at=alarm.opened_at.astimezone(tz), closed_at=local(alarm.closed_at),

@@ -138,8 +138,9 @@ class SentCommands:
 def _clusters_below(session: Session, areas: list[Area]) -> list[int]:
     ids: dict[int, None] = {}
     for area in areas:
-        query = select(Area.id).where(subtree_condition(area), Area.level == AreaLevel.cluster).order_by(Area.path)
-        ids.update(dict.fromkeys(session.exec(query)))
+        query = select(col(Area.id)).where(subtree_condition(area), Area.level == AreaLevel.cluster).order_by(
+            col(Area.path))
+        ids.update(dict.fromkeys(cid for cid in session.exec(query) if cid is not None))
     return list(ids)
 
 

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from core.areas import Area, AreaLevel
 from core.config import Settings
-from core.db import session_scope
+from core.db import saved_id, session_scope
 from core.timeutil import local_today, now_utc
 from core.users import issue_device_token
 from devices.alarms import AlarmKind
@@ -48,7 +48,7 @@ def _ensure_device(session: Session, cluster: Area, prefix: str) -> tuple[Device
         return existing, False
     name = f"{prefix}{cluster.name}"
     _token, row = issue_device_token(session, cluster, label=name)
-    device = Device(cluster_id=cluster.id, name=name, token_id=row.id)
+    device = Device(cluster_id=saved_id(cluster), name=name, token_id=saved_id(row))
     session.add(device)
     session.flush()
     return device, True
@@ -106,7 +106,7 @@ def load_demo_devices(session: Session, settings: Settings, echo: Callable[[str]
     if open_alarm is None and status is not None:
         seen = status.last_seen_at
         last = seen.astimezone(settings.tz)
-        session.add(DeviceAlarm(cluster_id=offline_cluster.id, kind=AlarmKind.offline.value,
+        session.add(DeviceAlarm(cluster_id=saved_id(offline_cluster), kind=AlarmKind.offline.value,
                                 detail=f"Mất kết nối trong giờ phát; lần cuối {last:%H:%M %d/%m/%Y} "
                                        "(thiết bị mô phỏng của dữ liệu mẫu).",
                                 slot_starts_at=None, opened_at=seen + timedelta(minutes=10)))

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from sqlmodel import Session, col, select
 
-from core.db import MAX_ID, upsert_insert
+from core.db import MAX_ID, table_of, upsert_insert
 from devices.commands import MAX_ACKS, acknowledge, pending_commands
 from devices.models import ClusterStatus, Device, DeviceCommand, DeviceHeartbeat
 
@@ -76,7 +76,7 @@ def record_heartbeat(session: Session, *, cluster_id: int, device_id: int | None
         "disk_free_mb": beat.disk_free_mb, "cache_mb": beat.cache_mb, "unsent_events": beat.unsent_events,
         "volume": beat.volume, "last_error": beat.last_error, "last_sync_at": beat.last_sync_at, "push": beat.push,
     }
-    table = ClusterStatus.__table__  # type: ignore[attr-defined]
+    table = table_of(ClusterStatus)
     session.execute(upsert_insert(session)(table).values(cluster_id=cluster_id, **status)
                     .on_conflict_do_update(index_elements=["cluster_id"], set_=status))
     if device_id is not None:
@@ -89,7 +89,7 @@ def record_heartbeat(session: Session, *, cluster_id: int, device_id: int | None
 
 
 def _prune(session: Session, cluster_id: int, now: datetime) -> None:
-    h = DeviceHeartbeat.__table__  # type: ignore[attr-defined]
+    h = table_of(DeviceHeartbeat)
     keep_from = (select(h.c.id).where(h.c.cluster_id == cluster_id).order_by(h.c.id.desc())
                  .offset(HISTORY_ROWS).limit(1).scalar_subquery())
     session.execute(sa.delete(h).where(h.c.cluster_id == cluster_id,

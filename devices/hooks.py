@@ -24,6 +24,7 @@ from campaigns.models import Content, ContentRevision, ContentStatus
 from core import events
 from core.areas import cluster_ids_under
 from core.config import get_settings
+from core.db import saved_id
 from core.timeutil import local_today, now_utc
 from devices.commands import DEFAULT_TTL, CommandType, queue_command
 from devices.models import Device, DeviceCommand
@@ -41,7 +42,7 @@ def on_content_changed(*, session: Session, content_id: int, reason: str) -> Non
         return
     settings = get_settings()
     now = now_utc()
-    targets = sorted({c for area in revision_areas(session, rev.id) for c in cluster_ids_under(session, area)})
+    targets = sorted({c for area in revision_areas(session, saved_id(rev)) for c in cluster_ids_under(session, area)})
     if content.ended_at is not None or content.status == ContentStatus.archived:
         _queue_end(session, content_id, targets, now)
         return

@@ -21,7 +21,7 @@ from sqlmodel import col, select
 
 from core.areas import Area
 from core.config import Settings
-from core.db import session_scope, upsert_insert
+from core.db import saved_id, session_scope, table_of, upsert_insert
 from devices.alarms import KIND_LABELS, AlarmKind
 from devices.models import AlarmNotice, DeviceAlarm
 
@@ -69,13 +69,13 @@ def _claim(engine: Engine, now: datetime, tz) -> list[Notice]:
         for alarm, cluster in rows:
             if cluster.id in recent:
                 continue
-            notice = notices.setdefault(cluster.id, Notice(cluster.id, cluster.name))
+            notice = notices.setdefault(saved_id(cluster), Notice(saved_id(cluster), cluster.name))
             label = KIND_LABELS.get(AlarmKind(alarm.kind), alarm.kind)
-            notice.alarm_ids.append(alarm.id)
+            notice.alarm_ids.append(saved_id(alarm))
             notice.lines.append(f"- {label} (từ {alarm.opened_at.astimezone(tz):%H:%M %d/%m/%Y}): {alarm.detail}")
             notice.alarms.append({"id": alarm.id, "kind": alarm.kind, "label": label, "detail": alarm.detail,
                                   "opened_at": alarm.opened_at.astimezone(tz).isoformat()})
-        table = AlarmNotice.__table__  # type: ignore[attr-defined]
+        table = table_of(AlarmNotice)
         for cluster_id in notices:
             session.execute(upsert_insert(session)(table).values(cluster_id=cluster_id, last_sent_at=now)
                             .on_conflict_do_update(index_elements=["cluster_id"], set_={"last_sent_at": now}))

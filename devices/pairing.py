@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from core.areas import Area, AreaLevel, subtree_condition
-from core.db import upsert_insert
+from core.db import saved_id, table_of, upsert_insert
 from core.errors import Conflict, Gone, Invalid, NotFound, TooMany
 from core.users import AccessToken, issue_device_token, revoke_token
 from devices.models import Device, PairingCode, PairingLimit
@@ -62,11 +62,11 @@ def create_pairing_code(session: Session, cluster: Area, *, created_by: int | No
     session.exec(sa.delete(PairingCode).where(col(PairingCode.expires_at) < now - KEEP_CODES,
                                               col(PairingCode.device_id).is_(None)))
     code = new_code()
-    row = PairingCode(cluster_id=cluster.id, code_hash=code_hash(code), created_by=created_by,
+    row = PairingCode(cluster_id=saved_id(cluster), code_hash=code_hash(code), created_by=created_by,
                       created_at=now, expires_at=now + CODE_TTL)
     session.add(row)
     session.flush()
-    return IssuedCode(code, row.expires_at, cluster.id)
+    return IssuedCode(code, row.expires_at, saved_id(cluster))
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ class Paired:
 
 def count_attempt(session: Session, client: str, *, now: datetime, max_failures: int, window_s: int) -> None:
     """Count one attempt for this client address (committed at once, whatever happens next); 429 past the limit."""
-    table = PairingLimit.__table__  # type: ignore[attr-defined]
+    table = table_of(PairingLimit)
     cutoff = now - timedelta(seconds=window_s)
     expired = table.c.window_start <= cutoff
     insert = upsert_insert(session)(table).values(client=client[:64], window_start=now, failures=1)
@@ -123,7 +123,7 @@ def pair_device(session: Session, *, code: str, name: str | None, client: str, n
         raise NotFound("cụm loa", row.cluster_id)
     label = (name or "").strip()[:200] or None
     token, token_row = issue_device_token(session, cluster, label=label or "Thiết bị ghép nối bằng mã")
-    device = Device(cluster_id=cluster.id, name=label, token_id=token_row.id, created_by=row.created_by,
+    device = Device(cluster_id=saved_id(cluster), name=label, token_id=saved_id(token_row), created_by=row.created_by,
                     paired_at=now)
     session.add(device)
     session.flush()

@@ -13,6 +13,7 @@ from enum import StrEnum
 from sqlmodel import Session, col, func, select
 
 from core.areas import Area, AreaLevel, subtree_condition
+from core.db import saved_id
 from core.users import AccessToken
 from devices.models import ClusterStatus, Device, DeviceAlarm
 
@@ -81,7 +82,7 @@ def active_device_clusters(session: Session, cluster_ids: list[int] | None = Non
     """How many paired, unrevoked devices each cluster has."""
     query = (select(Device.cluster_id, func.count()).join(AccessToken, col(AccessToken.id) == Device.token_id)
              .where(col(Device.revoked_at).is_(None), col(AccessToken.revoked_at).is_(None))
-             .group_by(Device.cluster_id))
+             .group_by(col(Device.cluster_id)))
     if cluster_ids is not None:
         query = query.where(col(Device.cluster_id).in_(cluster_ids))
     return Counter(dict(session.exec(query).all()))
@@ -98,11 +99,11 @@ def fleet(session: Session, *, area: Area | None, rules: StatusRules, now: datet
     if cluster_ids is not None:
         query = query.where(col(Area.id).in_(cluster_ids))
     pairs = list(session.exec(query.order_by(col(Area.path)).offset(offset).limit(limit)).all())
-    ids = [a.id for a, _ in pairs]
+    ids = [saved_id(a) for a, _ in pairs]
     devices = active_device_clusters(session, ids if len(ids) < 5000 else None)
     alarms = Counter(dict(session.exec(
         select(DeviceAlarm.cluster_id, func.count()).where(col(DeviceAlarm.closed_at).is_(None))
-        .group_by(DeviceAlarm.cluster_id)).all()))
+        .group_by(col(DeviceAlarm.cluster_id))).all()))
     parents = {a.id: a for a in session.exec(select(Area).where(col(Area.id).in_({a.parent_id for a, _ in pairs})))}
     rows = []
     for cluster, status in pairs:
@@ -110,8 +111,9 @@ def fleet(session: Session, *, area: Area | None, rules: StatusRules, now: datet
         if states and state.value not in states:
             continue
         parent = parents.get(cluster.parent_id)
-        rows.append(FleetRow(cluster.id, cluster.name, parent.id if parent else None, parent.name if parent else None,
-                             state, devices.get(cluster.id, 0), alarms.get(cluster.id, 0), status))
+        cluster_id = saved_id(cluster)
+        rows.append(FleetRow(cluster_id, cluster.name, parent.id if parent else None, parent.name if parent else None,
+                             state, devices.get(cluster_id, 0), alarms.get(cluster_id, 0), status))
     return rows
 
 

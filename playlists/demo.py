@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from campaigns.demo import HISTORY_DAYS
 from core.areas import Area, AreaLevel, cluster_ids_under
 from core.config import Settings
+from core.db import saved_id
 from core.errors import Conflict
 from core.timeutil import local_today
 from playlists.changes import days_with_playlists
@@ -37,7 +38,7 @@ def _ensure_slot(session: Session, settings: Settings, area: Area, name: str, st
     if exists is not None:
         return
     try:
-        create_slot(session, SlotCreate(area_id=area.id, name=name, start_time=start, duration_minutes=minutes,
+        create_slot(session, SlotCreate(area_id=saved_id(area), name=name, start_time=start, duration_minutes=minutes,
                                         commemorative_only=commemorative_only), scope=None, tz=settings.tz)
         echo(f"Khung giờ {name} ({start}, {minutes} phút) cho {area.name}.")
     except Conflict as exc:  # an operator already set a slot at that time: keep theirs

@@ -123,7 +123,7 @@ def _published_minutes(session: Session, campaign_id: int, week_start: date,
                    col(Playlist.day) <= week_start + timedelta(days=6), PlaylistItem.campaign_id == campaign_id,
                    PlaylistItem.kind == "content", col(Playlist.cluster_id).in_(chunk))
             .group_by(col(Playlist.cluster_id)))
-        for cid, total in rows:  # type: ignore[misc]
+        for cid, total in rows:
             found[cid] = (total or 0) / 60_000
     return found
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from core.db import table_of
 from core.errors import Invalid, NotFound
 from core.timeutil import now_utc
 from media.store import MediaStore, atomic_output, media_url
@@ -251,7 +252,7 @@ def programme_file(session: Session, store: MediaStore, view: PlaylistView, slot
         except MediaError as exc:
             raise Invalid(f"Không ghép được chương trình của khung giờ: {exc}") from exc
         stored = store.put(out, "mp3")
-        table = Programme.__table__  # type: ignore[attr-defined]
+        table = table_of(Programme)
         insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
         session.execute(insert(table).values(key=key, sha256=stored.sha256, ext=stored.ext, created_at=now_utc())
                         .on_conflict_do_update(index_elements=["key"],

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from campaigns.eligibility import airable_contents
+from core.db import table_of
 from playlists.models import Playlist, PlaylistBuild, PlaylistItem, PlaylistPlan
 from playlists.publish import BuildResult
 from playlists.service import build_day
@@ -45,9 +46,9 @@ def rebuild_stale(engine: Engine, *, day: date, tz: tzinfo, reason: str = "expir
 
 def prune_superseded(engine: Engine, *, before: date) -> int:
     """Delete superseded (non-current) versions of days before `before`; current ones are history and stay."""
-    playlists = Playlist.__table__  # type: ignore[attr-defined]
-    items = PlaylistItem.__table__  # type: ignore[attr-defined]
-    plans = PlaylistPlan.__table__  # type: ignore[attr-defined]
+    playlists = table_of(Playlist)
+    items = table_of(PlaylistItem)
+    plans = table_of(PlaylistPlan)
     with engine.begin() as conn:
         old = sa.select(playlists.c.id).where(playlists.c.day < before, playlists.c.is_current.is_(False))
         conn.execute(sa.delete(items).where(items.c.playlist_id.in_(old)))

@@ -129,7 +129,7 @@ def _load_clusters(session: Session, area: Area | None, cluster_ids: Sequence[in
     found: list[tuple[int, str]] = []
     for chunk in _in_chunks(cluster_ids):
         q = query if chunk is None else query.where(col(Area.id).in_(list(chunk)))
-        found += [(cid, path) for cid, path in session.exec(q)]  # type: ignore[misc]
+        found += [(cid, path) for cid, path in session.exec(q) if cid is not None]
     return sorted(found)
 
 
@@ -147,7 +147,7 @@ def gather_inputs(session: Session, *, day: date, tz: tzinfo, area: Area | None 
         col(Playlist.day) < day)
     for chunk in _in_chunks(ids):
         q = _cluster_filter(hq, area, chunk, col(Playlist.cluster_id))
-        for cid, hday, plan_hash, pid in session.exec(q):  # type: ignore[misc]
+        for cid, hday, plan_hash, pid in session.exec(q):
             history[cid].append((hday, plan_hash))
             reps.setdefault((hday, plan_hash), pid)
     history_days = _history_days(session, reps)
@@ -159,7 +159,7 @@ def gather_inputs(session: Session, *, day: date, tz: tzinfo, area: Area | None 
         col(Playlist.inputs_hash), col(Playlist.plan_hash)).where(Playlist.day == day)
     for chunk in _in_chunks(ids):
         q = _cluster_filter(cq, area, chunk, col(Playlist.cluster_id))
-        for cid, pid, version, is_current, inputs_hash, plan_hash in session.exec(q):  # type: ignore[misc]
+        for cid, pid, version, is_current, inputs_hash, plan_hash in session.exec(q):
             max_version[cid] = max(version, max_version.get(cid, 0))
             if is_current:
                 current[cid] = (pid, version, inputs_hash, plan_hash)
@@ -183,7 +183,7 @@ def _history_days(session: Session, reps: dict[tuple[date, str], int]) -> dict[t
                 col(PlaylistItem.playlist_id), col(PlaylistItem.content_id), col(PlaylistItem.campaign_id),
                 col(PlaylistItem.duration_ms), col(PlaylistItem.starts_at))
             .where(col(PlaylistItem.playlist_id).in_(chunk), PlaylistItem.kind == "content"))
-        for pid, content_id, campaign_id, duration_ms, starts_at in rows:  # type: ignore[misc]
+        for pid, content_id, campaign_id, duration_ms, starts_at in rows:
             if campaign_id is not None:
                 seconds[pid][campaign_id] += duration_ms / 1000
             if content_id is not None:

@@ -1,7 +1,7 @@
 """Tables of the playlists package: slot templates, commemorative days, builds and published playlists.
 
 `playlist` and `playlist_item` are read by other packages (airtime): their table and column
-names are a contract (docs/CONTRACTS.md). Exactly one playlist is current per (cluster, day);
+names are a contract (ARCHITECTURE.md). Exactly one playlist is current per (cluster, day);
 a partial unique index keeps it so, and a build flips `is_current` in one transaction.
 """
 

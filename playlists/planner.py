@@ -1,5 +1,8 @@
 """The playlist planner: a pure, deterministic function from one cluster's day to its playlist.
 
+Long on purpose (~800 lines): one pure algorithm whose rules read top to bottom in the order they apply; its
+property tests pin it as one unit.
+
 Nothing here touches a database, a file or the clock: the caller passes the day's slots
 (see `playlists.slot_times`), the candidate content with its audio, the airtime already
 planned this ISO week and when each item last played, and gets back a `DayPlan` that

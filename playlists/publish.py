@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from core import events
+from core.db import table_of
 from core.timeutil import now_utc
 from playlists.grouping import GroupPlan, plan_slots_json
 from playlists.models import Playlist, PlaylistBuild, PlaylistItem, PlaylistPlan
@@ -125,9 +126,9 @@ def _announce(engine: Engine, day: date, cluster_ids: list[int]) -> None:
 
 def cleanup_unpublished(conn: Connection, day: date) -> None:
     """Delete what failed or killed builds of `day` left behind (never current, never served)."""
-    builds = PlaylistBuild.__table__  # type: ignore[attr-defined]
-    playlists = Playlist.__table__  # type: ignore[attr-defined]
-    items = PlaylistItem.__table__  # type: ignore[attr-defined]
+    builds = table_of(PlaylistBuild)
+    playlists = table_of(Playlist)
+    items = table_of(PlaylistItem)
     dead = sa.select(builds.c.id).where(builds.c.day == day, builds.c.status != "published")
     orphans = sa.select(playlists.c.id).where(playlists.c.build_id.in_(dead), playlists.c.is_current.is_(False))
     conn.execute(sa.delete(items).where(items.c.playlist_id.in_(orphans)))
@@ -141,14 +142,14 @@ def cleanup_unpublished(conn: Connection, day: date) -> None:
 
 def _start_build(conn: Connection, day: date, area_id: int | None, reason: str, created_by: int | None,
                  clusters: int) -> int:
-    builds = PlaylistBuild.__table__  # type: ignore[attr-defined]
+    builds = table_of(PlaylistBuild)
     return conn.execute(sa.insert(builds).values(
         day=day, area_id=area_id, reason=reason, status="running", clusters=clusters, created_by=created_by,
         started_at=now_utc()).returning(builds.c.id)).scalar_one()
 
 
 def _fail_build(engine: Engine, build_id: int, day: date, error: str) -> None:
-    builds = PlaylistBuild.__table__  # type: ignore[attr-defined]
+    builds = table_of(PlaylistBuild)
     with engine.begin() as conn:
         conn.execute(sa.update(builds).where(builds.c.id == build_id)
                      .values(status="failed", error=error[:2000], finished_at=now_utc()))
@@ -156,7 +157,7 @@ def _fail_build(engine: Engine, build_id: int, day: date, error: str) -> None:
 
 
 def _save_plans(conn: Connection, day: date, groups: Sequence[GroupPlan]) -> None:
-    table = PlaylistPlan.__table__  # type: ignore[attr-defined]
+    table = table_of(PlaylistPlan)
     wanted = {g.inputs_hash: g for g in groups}
     have: set[str] = set()
     keys = sorted(wanted)
@@ -173,8 +174,8 @@ def _save_plans(conn: Connection, day: date, groups: Sequence[GroupPlan]) -> Non
 
 def _flip(engine: Engine, day: date, build_id: int, relabel: list[dict], written: int, unchanged: int,
           items: int) -> None:
-    playlists = Playlist.__table__  # type: ignore[attr-defined]
-    builds = PlaylistBuild.__table__  # type: ignore[attr-defined]
+    playlists = table_of(Playlist)
+    builds = table_of(PlaylistBuild)
     with engine.begin() as conn:
         if written:
             new_clusters = sa.select(playlists.c.cluster_id).where(playlists.c.build_id == build_id)

@@ -19,6 +19,7 @@ from campaigns.contents import latest_revision, revision_areas
 from campaigns.emergencies import effective_end, end_of_day
 from campaigns.models import Content
 from core.areas import Area, AreaLevel, cluster_ids_under
+from core.db import saved_id
 from core.timeutil import local_today, now_utc
 from playlists.inputs import AreaSlots, load_area_slots
 from playlists.slot_times import slot_instances
@@ -51,14 +52,14 @@ def content_reach(session: Session, content: Content, *, tz: tzinfo, now: dateti
     templates, when the caller computes several reaches (loaded otherwise)."""
     now = now or now_utc()
     rev = latest_revision(session, content)
-    areas = revision_areas(session, rev.id)
+    areas = revision_areas(session, saved_id(rev))
     clusters = sorted({c for area in areas for c in cluster_ids_under(session, area)})
     rows = _areas(session, clusters)
     chains: dict[tuple[int, ...], int] = defaultdict(int)
     for area in rows:
         chains[tuple(area.ancestor_ids)] += 1
     communes = _communes(session, {a for chain in chains for a in chain})
-    make = partial(Reach, content_id=content.id, revision_id=rev.id, level=rev.level,
+    make = partial(Reach, content_id=saved_id(content), revision_id=saved_id(rev), level=rev.level,
                    area_names=[a.name for a in areas], communes=len(communes), clusters=len(clusters),
                    valid_from=rev.valid_from, valid_until=rev.valid_until, ended_at=content.ended_at)
     if rev.level != "emergency":
@@ -91,8 +92,9 @@ def _communes(session: Session, ancestor_ids: set[int]) -> set[int]:
     ids = sorted(ancestor_ids)
     found: set[int] = set()
     for i in range(0, len(ids), CHUNK):
-        found |= set(session.exec(select(Area.id).where(col(Area.id).in_(ids[i:i + CHUNK]),
-                                                        Area.level == AreaLevel.commune)))
+        found |= {cid for cid in session.exec(select(col(Area.id)).where(col(Area.id).in_(ids[i:i + CHUNK]),
+                                                                          Area.level == AreaLevel.commune))
+                  if cid is not None}
     return found
 
 

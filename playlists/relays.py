@@ -24,14 +24,14 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlmodel import Session, col, select
 
 from core.areas import Area, areas_by_id, is_within
-from core.db import MAX_ID
+from core.db import MAX_ID, replace_rows, saved_id
 from core.errors import Forbidden, Invalid, NotFound
 from core.timeutil import now_utc
 from playlists.models import STREAM_URL_MAX, RelayArea, RelayProgramme
 from playlists.planner import RelayWindow
 from playlists.schedule_changes import follow_change
 from playlists.slot_times import MAX_SLOT_MINUTES, shift_ms
-from playlists.slots import HHMM, check_date, check_weekdays, parse_hhmm
+from playlists.slots import HHMM, BoundedDate, Weekdays, check_period, parse_hhmm
 from playlists.stream_check import StreamCheck, StreamChecker
 
 MAX_RELAY_AREAS = 200
@@ -62,10 +62,10 @@ class RelayCreate(BaseModel):
     duration_minutes: int = Field(ge=1, le=MAX_SLOT_MINUTES, examples=[30])
     area_ids: list[int] = Field(min_length=1, max_length=MAX_RELAY_AREAS,
                                 description="Areas (any level) whose clusters carry the relay")
-    weekdays: list[int] | None = Field(default=None, max_length=7,
+    weekdays: Weekdays = Field(default=None, max_length=7,
                                        description="0 = Monday ... 6 = Sunday; default every day")
-    starts_on: date | None = None
-    ends_on: date | None = None
+    starts_on: BoundedDate = None
+    ends_on: BoundedDate = None
 
     @field_validator("stream_url")
     @classmethod
@@ -85,20 +85,9 @@ class RelayCreate(BaseModel):
     def _areas(cls, value: list[int]) -> list[int]:
         return _check_area_ids(value)
 
-    @field_validator("weekdays")
-    @classmethod
-    def _weekdays(cls, value: list[int] | None) -> list[int] | None:
-        return check_weekdays(value)
-
-    @field_validator("starts_on", "ends_on")
-    @classmethod
-    def _dates(cls, value: date | None) -> date | None:
-        return check_date(value)
-
     @model_validator(mode="after")
     def _range(self) -> "RelayCreate":
-        if self.starts_on and self.ends_on and self.starts_on > self.ends_on:
-            raise ValueError("Ngày bắt đầu phải trước hoặc bằng ngày kết thúc.")
+        check_period(self.starts_on, self.ends_on)
         return self
 
 
@@ -117,9 +106,9 @@ class RelayUpdate(BaseModel):
     start_time: str | None = Field(default=None, max_length=5, json_schema_extra={"pattern": HHMM})
     duration_minutes: int | None = Field(default=None, ge=1, le=MAX_SLOT_MINUTES)
     area_ids: list[int] | None = Field(default=None, min_length=1, max_length=MAX_RELAY_AREAS)
-    weekdays: list[int] | None = Field(default=None, max_length=7)
-    starts_on: date | None = None
-    ends_on: date | None = None
+    weekdays: Weekdays = Field(default=None, max_length=7)
+    starts_on: BoundedDate = None
+    ends_on: BoundedDate = None
 
     @field_validator("stream_url")
     @classmethod
@@ -137,16 +126,6 @@ class RelayUpdate(BaseModel):
     @classmethod
     def _areas(cls, value: list[int] | None) -> list[int] | None:
         return None if value is None else _check_area_ids(value)
-
-    @field_validator("weekdays")
-    @classmethod
-    def _weekdays(cls, value: list[int] | None) -> list[int] | None:
-        return check_weekdays(value)
-
-    @field_validator("starts_on", "ends_on")
-    @classmethod
-    def _dates(cls, value: date | None) -> date | None:
-        return check_date(value)
 
 
 class StreamCheckOut(BaseModel):
@@ -343,17 +322,13 @@ def update_relay(session: Session, row: RelayProgramme, data: RelayUpdate, *, sc
     for key in ("starts_on", "ends_on"):
         if key in changes:
             setattr(row, key, changes[key])
-    if row.starts_on and row.ends_on and row.starts_on > row.ends_on:
-        raise Invalid("Ngày bắt đầu phải trước hoặc bằng ngày kết thúc.")
+    check_period(row.starts_on, row.ends_on, Invalid)
     _apply_check(row, checker(row.stream_url))
     row.updated_at = now_utc()
     session.add(row)
     if "area_ids" in changes:
-        for link in session.exec(select(RelayArea).where(RelayArea.relay_id == row.id)):
-            session.delete(link)
-        session.flush()
-        for area in areas:
-            session.add(RelayArea(relay_id=row.id or 0, area_id=area.id or 0))
+        replace_rows(session, session.exec(select(RelayArea).where(RelayArea.relay_id == row.id)),
+                     (RelayArea(relay_id=saved_id(row), area_id=saved_id(area)) for area in areas))
     session.flush()
     follow_change(session, sorted({a.id for a in [*before, *areas] if a.id is not None}), tz=tz,
                   created_by=actor_id)

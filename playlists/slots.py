@@ -13,7 +13,7 @@ Rules:
   that applies to the cluster (see `playlists.commemorations`). Its overlap check is conservative:
   it must not overlap any slot on any of its weekdays, since a commemoration can fall on any of them.
 
-The form checks (`parse_hhmm`, `check_weekdays`, `check_date`) serve `playlists.relays` too; the helpers
+The form checks (`parse_hhmm`, `Weekdays`, `BoundedDate`, `check_period`) serve `playlists.relays` too; the helpers
 for writing on an area in scope and for stored audio (`area_for_write`, `resolve_audio`,
 `audio_public`) serve `playlists.commemorations` and `playlists.fillers` too; the builder reads all
 templates at once through `playlists.inputs.load_area_slots`.
@@ -24,13 +24,14 @@ import re
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
+from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, Field, model_validator
 from sqlmodel import Session, col, select
 
 from core.areas import Area, is_within
-from core.db import MAX_ID
+from core.db import MAX_ID, saved_id
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.timeutil import local_today, now_utc
 from media.store import MediaStore, media_url
@@ -74,35 +75,36 @@ def check_date(value: date | None) -> date | None:
     return value
 
 
+# Request fields with their checks attached (pydantic runs them after the type and length checks).
+Weekdays = Annotated[list[int] | None, AfterValidator(check_weekdays)]
+BoundedDate = Annotated[date | None, AfterValidator(check_date)]
+
+
+def check_period(starts_on: date | None, ends_on: date | None, error: type[Exception] = ValueError) -> None:
+    """A slot's or relay's dates (either may be open): the start on or before the end. ValueError in a
+    request shape (pydantic reports it as a 422), Invalid for a stored row once an update is applied."""
+    if starts_on is not None and ends_on is not None and starts_on > ends_on:
+        raise error("Ngày bắt đầu phải trước hoặc bằng ngày kết thúc.")
+
+
 class SlotCreate(BaseModel):
     area_id: int = Field(ge=1, le=MAX_ID, description="Area (any level) the slot applies below")
     name: str = Field(min_length=1, max_length=120, examples=["Bản tin sáng"])
     start_time: str = Field(pattern=HHMM, description="Local start time HH:MM (Asia/Ho_Chi_Minh)",
                             examples=["06:00"])
     duration_minutes: int = Field(ge=1, le=MAX_SLOT_MINUTES, examples=[30])
-    weekdays: list[int] | None = Field(default=None, max_length=7,
+    weekdays: Weekdays = Field(default=None, max_length=7,
                                        description="0 = Monday ... 6 = Sunday; default every day")
-    starts_on: date | None = None
-    ends_on: date | None = None
+    starts_on: BoundedDate = None
+    ends_on: BoundedDate = None
     commemorative_only: bool = Field(default=False, description="Extra slot: runs only on commemorative days")
     intro_sha256: str | None = Field(default=None, pattern=SHA256_PATTERN,
                                      description="Stored audio played at the start (see /media)")
     outro_sha256: str | None = Field(default=None, pattern=SHA256_PATTERN)
 
-    @field_validator("weekdays")
-    @classmethod
-    def _weekdays(cls, value: list[int] | None) -> list[int] | None:
-        return check_weekdays(value)
-
-    @field_validator("starts_on", "ends_on")
-    @classmethod
-    def _dates(cls, value: date | None) -> date | None:
-        return check_date(value)
-
     @model_validator(mode="after")
     def _range(self) -> "SlotCreate":
-        if self.starts_on and self.ends_on and self.starts_on > self.ends_on:
-            raise ValueError("Ngày bắt đầu phải trước hoặc bằng ngày kết thúc.")
+        check_period(self.starts_on, self.ends_on)
         return self
 
 
@@ -112,22 +114,12 @@ class SlotUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=120)
     start_time: str | None = Field(default=None, pattern=HHMM)
     duration_minutes: int | None = Field(default=None, ge=1, le=MAX_SLOT_MINUTES)
-    weekdays: list[int] | None = Field(default=None, max_length=7)
-    starts_on: date | None = None
-    ends_on: date | None = None
+    weekdays: Weekdays = Field(default=None, max_length=7)
+    starts_on: BoundedDate = None
+    ends_on: BoundedDate = None
     commemorative_only: bool | None = None
     intro_sha256: str | None = Field(default=None, pattern=SHA256_PATTERN)
     outro_sha256: str | None = Field(default=None, pattern=SHA256_PATTERN)
-
-    @field_validator("weekdays")
-    @classmethod
-    def _weekdays(cls, value: list[int] | None) -> list[int] | None:
-        return check_weekdays(value)
-
-    @field_validator("starts_on", "ends_on")
-    @classmethod
-    def _dates(cls, value: date | None) -> date | None:
-        return check_date(value)
 
 
 class AudioPublic(BaseModel):
@@ -189,7 +181,7 @@ def to_public(row: SlotTemplateRow, area: Area, *, asked_area_id: int | None = N
     start = datetime.combine(date(2024, 1, 1), row.start_time)
     end = start + timedelta(minutes=row.duration_minutes)
     return SlotPublic(
-        id=row.id, area_id=row.area_id, area_name=area.name, name=row.name,
+        id=saved_id(row), area_id=row.area_id, area_name=area.name, name=row.name,
         start_time=row.start_time.strftime("%H:%M"), end_time=end.strftime("%H:%M"),
         duration_minutes=row.duration_minutes, crosses_midnight=end.date() != start.date(),
         weekdays=weekdays_of(row), starts_on=row.starts_on, ends_on=row.ends_on,
@@ -293,7 +285,7 @@ def create_slot(session: Session, data: SlotCreate, *, scope: Area | None, tz: t
                 store: MediaStore | None = None, created_by: int | None = None) -> SlotTemplateRow:
     area = area_for_write(session, data.area_id, scope)
     row = SlotTemplateRow(
-        area_id=area.id, name=data.name.strip(), start_time=parse_hhmm(data.start_time),
+        area_id=saved_id(area), name=data.name.strip(), start_time=parse_hhmm(data.start_time),
         duration_minutes=data.duration_minutes,
         weekdays="".join(str(d) for d in (data.weekdays or range(7))),
         starts_on=data.starts_on, ends_on=data.ends_on, commemorative_only=data.commemorative_only,
@@ -344,8 +336,7 @@ def update_slot(session: Session, row: SlotTemplateRow, data: SlotUpdate, *, sco
     for key in ("starts_on", "ends_on", "commemorative_only"):
         if key in changes:
             setattr(row, key, changes[key])
-    if row.starts_on and row.ends_on and row.starts_on > row.ends_on:
-        raise Invalid("Ngày bắt đầu phải trước hoặc bằng ngày kết thúc.")
+    check_period(row.starts_on, row.ends_on, Invalid)
     for which in ("intro", "outro"):
         key = f"{which}_sha256"
         if key in changes:

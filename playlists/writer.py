@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from core.db import table_of
 from playlists.models import Playlist, PlaylistItem
 
 if TYPE_CHECKING:  # imported by the PostgreSQL driver when it is used
@@ -37,8 +38,8 @@ class BulkWriter:
         self.conn = conn
         self.pg = conn.dialect.name == "postgresql"
         dialect = conn.dialect
-        tables = {"playlist_item": (PlaylistItem.__table__, ITEM_COLUMNS),  # type: ignore[attr-defined]
-                  "playlist": (Playlist.__table__, PLAYLIST_COLUMNS)}  # type: ignore[attr-defined]
+        tables = {"playlist_item": (table_of(PlaylistItem), ITEM_COLUMNS),
+                  "playlist": (table_of(Playlist), PLAYLIST_COLUMNS)}
         self._procs = {name: [table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
                        for name, (table, names) in tables.items()}
         self._next_id: int | None = None
@@ -113,7 +114,8 @@ class BulkWriter:
                         for row in rows:
                             copy.write_row((pid, cid, day, *row))
             else:
-                day_value = self._procs["playlist_item"][2](day)  # type: ignore[misc]
+                to_day = self._procs["playlist_item"][2]  # SQLite stores a date as text
+                day_value = to_day(day) if to_day is not None else day
                 marks = ", ".join("?" for _ in ITEM_COLUMNS)
                 cursor.executemany(
                     f"INSERT INTO playlist_item ({', '.join(ITEM_COLUMNS)}) VALUES ({marks})",

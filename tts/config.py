@@ -1,14 +1,21 @@
 """The deployment's speech settings (LOAXA_TTS_*) as the normalizer's and the pipeline's option objects."""
 
+from typing import TYPE_CHECKING
+
 from core.config import Settings
+from media.encode import Format
 from tts.normalizer import NormalizeOptions
+
+if TYPE_CHECKING:
+    from tts.pipeline import RenderSettings
 
 
 def normalize_options(settings: Settings) -> NormalizeOptions:
     return NormalizeOptions(zero_tens=settings.tts_zero_tens, thousand=settings.tts_thousand)
 
 
-def render_settings(settings: Settings, *, engine: str | None = None, voice: str | None = None, fmt: str = "mp3"):
+def render_settings(settings: Settings, *, engine: str | None = None, voice: str | None = None,
+                    fmt: Format = "mp3") -> "RenderSettings":
     from tts.pipeline import RenderSettings
 
     return RenderSettings(engine=engine or settings.tts_engine, voice=voice or settings.tts_voice,

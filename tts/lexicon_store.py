@@ -7,10 +7,11 @@ An entry on an area applies to everything below it; the nearest area wins (a com
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from core.areas import Area
-from core.db import MAX_ID, UTCDateTime
+from core.db import MAX_ID, UTCDateTime, saved_id
 from core.errors import Conflict, Invalid, NotFound
 from core.timeutil import now_utc
 from tts.lexicon import DEFAULT_LEXICON, MAX_SPOKEN_CHARS, MAX_TERM_CHARS, merged, validate_entry
@@ -46,7 +47,7 @@ class LexiconEntryPublic(LexiconEntryBase):
 
 
 def entry_public(entry: LexiconEntry) -> LexiconEntryPublic:
-    return LexiconEntryPublic(id=entry.id, term=entry.term, spoken=entry.spoken, area_id=entry.area_id,
+    return LexiconEntryPublic(id=saved_id(entry), term=entry.term, spoken=entry.spoken, area_id=entry.area_id,
                               default_spoken=DEFAULT_LEXICON.get(entry.term), updated_at=entry.updated_at)
 
 
@@ -88,10 +89,10 @@ def get_entry(session: Session, entry_id: int) -> LexiconEntry:
 def list_entries(session: Session, *, area_ids: list[int | None]) -> list[LexiconEntry]:
     """Entries defined on exactly these areas (None: national)."""
     ids = [a for a in area_ids if a is not None]
-    condition = col(LexiconEntry.area_id).in_(ids)
+    condition: ColumnElement[bool] = col(LexiconEntry.area_id).in_(ids)
     if None in area_ids:
         condition = sa.or_(condition, col(LexiconEntry.area_id).is_(None))
-    return list(session.exec(select(LexiconEntry).where(condition).order_by(LexiconEntry.term)))
+    return list(session.exec(select(LexiconEntry).where(condition).order_by(col(LexiconEntry.term))))
 
 
 def overrides_for(session: Session, area: Area | None) -> dict[str, str]:

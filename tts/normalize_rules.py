@@ -1,5 +1,8 @@
 """Word-level rewriting of one block: every number, date, symbol and abbreviation into words.
 
+Long on purpose: the passes share one fixed order and one set of compiled expressions; split up, the order
+that makes them correct would live in no one place.
+
 The passes run in a fixed order; each one only sees what the earlier ones left, so a date is never
 read as two numbers and a document symbol never as abbreviations. All regular expressions are
 compiled once; one combined expression per lexicon finds the abbreviations.

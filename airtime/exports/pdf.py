@@ -8,7 +8,7 @@ import io
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import matplotlib
 from reportlab.lib import colors
@@ -53,6 +53,8 @@ _font_lock = threading.Lock()
 _fonts_ready = False
 
 # NĐ 30/2020 margins: top/bottom 20-25 mm, left 30-35 mm, right 15-20 mm.
+# reportlab's paragraph alignments (TA_LEFT, TA_CENTER, TA_RIGHT, TA_JUSTIFY)
+Alignment = Literal[0, 1, 2, 4]
 _MARGINS = {"leftMargin": 30 * mm, "rightMargin": 15 * mm, "topMargin": 20 * mm, "bottomMargin": 20 * mm}
 _FRAME_WIDTH = A4[0] - _MARGINS["leftMargin"] - _MARGINS["rightMargin"]
 _FRAME_HEIGHT = A4[1] - _MARGINS["topMargin"] - _MARGINS["bottomMargin"]
@@ -75,7 +77,7 @@ def register_fonts() -> None:
         _fonts_ready = True
 
 
-def _style(name: str, size: float = 11, font: str = FONT, align: int = TA_LEFT, leading: float | None = None,
+def _style(name: str, size: float = 11, font: str = FONT, align: Alignment = TA_LEFT, leading: float | None = None,
            **extra: Any) -> ParagraphStyle:
     return ParagraphStyle(name, fontName=font, fontSize=size, leading=leading or size * 1.25,
                           alignment=align, **extra)
@@ -159,7 +161,7 @@ def _heading(meta: ReportMeta) -> list[Flowable]:
 
 
 def _signature(meta: ReportMeta) -> Flowable:
-    center = TA_CENTER
+    center: Alignment = TA_CENTER
     block: list[Flowable] = [
         Paragraph(_esc(meta.signer_title.upper()), _style("signer", 11, FONT_BOLD, center)),
         Paragraph(layout.SIGN_HINT, _style("hint", 10.5, FONT_ITALIC, center)),
@@ -196,7 +198,7 @@ def _appendix(meta: ReportMeta, chart_png: bytes, caption: str | None) -> list[F
     return [PageBreak(), *heading, Image(io.BytesIO(chart_png), width=width, height=height)]
 
 
-_TABLE_BASE_STYLE = [
+_TABLE_BASE_STYLE: list[tuple[Any, ...]] = [
     ("FONTNAME", (0, 0), (-1, -1), FONT),
     ("FONTSIZE", (0, 0), (-1, -1), 9.5),
     ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
@@ -223,7 +225,9 @@ def _build_pdf(meta: ReportMeta, table: Table, chart_png: bytes | None, caption:
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4, title=meta.title, author=meta.issuing_unit,
                             subject=layout.period_line(meta), creator="loaxa", lang="vi",
-                            initialFontName=FONT, **_MARGINS)
+                            initialFontName=FONT, leftMargin=_MARGINS["leftMargin"],
+                            rightMargin=_MARGINS["rightMargin"], topMargin=_MARGINS["topMargin"],
+                            bottomMargin=_MARGINS["bottomMargin"])
     story: list[Flowable] = [*_heading(meta), table, _signature(meta)]
     if chart_png:
         story += _appendix(meta, chart_png, caption)
@@ -231,7 +235,7 @@ def _build_pdf(meta: ReportMeta, table: Table, chart_png: bytes | None, caption:
     return out.getvalue()
 
 
-def _cell(text: str, bold: bool = False, align: int = TA_LEFT) -> Paragraph:
+def _cell(text: str, bold: bool = False, align: Alignment = TA_LEFT) -> Paragraph:
     return Paragraph(_esc(text), _style("cell", 9.5, FONT_BOLD if bold else FONT, align))
 
 

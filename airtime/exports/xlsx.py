@@ -110,7 +110,9 @@ def _xlsx_finish(wb: Workbook, ws: Worksheet, meta: ReportMeta, widths: Sequence
     ws.page_setup.orientation = "portrait"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    page_setup = ws.sheet_properties.pageSetUpPr
+    assert page_setup is not None  # openpyxl makes one with every sheet
+    page_setup.fitToPage = True
     wb.properties.title = meta.title
     wb.properties.creator = meta.issuing_unit
     if chart_png:
@@ -118,7 +120,8 @@ def _xlsx_finish(wb: Workbook, ws: Worksheet, meta: ReportMeta, widths: Sequence
         chart_ws = wb.create_sheet("Biểu đồ")
         image = XlsxImage(io.BytesIO(chart_png))
         scale = min(1.0, 900 / image.width)
-        image.width, image.height = image.width * scale, image.height * scale
+        # openpyxl keeps fractional pixels; its stub says int
+        image.width, image.height = image.width * scale, image.height * scale  # type: ignore[assignment]
         chart_ws.add_image(image, "A1")
     out = io.BytesIO()
     wb.save(out)
@@ -130,6 +133,7 @@ def _xlsx_start(meta: ReportMeta, headers: Sequence[str], widths: Sequence[float
     """A workbook with the heading and the table's header written; returns it, its sheet, the header row."""
     wb = Workbook()
     ws = wb.active
+    assert isinstance(ws, Worksheet)  # a new workbook's one sheet
     ws.title = "Báo cáo"
     header_row = _xlsx_title_block(ws, meta, widths)
     _xlsx_header(ws, header_row, headers)

@@ -24,6 +24,7 @@ from core.areas import (
     to_public,
     update_area,
 )
+from core.db import saved_id
 from core.errors import Forbidden
 from core.users import (
     DeviceTokenPublic,
@@ -103,7 +104,7 @@ def device_token(session: SessionDep, principal: OperatorUser, cluster_id: IdPat
                  body: DeviceTokenCreate | None = None) -> DeviceTokenOut:
     cluster = area_in_scope(session, principal, cluster_id)
     token, row = issue_device_token(session, cluster, label=body.label if body else None)
-    return DeviceTokenOut(token=token, id=row.id, cluster_id=cluster.id)
+    return DeviceTokenOut(token=token, id=saved_id(row), cluster_id=saved_id(cluster))
 
 
 @router.get("/{cluster_id}/device-tokens", response_model=list[DeviceTokenPublic],

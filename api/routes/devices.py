@@ -2,7 +2,7 @@
 
 import datetime as dt
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from fastapi import APIRouter, Query, Request, status
 from pydantic import BaseModel, Field
@@ -23,6 +23,7 @@ from api.deps import (
 from api.routes.clusters import base_url
 from core.areas import Area
 from core.config import Settings
+from core.db import saved_id
 from core.errors import Forbidden
 from core.timeutil import local_today, now_utc
 from core.users import Principal, Role, readable_cluster
@@ -101,9 +102,10 @@ def pair(request: Request, session: SessionDep, settings: SettingsDep, body: Pai
     paired = pairing.pair_device(session, code=body.code, name=body.name, client=client, now=now,
                                  max_failures=settings.pairing_max_failures, window_s=settings.pairing_window_seconds)
     mqtt_url = settings.mqtt_public_url or settings.mqtt_url
-    mqtt = MqttOut(url=mqtt_url, topic=push.topic_for(paired.cluster.id), client_id=f"loaxa-device-{paired.device.id}",
+    cluster_id = saved_id(paired.cluster)
+    mqtt = MqttOut(url=mqtt_url, topic=push.topic_for(cluster_id), client_id=f"loaxa-device-{paired.device.id}",
                    qos=push.QOS) if mqtt_url else None
-    return PairOut(cluster_id=paired.cluster.id, cluster_name=paired.cluster.name, device_id=paired.device.id,
+    return PairOut(cluster_id=cluster_id, cluster_name=paired.cluster.name, device_id=saved_id(paired.device),
                    token=paired.token, heartbeat_interval_s=settings.device_heartbeat_s,
                    server_time=now.astimezone(settings.tz), mqtt=mqtt)
 
@@ -112,7 +114,7 @@ def pair(request: Request, session: SessionDep, settings: SettingsDep, body: Pai
             summary="Devices paired with a cluster (or with every cluster below an area)")
 def list_devices(session: SessionDep, principal: OperatorUser, cluster_id: IdPath) -> list[DeviceOut]:
     area = area_in_scope(session, principal, cluster_id)
-    return [DeviceOut(id=d.id, cluster_id=c.id, cluster_name=c.name, name=d.name, paired_at=d.paired_at,
+    return [DeviceOut(id=saved_id(d), cluster_id=saved_id(c), cluster_name=c.name, name=d.name, paired_at=d.paired_at,
                       last_seen_at=d.last_seen_at, revoked_at=d.revoked_at)
             for d, c in pairing.devices_under(session, area)]
 
@@ -167,12 +169,12 @@ def status_out(row: FleetRow, settings: Settings) -> ClusterStatusOut:
         commune_name=row.commune_name, state=row.state, state_label=row.state_label,
         last_seen_at=s.last_seen_at.astimezone(local) if s else None, devices=row.devices,
         open_alarms=row.open_alarms,
-        **({} if s is None else {
+        **({} if s is None else cast(dict[str, Any], {
             "agent_version": s.agent_version, "device_time": s.device_time, "clock_offset_ms": s.clock_offset_ms,
             "playlist_date": s.playlist_date, "playlist_version": s.playlist_version, "now_playing": s.now_playing,
             "disk_free_mb": s.disk_free_mb, "cache_mb": s.cache_mb, "unsent_events": s.unsent_events,
             "volume": s.volume, "last_error": s.last_error,
-            "last_sync_at": s.last_sync_at.astimezone(local) if s.last_sync_at else None, "push": s.push}))
+            "last_sync_at": s.last_sync_at.astimezone(local) if s.last_sync_at else None, "push": s.push})))
 
 
 @router.post("/clusters/{cluster_id}/heartbeat", response_model=HeartbeatOut,

@@ -112,6 +112,7 @@ def delete_filler(session: SessionDep, principal: OperatorUser, area_id: IdPath)
 def get(session: SessionDep, principal: ReaderOrDevice, slot_id: IdPath) -> SlotPublic:
     row = get_slot(session, slot_id)
     if principal.role == Role.device:
+        assert principal.cluster_id is not None  # a device principal always carries its cluster
         cluster = area_in_scope(session, principal, principal.cluster_id)
         if row.area_id not in cluster.ancestor_ids:
             raise Forbidden("Khung giờ này không áp dụng cho cụm loa của thiết bị.")

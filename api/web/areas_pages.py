@@ -3,7 +3,7 @@
 from collections import defaultdict
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
 
@@ -35,6 +35,7 @@ from core.areas import (
     list_areas,
     update_area,
 )
+from core.db import saved_id
 from core.errors import DomainError, Forbidden, Invalid
 from core.users import Principal, Role, issue_device_token, list_device_tokens, revoke_cluster_token
 
@@ -48,7 +49,7 @@ def _tree(areas: list[Area]) -> tuple[list[Area], dict[int, list[Area]]]:
     children: dict[int, list[Area]] = defaultdict(list)
     roots = []
     for area in areas:
-        if area.parent_id in ids:
+        if area.parent_id is not None and area.parent_id in ids:
             children[area.parent_id].append(area)
         else:
             roots.append(area)
@@ -58,6 +59,7 @@ def _tree(areas: list[Area]) -> tuple[list[Area], dict[int, list[Area]]]:
 def _areas_page(request: Request, session: Session, principal: Principal, *, status_code: int = 200,
                 error: str | None = None, import_error: str | None = None, values: dict | None = None,
                 q: str | None = None) -> HTMLResponse:
+    children: dict[int, list[Area]]
     if q:
         areas = list_areas(session, scope=principal.scope, q=q, limit=300)
         roots, children = areas, {}
@@ -79,11 +81,12 @@ def areas_page(request: Request, session: SessionDep, principal: ReaderPage, q: 
 
 
 @router.post("/areas", response_class=HTMLResponse)
-def areas_create(request: Request, session: SessionDep, principal: OperatorPage, form: FormDep) -> HTMLResponse:
+def areas_create(request: Request, session: SessionDep, principal: OperatorPage, form: FormDep) -> Response:
     values = {k: form_value(form, k) for k in ("name", "level", "parent_id", "code")}
     try:
-        data = AreaCreate(name=values["name"] or "", level=values["level"] or "",
-                          parent_id=values["parent_id"], code=values["code"])
+        data = AreaCreate.model_validate({
+            "name": values["name"] or "", "level": values["level"] or "", "parent_id": values["parent_id"],
+            "code": values["code"]})
         area = create_area(session, data, scope=principal.scope)
     except (DomainError, ValidationError) as exc:
         session.rollback()
@@ -93,7 +96,7 @@ def areas_create(request: Request, session: SessionDep, principal: OperatorPage,
 
 
 @router.post("/areas/import", response_class=HTMLResponse)
-def areas_import(request: Request, session: SessionDep, principal: OperatorPage, form: FormDep) -> HTMLResponse:
+def areas_import(request: Request, session: SessionDep, principal: OperatorPage, form: FormDep) -> Response:
     upload = form.get("file")
     raw = upload.file.read(MAX_CSV_BYTES + 1) if upload is not None and not isinstance(upload, str) else b""
     try:
@@ -116,7 +119,7 @@ def _area_page(request: Request, session: Session, principal: Principal, area: A
                edit_error: str | None = None, values: dict | None = None) -> HTMLResponse:
     children = list_areas(session, scope=principal.scope, parent_id=area.id, limit=1000)
     path = [a for a in ancestors(session, area) if principal.can_see(a)]
-    tokens = list_device_tokens(session, area.id) if area.level == AreaLevel.cluster else []
+    tokens = list_device_tokens(session, saved_id(area)) if area.level == AreaLevel.cluster else []
     can_edit = principal.role in (Role.admin, Role.operator)
     # Not "path": the layout's context already uses that name for the URL path (and wins).
     return render(request, "area.html", status_code, area=area, crumbs=path, children=children, tokens=tokens,
@@ -157,13 +160,13 @@ def token_revoke(request: Request, session: SessionDep, principal: OperatorPage,
 
 @router.post("/areas/{area_id}/edit", response_class=HTMLResponse)
 def area_rename(request: Request, session: SessionDep, principal: OperatorPage, area_id: IdPath,
-                form: FormDep) -> HTMLResponse:
+                form: FormDep) -> Response:
     area = area_in_scope(session, principal, area_id)
     if _is_own_root(principal, area):
         raise Forbidden("Không thể sửa địa bàn gốc của chính mình.")
     values = {k: form_value(form, k) for k in ("name", "code")}
     try:
-        changes = {"name": values["name"] or ""}
+        changes: dict[str, str | None] = {"name": values["name"] or ""}
         if values["code"] != area.code:
             changes["code"] = values["code"]
         update_area(session, area, AreaUpdate.model_validate(changes))
@@ -177,7 +180,7 @@ def area_rename(request: Request, session: SessionDep, principal: OperatorPage, 
 
 
 @router.post("/areas/{area_id}/delete", response_class=HTMLResponse)
-def area_delete(request: Request, session: SessionDep, principal: OperatorPage, area_id: IdPath) -> HTMLResponse:
+def area_delete(request: Request, session: SessionDep, principal: OperatorPage, area_id: IdPath) -> Response:
     area = area_in_scope(session, principal, area_id)
     if _is_own_root(principal, area):
         raise Forbidden("Không thể xóa địa bàn gốc của chính mình.")
@@ -190,5 +193,5 @@ def area_delete(request: Request, session: SessionDep, principal: OperatorPage, 
         return _area_page(request, session, principal, area, status_code=status_for(exc), edit_error=exc.message,
                           values={"name": area.name, "code": area.code})
     flash(request, f"Đã xóa “{name}”.")
-    return redirect(f"/areas/{parent_id}" if parent_id and principal.can_see(session.get(Area, parent_id))
-                    else "/areas")
+    parent = session.get(Area, parent_id) if parent_id else None
+    return redirect(f"/areas/{parent_id}" if parent is not None and principal.can_see(parent) else "/areas")

@@ -1,7 +1,7 @@
 """Log in, log out and the language switch. The session keeps the same bearer token the API issues."""
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import SessionDep, SettingsDep
 from api.web.common import FormDep, csrf_token, flash, form_value, redirect, render, tr, web_router
@@ -20,7 +20,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, session: SessionDep, next: str | None = None) -> HTMLResponse:
+def login_page(request: Request, session: SessionDep, next: str | None = None) -> Response:
     token = request.session.get("token")
     if token and principal_for_token(session, token) is not None:
         return redirect(_safe_next(next))
@@ -29,7 +29,7 @@ def login_page(request: Request, session: SessionDep, next: str | None = None) -
 
 
 @router.post("/login", response_class=HTMLResponse)
-def login_submit(request: Request, session: SessionDep, settings: SettingsDep, form: FormDep) -> HTMLResponse:
+def login_submit(request: Request, session: SessionDep, settings: SettingsDep, form: FormDep) -> Response:
     username = form_value(form, "username") or ""
     password = form.get("password") if isinstance(form.get("password"), str) else ""
     target = _safe_next(form_value(form, "next"))

@@ -1,9 +1,12 @@
 """Directives ("kế hoạch", "công văn") and the campaigns built on them."""
 
+from typing import Any
+
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
+from starlette.datastructures import FormData
 
 from api.deps import IdPath, SessionDep
 from api.web.area_choices import area_options
@@ -53,8 +56,8 @@ def campaigns_page(request: Request, session: SessionDep, principal: ReaderPage,
     return _campaigns_page(request, session, principal, q=(q or "").strip()[:100] or None, archived=archived)
 
 
-def _campaign_values(form) -> dict:
-    values = {k: form_value(form, k) for k in ("name", "description", "starts_on", "ends_on",
+def _campaign_values(form: FormData) -> dict[str, Any]:
+    values: dict[str, Any] = {k: form_value(form, k) for k in ("name", "description", "starts_on", "ends_on",
                                                 "target_minutes_per_week", "color", "directive_id",
                                                 "d_number", "d_issuer", "d_title", "d_issued_on")}
     values["area_ids"] = form_ids(form, "area_ids")
@@ -62,20 +65,21 @@ def _campaign_values(form) -> dict:
 
 
 @router.post("/campaigns", response_class=HTMLResponse)
-def campaigns_create(request: Request, session: SessionDep, principal: OperatorPage, form: FormDep) -> HTMLResponse:
+def campaigns_create(request: Request, session: SessionDep, principal: OperatorPage, form: FormDep) -> Response:
     v = _campaign_values(form)
     try:
         directive = None
         if v["d_number"] or v["d_title"] or v["d_issuer"]:
-            directive = DirectiveCreate(number=v["d_number"] or "", issuer=v["d_issuer"] or "",
-                                        title=v["d_title"] or "", issued_on=parse_date(v["d_issued_on"]))
-        data = CampaignCreate(
-            name=v["name"] or "", description=v["description"], starts_on=parse_date(v["starts_on"]),
-            ends_on=parse_date(v["ends_on"]), area_ids=v["area_ids"],
-            target_minutes_per_week=v["target_minutes_per_week"].replace(",", ".")
+            directive = DirectiveCreate.model_validate({
+                "number": v["d_number"] or "", "issuer": v["d_issuer"] or "", "title": v["d_title"] or "",
+                "issued_on": parse_date(v["d_issued_on"])})
+        data = CampaignCreate.model_validate({
+            "name": v["name"] or "", "description": v["description"], "starts_on": parse_date(v["starts_on"]),
+            "ends_on": parse_date(v["ends_on"]), "area_ids": v["area_ids"],
+            "target_minutes_per_week": v["target_minutes_per_week"].replace(",", ".")
             if v["target_minutes_per_week"] else None,
-            color=v["color"], directive=directive,
-            directive_ids=[int(v["directive_id"])] if v["directive_id"] and v["directive_id"].isdigit() else None)
+            "color": v["color"], "directive": directive,
+            "directive_ids": [int(v["directive_id"])] if v["directive_id"] and v["directive_id"].isdigit() else None})
         campaign = create_campaign(session, data, actor=principal)
     except (DomainError, ValidationError) as exc:
         session.rollback()
@@ -102,15 +106,17 @@ def _directives_page(request: Request, session: Session, principal: Principal, *
 
 
 @router.post("/campaigns/directives", response_class=HTMLResponse)
-def directives_create(request: Request, session: SessionDep, principal: OperatorPage, form: FormDep) -> HTMLResponse:
-    v = {k: form_value(form, k) for k in ("number", "issuer", "title", "issued_on", "starts_on", "ends_on")}
+def directives_create(request: Request, session: SessionDep, principal: OperatorPage, form: FormDep) -> Response:
+    v: dict[str, Any] = {k: form_value(form, k) for k in ("number", "issuer", "title", "issued_on", "starts_on",
+                                                          "ends_on")}
     full_text = form.get("full_text")
     v["area_ids"] = form_ids(form, "area_ids")
     try:
-        data = DirectiveCreate(number=v["number"] or "", issuer=v["issuer"] or "", title=v["title"] or "",
-                               issued_on=parse_date(v["issued_on"]), starts_on=parse_date(v["starts_on"]),
-                               ends_on=parse_date(v["ends_on"]), area_ids=v["area_ids"] or None,
-                               full_text=full_text if isinstance(full_text, str) and full_text.strip() else None)
+        data = DirectiveCreate.model_validate({
+            "number": v["number"] or "", "issuer": v["issuer"] or "", "title": v["title"] or "",
+            "issued_on": parse_date(v["issued_on"]), "starts_on": parse_date(v["starts_on"]),
+            "ends_on": parse_date(v["ends_on"]), "area_ids": v["area_ids"] or None,
+            "full_text": full_text if isinstance(full_text, str) and full_text.strip() else None})
         directive = create_directive(session, data, actor=principal)
     except (DomainError, ValidationError) as exc:
         session.rollback()

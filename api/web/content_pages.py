@@ -2,12 +2,13 @@
 (player, upload of a recording, render progress), the workflow buttons, history, and the approval queue."""
 
 from datetime import date, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
+from starlette.datastructures import FormData
 
 from api.deps import IdPath, SessionDep, SettingsDep
 from api.web.area_choices import area_options
@@ -98,9 +99,9 @@ def _editor(request: Request, session: Session, principal: Principal, *, values:
                   levels=list(CONTENT_LEVEL_LABELS.items()), kinds=list(KIND_LABELS.items()))
 
 
-def _form_values(form) -> dict:
-    values = {k: form_value(form, k) for k in ("title", "campaign_id", "level", "kind", "valid_from", "valid_until",
-                                                "ends_at")}
+def _form_values(form: FormData) -> dict[str, Any]:
+    values: dict[str, Any] = {k: form_value(form, k) for k in ("title", "campaign_id", "level", "kind",
+                                                                "valid_from", "valid_until", "ends_at")}
     body = form.get("body")
     values["body"] = body if isinstance(body, str) else ""
     values["area_ids"] = form_ids(form, "area_ids")
@@ -142,16 +143,16 @@ def content_new(request: Request, session: SessionDep, principal: OperatorPage,
     today = local_today(request)
     # "Đến ngày" and the end are left blank: an emergency is then valid today only, until 23:59; no area
     # is ticked (an emergency must name its areas).
-    values = {"title": "", "body": "", "campaign_id": str(campaign_id) if campaign_id else None,
-              "level": level if level in CONTENT_LEVEL_LABELS else "normal", "kind": "news",
-              "valid_from": today.strftime("%d/%m/%Y"), "valid_until": "", "ends_at": "", "area_ids": [],
-              "new": True}
+    values: dict[str, Any] = {
+        "title": "", "body": "", "campaign_id": str(campaign_id) if campaign_id else None,
+        "level": level if level in CONTENT_LEVEL_LABELS else "normal", "kind": "news",
+        "valid_from": today.strftime("%d/%m/%Y"), "valid_until": "", "ends_at": "", "area_ids": [], "new": True}
     return _editor(request, session, principal, values=values)
 
 
 @router.post("/contents", response_class=HTMLResponse)
 def content_create(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
-                   form: FormDep) -> HTMLResponse:
+                   form: FormDep) -> Response:
     values = _form_values(form)
     try:
         content = workflow.create_content(session, ContentCreate(**_fields(values, local_today(request), new=True)),
@@ -206,7 +207,7 @@ def content_page(request: Request, session: SessionDep, settings: SettingsDep, p
 
 @router.post("/contents/{content_id}", response_class=HTMLResponse)
 def content_update(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
-                   content_id: IdPath, form: FormDep) -> HTMLResponse:
+                   content_id: IdPath, form: FormDep) -> Response:
     values = _form_values(form)
     try:
         content = workflow.get_content(session, content_id, actor=principal)
@@ -227,7 +228,7 @@ def content_update(request: Request, session: SessionDep, settings: SettingsDep,
 # --- workflow --------------------------------------------------------------------------------------
 
 def _transition(request: Request, session: Session, settings: Settings, principal: Principal, content_id: int,
-                action, done: str, back: str | None = None) -> HTMLResponse:
+                action, done: str, back: str | None = None) -> Response:
     try:
         content = workflow.get_content(session, content_id, actor=principal)
         action(content)
@@ -242,7 +243,7 @@ def _transition(request: Request, session: Session, settings: Settings, principa
 
 @router.post("/contents/{content_id}/submit", response_class=HTMLResponse)
 def content_submit(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
-                   content_id: IdPath) -> HTMLResponse:
+                   content_id: IdPath) -> Response:
     return _transition(request, session, settings, principal, content_id,
                        lambda c: workflow.submit_content(session, c, actor=principal, settings=settings),
                        "Đã gửi tin để duyệt.")
@@ -250,14 +251,14 @@ def content_submit(request: Request, session: SessionDep, settings: SettingsDep,
 
 @router.post("/contents/{content_id}/withdraw", response_class=HTMLResponse)
 def content_withdraw(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
-                     content_id: IdPath) -> HTMLResponse:
+                     content_id: IdPath) -> Response:
     return _transition(request, session, settings, principal, content_id,
                        lambda c: workflow.withdraw_content(session, c, actor=principal), "Đã rút lại, tin về bản nháp.")
 
 
 @router.post("/contents/{content_id}/archive", response_class=HTMLResponse)
 def content_archive(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
-                    content_id: IdPath) -> HTMLResponse:
+                    content_id: IdPath) -> Response:
     return _transition(request, session, settings, principal, content_id,
                        lambda c: workflow.archive_content(session, c, actor=principal),
                        "Đã lưu trữ tin, tin ngừng phát.")
@@ -265,7 +266,7 @@ def content_archive(request: Request, session: SessionDep, settings: SettingsDep
 
 @router.post("/contents/{content_id}/render", response_class=HTMLResponse)
 def content_render(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
-                   content_id: IdPath) -> HTMLResponse:
+                   content_id: IdPath) -> Response:
     return _transition(request, session, settings, principal, content_id,
                        lambda c: workflow.retry_render(session, c, actor=principal, settings=settings),
                        "Đang tạo lại âm thanh.")
@@ -273,7 +274,7 @@ def content_render(request: Request, session: SessionDep, settings: SettingsDep,
 
 @router.post("/contents/{content_id}/approve", response_class=HTMLResponse)
 def content_approve(request: Request, session: SessionDep, settings: SettingsDep, principal: ApproverPage,
-                    content_id: IdPath, form: FormDep) -> HTMLResponse:
+                    content_id: IdPath, form: FormDep) -> Response:
     back = "/approvals" if form_value(form, "back") == "approvals" else None
     return _transition(request, session, settings, principal, content_id,
                        lambda c: workflow.approve_content(session, c, actor=principal, settings=settings),
@@ -282,7 +283,7 @@ def content_approve(request: Request, session: SessionDep, settings: SettingsDep
 
 @router.post("/contents/{content_id}/end", response_class=HTMLResponse)
 def content_end(request: Request, session: SessionDep, settings: SettingsDep, principal: EnderPage,
-                content_id: IdPath, form: FormDep) -> HTMLResponse:
+                content_id: IdPath, form: FormDep) -> Response:
     def end(content) -> None:
         areas = workflow.revision_areas(session, content.airing_revision_id) if content.airing_revision_id else []
         emergencies.end_emergency(session, content, actor=principal, areas=areas, reason=form_value(form, "reason"))
@@ -293,7 +294,7 @@ def content_end(request: Request, session: SessionDep, settings: SettingsDep, pr
 
 @router.post("/contents/{content_id}/reject", response_class=HTMLResponse)
 def content_reject(request: Request, session: SessionDep, settings: SettingsDep, principal: ApproverPage,
-                   content_id: IdPath, form: FormDep) -> HTMLResponse:
+                   content_id: IdPath, form: FormDep) -> Response:
     back = "/approvals" if form_value(form, "back") == "approvals" else None
 
     def reject(content) -> None:
@@ -305,7 +306,7 @@ def content_reject(request: Request, session: SessionDep, settings: SettingsDep,
 
 @router.post("/contents/{content_id}/audio", response_class=HTMLResponse)
 def content_upload(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
-                   content_id: IdPath, form: FormDep) -> HTMLResponse:
+                   content_id: IdPath, form: FormDep) -> Response:
     upload = form.get("file")
 
     def attach(content) -> None:

@@ -2,7 +2,7 @@
 and the pairing code box of a cluster's page."""
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from api.deps import IdPath, SessionDep, SettingsDep
 from api.routes.clusters import base_url
@@ -40,7 +40,7 @@ SORTS = {
 
 @router.get("/fleet", response_class=HTMLResponse)
 def fleet_page(request: Request, session: SessionDep, settings: SettingsDep, principal: ReaderPage,
-               area_id: int | None = None, state: str | None = None, sort: str = "name") -> HTMLResponse:
+               area_id: int | None = None, state: str | None = None, sort: str = "name") -> Response:
     area = area_or_scope(session, principal, area_id)
     now = now_utc()
     rows = fleet(session, area=area, rules=StatusRules(settings.device_heartbeat_s, settings.device_offline_after_s),
@@ -68,7 +68,7 @@ def fleet_page(request: Request, session: SessionDep, settings: SettingsDep, pri
 
 @router.post("/fleet/commands", response_class=HTMLResponse)
 def fleet_command(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
-                  form: FormDep) -> HTMLResponse:
+                  form: FormDep) -> Response:
     kind = form_value(form, "type") or ""
     area_ids = form_ids(form, "area_ids")
     content = form_value(form, "content_id")
@@ -89,7 +89,7 @@ def fleet_command(request: Request, session: SessionDep, settings: SettingsDep, 
 
 
 @router.post("/fleet/alarms/{alarm_id}/ack", response_class=HTMLResponse)
-def fleet_ack(request: Request, session: SessionDep, principal: OperatorPage, alarm_id: IdPath) -> HTMLResponse:
+def fleet_ack(request: Request, session: SessionDep, principal: OperatorPage, alarm_id: IdPath) -> Response:
     alarm = alarms.get_alarm(session, alarm_id)
     area_or_scope(session, principal, alarm.cluster_id)
     alarms.acknowledge_alarm(session, alarm, by=principal.user_id, now=now_utc())

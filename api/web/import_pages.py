@@ -6,6 +6,7 @@ import csv
 import io
 import re
 from datetime import timedelta
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
@@ -79,8 +80,9 @@ def import_template(request: Request, session: SessionDep, principal: OperatorPa
 
 @router.post("/contents/import", response_class=HTMLResponse)
 def import_upload(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
-                  form: FormDep) -> HTMLResponse:
-    values = {"campaign_id": form_value(form, "campaign_id"), "submit": form_value(form, "submit") == "true"}
+                  form: FormDep) -> Response:
+    values: dict[str, Any] = {"campaign_id": form_value(form, "campaign_id"),
+                              "submit": form_value(form, "submit") == "true"}
     upload = form.get("file")
     raw = upload.file.read(MAX_IMPORT_BYTES + 1) if upload is not None and not isinstance(upload, str) else b""
     campaign = values["campaign_id"]

@@ -24,6 +24,7 @@ from api.web.common import (
 )
 from campaigns.campaigns import get_campaigns
 from core.areas import Area, AreaLevel, get_area_names, list_areas
+from core.db import saved_id
 from core.errors import DomainError, Invalid, NotFound
 from core.timeutil import as_utc
 from core.users import Principal, Role
@@ -83,7 +84,7 @@ def playlist_timeline(request: Request, session: SessionDep, settings: SettingsD
         raise NotFound("cụm loa", cluster_id)
     the_day = parse_day_param(day, local_today(request))
     try:
-        view = load_view(session, cluster.id, the_day)
+        view = load_view(session, saved_id(cluster), the_day)
     except NotFound:
         view = None
     slots = []
@@ -93,12 +94,13 @@ def playlist_timeline(request: Request, session: SessionDep, settings: SettingsD
         for s in view.slots:
             starts, ends = (as_utc(_dt(s["starts_at"])), as_utc(_dt(s["ends_at"])))
             length_ms = max(1, int((ends - starts).total_seconds() * 1000))
+            slot_items = view.items_of(s["index"])
             items = [{"item": it, "color": RELAY_COLOR if it.kind == "relay"
                       else colors.get(it.campaign_id, ("#9aa3ad", ""))[0],
                       "campaign": colors.get(it.campaign_id, ("", ""))[1],
                       "url": media_url(it.sha256, it.ext) if it.sha256 and it.ext else None,
-                      "percent": 100 * it.duration_ms / length_ms} for it in view.items_of(s["index"])]
-            used = sum(i["item"].duration_ms for i in items)
+                      "percent": 100 * it.duration_ms / length_ms} for it in slot_items]
+            used = sum(it.duration_ms for it in slot_items)
             slots.append({"index": s["index"], "name": s["name"], "starts_at": starts, "ends_at": ends,
                           "entries": items, "used_ms": used, "length_ms": length_ms})
     clashes = {c.slot_index: c for c in priority_clashes(session, view, cluster)} if view is not None else {}

@@ -4,7 +4,7 @@ which units have not supplied their items this month or by the deadline."""
 from datetime import date
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
 
@@ -78,16 +78,16 @@ def _int(text: str | None) -> int | str | None:
 
 @router.post("/quotas", response_class=HTMLResponse)
 def quotas_create(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
-                  form: FormDep) -> HTMLResponse:
+                  form: FormDep) -> Response:
     v = {k: form_value(form, k) for k in FIELDS}
     try:
-        data = QuotaCreate(
-            name=v["name"] or "", area_id=_int(v["area_id"]), unit_level=v["unit_level"] or AreaLevel.commune,
-            kind=v["kind"], min_count=_int(v["min_count"]) if v["min_count"] is not None else 1,
-            max_count=_int(v["max_count"]),
-            period=v["period"] or QuotaPeriod.monthly, starts_on=parse_date(v["starts_on"]),
-            ends_on=parse_date(v["ends_on"]), directive_id=_int(v["directive_id"]),
-            campaign_id=_int(v["campaign_id"]), note=v["note"])
+        data = QuotaCreate.model_validate({
+            "name": v["name"] or "", "area_id": _int(v["area_id"]), "unit_level": v["unit_level"] or AreaLevel.commune,
+            "kind": v["kind"], "min_count": _int(v["min_count"]) if v["min_count"] is not None else 1,
+            "max_count": _int(v["max_count"]),
+            "period": v["period"] or QuotaPeriod.monthly, "starts_on": parse_date(v["starts_on"]),
+            "ends_on": parse_date(v["ends_on"]), "directive_id": _int(v["directive_id"]),
+            "campaign_id": _int(v["campaign_id"]), "note": v["note"]})
         rule = create_rule(session, data, actor=principal)
     except (DomainError, ValidationError) as exc:
         session.rollback()

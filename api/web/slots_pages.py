@@ -1,11 +1,13 @@
 """Broadcast slots: a week calendar per area or cluster, add/edit/delete with the services' conflict messages."""
 
 from datetime import date, timedelta
+from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
+from starlette.datastructures import FormData
 
 from api.deps import IdPath, SessionDep, SettingsDep
 from api.web.area_choices import area_options, area_or_scope
@@ -104,9 +106,9 @@ def slots_page(request: Request, session: SessionDep, principal: ReaderPage, are
     return _page(request, session, principal, area_or_scope(session, principal, area_id), start)
 
 
-def _values(form) -> dict:
-    values = {k: form_value(form, k) for k in ("name", "start_time", "duration_minutes", "starts_on", "ends_on",
-                                                "area_id", "week")}
+def _values(form: FormData) -> dict[str, Any]:
+    values: dict[str, Any] = {k: form_value(form, k) for k in ("name", "start_time", "duration_minutes", "starts_on",
+                                                                "ends_on", "area_id", "week")}
     values["weekdays"] = [d for d in form_ids(form, "weekdays") if 0 <= d <= 6]
     values["commemorative_only"] = form.get("commemorative_only") == "true"
     return values
@@ -118,15 +120,16 @@ def _week_of(values: dict, request: Request) -> date:
 
 @router.post("/slots", response_class=HTMLResponse)
 def slots_create(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
-                 form: FormDep) -> HTMLResponse:
+                 form: FormDep) -> Response:
     v = _values(form)
     area_id = int(v["area_id"]) if v["area_id"] and v["area_id"].isdigit() else None
     area = area_or_scope(session, principal, area_id)
     try:
-        data = SlotCreate(area_id=area.id if area else 0, name=v["name"] or "", start_time=v["start_time"] or "",
-                          duration_minutes=v["duration_minutes"] or 0, weekdays=v["weekdays"] or None,
-                          starts_on=parse_date(v["starts_on"]), ends_on=parse_date(v["ends_on"]),
-                          commemorative_only=v["commemorative_only"])
+        data = SlotCreate.model_validate({
+            "area_id": area.id if area else 0, "name": v["name"] or "", "start_time": v["start_time"] or "",
+            "duration_minutes": v["duration_minutes"] or 0, "weekdays": v["weekdays"] or None,
+            "starts_on": parse_date(v["starts_on"]), "ends_on": parse_date(v["ends_on"]),
+            "commemorative_only": v["commemorative_only"]})
         slot = create_slot(session, data, scope=principal.scope, tz=settings.tz,
                            store=MediaStore(settings.media_dir), created_by=principal.user_id)
     except (DomainError, ValidationError) as exc:
@@ -157,15 +160,16 @@ def slot_edit_page(request: Request, session: SessionDep, principal: OperatorPag
 
 @router.post("/slots/{slot_id}", response_class=HTMLResponse)
 def slot_update(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
-                slot_id: IdPath, form: FormDep) -> HTMLResponse:
+                slot_id: IdPath, form: FormDep) -> Response:
     row = get_slot(session, slot_id)
     area = slot_readable(session, row, principal.scope)
     v = _values(form)
     try:
-        data = SlotUpdate(name=v["name"] or "", start_time=v["start_time"] or "",
-                          duration_minutes=v["duration_minutes"] or 0, weekdays=v["weekdays"] or list(range(7)),
-                          starts_on=parse_date(v["starts_on"]), ends_on=parse_date(v["ends_on"]),
-                          commemorative_only=v["commemorative_only"])
+        data = SlotUpdate.model_validate({
+            "name": v["name"] or "", "start_time": v["start_time"] or "",
+            "duration_minutes": v["duration_minutes"] or 0, "weekdays": v["weekdays"] or list(range(7)),
+            "starts_on": parse_date(v["starts_on"]), "ends_on": parse_date(v["ends_on"]),
+            "commemorative_only": v["commemorative_only"]})
         update_slot(session, row, data, scope=principal.scope, tz=settings.tz, store=MediaStore(settings.media_dir))
     except (DomainError, ValidationError) as exc:
         session.rollback()

@@ -1,7 +1,7 @@
 """How the machine will read a text: the live spoken-form preview and the pronunciation lexicon editor."""
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
 
@@ -105,7 +105,7 @@ def lexicon_page(request: Request, session: SessionDep, settings: SettingsDep, p
 
 @router.post("/lexicon", response_class=HTMLResponse)
 def lexicon_add(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
-                form: FormDep) -> HTMLResponse:
+                form: FormDep) -> Response:
     area_text = form_value(form, "area_id")
     area = area_or_scope(session, principal, int(area_text) if area_text and area_text.isdigit() else None)
     values = {"term": form_value(form, "term"), "spoken": form_value(form, "spoken")}
@@ -125,7 +125,7 @@ def lexicon_add(request: Request, session: SessionDep, settings: SettingsDep, pr
 
 @router.post("/lexicon/{entry_id}", response_class=HTMLResponse)
 def lexicon_update(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
-                   entry_id: IdPath, form: FormDep) -> HTMLResponse:
+                   entry_id: IdPath, form: FormDep) -> Response:
     entry = get_entry(session, entry_id)
     if not _may_edit(principal, entry.area_id, session):
         raise Forbidden("Bạn không được sửa mục này.")

@@ -1,7 +1,9 @@
 """Users (admin): the list, a form to add one, and editing one (name, role, area, password, active)."""
 
+from typing import Any
+
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
 
@@ -43,12 +45,13 @@ def users_page(request: Request, session: SessionDep, principal: AdminPage) -> H
 
 
 @router.post("/users", response_class=HTMLResponse)
-def users_create(request: Request, session: SessionDep, principal: AdminPage, form: FormDep) -> HTMLResponse:
+def users_create(request: Request, session: SessionDep, principal: AdminPage, form: FormDep) -> Response:
     values = {k: form_value(form, k) for k in ("username", "full_name", "role", "area_id")}
     try:
-        data = UserCreate(username=values["username"] or "", full_name=values["full_name"],
-                          role=values["role"] or "", area_id=values["area_id"],
-                          password=form.get("password") if isinstance(form.get("password"), str) else "")
+        data = UserCreate.model_validate({
+            "username": values["username"] or "", "full_name": values["full_name"], "role": values["role"] or "",
+            "area_id": values["area_id"],
+            "password": form.get("password") if isinstance(form.get("password"), str) else ""})
         if principal.scope is not None and (data.area_id is None
                                             or not principal.can_see(get_area(session, data.area_id))):
             raise Forbidden("Chỉ được tạo người dùng trong phạm vi được giao.")
@@ -86,9 +89,9 @@ def user_page(request: Request, session: SessionDep, principal: AdminPage, user_
 
 @router.post("/users/{user_id}", response_class=HTMLResponse)
 def user_update(request: Request, session: SessionDep, principal: AdminPage, user_id: IdPath,
-                form: FormDep) -> HTMLResponse:
+                form: FormDep) -> Response:
     user = _user_in_scope(session, principal, user_id)
-    values = {k: form_value(form, k) for k in ("full_name", "role", "area_id")}
+    values: dict[str, Any] = {k: form_value(form, k) for k in ("full_name", "role", "area_id")}
     values["is_active"] = form_value(form, "is_active") == "true"
     password = form.get("password")
     password = password if isinstance(password, str) and password else None

@@ -6,23 +6,14 @@ readers of the subtree (admin, operator, approver, supervisor); devices never re
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
+
+from tests.authz_case import Case
 
 API = "/api/v1"
 FROM, TO = "2026-03-01", "2026-03-31"
 
 
-@dataclass
-class Case:  # the shape of tests.api.test_authz_matrix.Case (not imported: that module imports this one)
-    name: str
-    method: str
-    path: Callable[[Any], str]
-    expect: dict[str, int]
-    json: Callable[[Any], Any] | None = None
-    data: dict | None = None
-    files: Callable[[Any], Any] | None = None
-    setup: Callable[[Any], None] | None = field(default=None)
 
 
 INSIDE_READERS = {

@@ -24,6 +24,7 @@ from campaigns.models import (
     Directive,
     RevisionStatus,
 )
+from core.db import saved_id
 from playlists.models import Playlist, PlaylistItem
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -49,9 +50,9 @@ def make_campaign(session: Session, name: str, starts_on: date, ends_on: date, *
     session.add(c)
     session.flush()
     for area_id in area_ids:
-        session.add(CampaignArea(campaign_id=c.id, area_id=area_id))
+        session.add(CampaignArea(campaign_id=saved_id(c), area_id=area_id))
     for d in directives:
-        session.add(CampaignDirective(campaign_id=c.id, directive_id=d.id))
+        session.add(CampaignDirective(campaign_id=saved_id(c), directive_id=saved_id(d)))
     session.flush()
     return c
 
@@ -69,7 +70,7 @@ def make_content(session: Session, title: str, *, campaign: Campaign | None = No
     session.flush()
     rev_status = (RevisionStatus.superseded if archived_at else RevisionStatus.approved) if approved \
         else RevisionStatus.submitted
-    rev = ContentRevision(content_id=c.id, title=title, body=f"Nội dung {title}", valid_from=valid_from,
+    rev = ContentRevision(content_id=saved_id(c), title=title, body=f"Nội dung {title}", valid_from=valid_from,
                           valid_until=valid_until, status=rev_status, decided_at=approved_at if approved else None)
     session.add(rev)
     session.flush()
@@ -110,7 +111,7 @@ def make_playlist(session: Session, cluster_id: int, day: date, items: Sequence[
         slot_end = it.slot_ends_at or it.starts_at + timedelta(milliseconds=it.duration_ms) + timedelta(minutes=30)
         c = it.content
         session.add(PlaylistItem(
-            playlist_id=p.id, cluster_id=cluster_id, day=day, slot_index=0, slot_name=it.slot_name,
+            playlist_id=saved_id(p), cluster_id=cluster_id, day=day, slot_index=0, slot_name=it.slot_name,
             slot_starts_at=slot_start, slot_ends_at=slot_end, position=position,
             kind="content" if c else "filler", content_id=c.id if c else None,
             revision_id=c.airing_revision_id if c else None, campaign_id=c.campaign_id if c else None,

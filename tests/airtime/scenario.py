@@ -20,7 +20,7 @@ from airtime.aggregate import ReportQuery
 from airtime.ingest import ingest_plays
 from airtime.reports import airtime_rows
 from core.areas import Area, AreaLevel
-from core.db import session_scope
+from core.db import saved_id, session_scope
 from tests.airtime.builders import (
     TZ,
     PlanItem,
@@ -122,10 +122,10 @@ def build_scenario(engine, world) -> Scenario:
         sc = Scenario(
             clusters=clusters,
             communes=communes,
-            campaign_of={c.id: c.campaign_id for c in contents},
-            title_of={c.id: c.title for c in contents},
+            campaign_of={saved_id(c): c.campaign_id for c in contents},
+            title_of={saved_id(c): c.title for c in contents},
             campaigns={
-                c.id: {
+                saved_id(c): {
                     "name": c.name,
                     "target": c.target_minutes_per_week,
                     "starts_on": c.starts_on,
@@ -139,7 +139,8 @@ def build_scenario(engine, world) -> Scenario:
                     (c4, [world.clusters_b[1].id]),
                 )
             },
-            directives_of={c1.id: [d1.id], c2.id: [d1.id, d2.id], c3.id: [], c4.id: []},
+            directives_of={saved_id(c1): [saved_id(d1)], saved_id(c2): [saved_id(d1), saved_id(d2)], saved_id(c3): [],
+                           saved_id(c4): []},
             province=world.province,
             commune_a=world.commune_a,
         )
@@ -177,11 +178,12 @@ def build_scenario(engine, world) -> Scenario:
                     status = rng.choices(["played", "interrupted", "skipped", "failed"], [70, 15, 10, 5])[0]
                     # A failed play still reports how long it tried: it must not count as airtime.
                     dur = {"played": it.duration_ms, "interrupted": it.duration_ms // 3, "failed": 4_000}.get(status, 0)
-                    sc.events.append(Event(cluster.id, it.content.id, it.starts_at, dur, status))
+                    sc.events.append(Event(saved_id(cluster), saved_id(it.content), it.starts_at, dur, status))
                 # Late evening items crossing midnight, and an off-schedule play just after midnight.
                 late_start = _local(day, 23, 58) - timedelta(seconds=rng.randint(0, 60))
-                sc.events.append(Event(cluster.id, rng.choice(contents).id, late_start, 300_000, "played"))
-                sc.events.append(Event(cluster.id, rng.choice(contents).id, _local(day, 0, 1), 45_000, "played"))
+                cid = saved_id(cluster)
+                sc.events.append(Event(cid, saved_id(rng.choice(contents)), late_start, 300_000, "played"))
+                sc.events.append(Event(cid, saved_id(rng.choice(contents)), _local(day, 0, 1), 45_000, "played"))
             day += timedelta(days=1)
     # Ingest through the service, in batches per cluster, shuffled (arrival order is not time order).
     by_cluster: dict[int, list[dict]] = defaultdict(list)

@@ -15,7 +15,7 @@ from tests.airtime.scenario import FROM
 
 @pytest.fixture
 def run(engine, settings, monkeypatch):
-    monkeypatch.setattr(cli, "_engine", lambda: engine)
+    monkeypatch.setattr(cli, "open_engine", lambda: engine)
     monkeypatch.setattr(cli, "get_settings", lambda: settings)
     runner = CliRunner()
     return lambda *args: runner.invoke(cli.app, list(args))

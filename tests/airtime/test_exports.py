@@ -5,11 +5,13 @@ import dataclasses
 import io
 import unicodedata
 from datetime import UTC, date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pypdf
 import pytest
 from openpyxl import load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from airtime import charts, exports
 from airtime.report_values import (
@@ -155,7 +157,7 @@ def test_quota_csv() -> None:
 # ---------------------------------------------------------------- XLSX
 
 
-def _find_row(ws, first_value: object) -> int:  # type: ignore[no-untyped-def]
+def _find_row(ws: Any, first_value: object) -> int:
     for row in ws.iter_rows(min_col=1, max_col=2):
         if row[0].value == first_value or row[1].value == first_value:
             return row[0].row
@@ -192,6 +194,7 @@ def test_xlsx_title_block_table_and_totals(rows: list[ReportRow], meta: ReportMe
     total_row = _find_row(ws, "Tổng cộng")
     assert total_row == header + len(rows) + 1
     total = totals(rows)
+    assert total.target_seconds is not None
     assert [c.value for c in ws[total_row]][2:6] == [
         pytest.approx(total.planned_seconds / 60), pytest.approx(total.aired_seconds / 60),
         pytest.approx(total.target_seconds / 60), pytest.approx(total.compliance)]
@@ -208,7 +211,8 @@ def test_xlsx_keeps_formula_like_text_as_text_and_embeds_the_chart(meta: ReportM
     cell = ws.cell(_find_row(ws, "=SUM(A1:A9)"), 2)
     assert cell.data_type == "s"
     assert wb.sheetnames == ["Báo cáo", "Biểu đồ"]
-    assert len(wb["Biểu đồ"]._images) == 1
+    chart_sheet: Any = wb["Biểu đồ"]  # its images sit in _images, which openpyxl's stub leaves out
+    assert len(chart_sheet._images) == 1
 
 
 def test_quota_xlsx() -> None:
@@ -220,6 +224,7 @@ def test_quota_xlsx() -> None:
         QuotaRow("Công an thị xã", "Ít nhất 02 bài", "Tháng 11/2026", 2, 1, 0, False),
     ], meta)
     ws = load_workbook(io.BytesIO(data)).active
+    assert isinstance(ws, Worksheet)
     # The superior unit above the issuing unit, level with the national title and motto.
     assert [ws["A1"].value, ws["A2"].value] == ["UBND THỊ XÃ SA PA", "TRUNG TÂM VĂN HÓA, THỂ THAO - TRUYỀN THÔNG"]
     assert ws["A2"].font.b and not ws["A1"].font.b
@@ -253,7 +258,8 @@ def test_pdf_embeds_dejavu_and_uses_no_other_font(rows: list[ReportRow], meta: R
     reader = pypdf.PdfReader(io.BytesIO(exports.to_pdf(rows, meta)))
     fonts = {}
     for page in reader.pages:
-        for font in page["/Resources"]["/Font"].values():
+        resources: Any = page["/Resources"]  # a pypdf dictionary object
+        for font in resources["/Font"].values():
             font = font.get_object()
             fonts[str(font["/BaseFont"])] = font
     assert any("DejaVuSans-Bold" in name for name in fonts)

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from airtime.chain import verify_cluster
 from airtime.ingest import MAX_BATCH, ingest_plays
@@ -39,7 +39,7 @@ def _url(cluster_id: int) -> str:
 
 def _stored(engine, cluster_id: int) -> list[PlayEvent]:
     with Session(engine) as s:
-        return list(s.exec(select(PlayEvent).where(PlayEvent.cluster_id == cluster_id).order_by(PlayEvent.seq)))
+        return list(s.exec(select(PlayEvent).where(PlayEvent.cluster_id == cluster_id).order_by(col(PlayEvent.seq))))
 
 
 def _batch(content_id: int, n: int, start: datetime | None = None, prefix: str = "e") -> list[dict]:

@@ -8,12 +8,11 @@ Each case acts on objects in commune A (cluster A1). Callers:
 Packages that add endpoints add cases to CASES (or a module-level list they import here).
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
+from tests.authz_case import Case
 from tests.factories import device_headers
 
 CALLERS = ["admin", "operator", "operator_a", "operator_b", "approver", "approver_a", "approver_b",
@@ -22,16 +21,6 @@ ALL_HUMANS_INSIDE = {"admin": 200, "operator": 200, "operator_a": 200, "approver
                      "supervisor": 200, "supervisor_a": 200}
 
 
-@dataclass
-class Case:
-    name: str
-    method: str
-    path: Callable[[Any], str]          # ctx -> path
-    expect: dict[str, int]
-    json: Callable[[Any], Any] | None = None
-    data: dict | None = None
-    files: Callable[[Any], Any] | None = None
-    setup: Callable[[Any], None] | None = field(default=None)
 
 
 def _new_cluster_body(ctx):

@@ -6,25 +6,11 @@ read-only cases reuse one made on first use.
 """
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
+from tests.authz_case import Case
 from tests.campaigns.audio import short_mp3
 from tests.campaigns.helpers import API, campaign_body, content_body
-
-
-@dataclass
-class Case:  # the shape of tests.api.test_authz_matrix.Case (not imported: that module imports this one)
-    name: str
-    method: str
-    path: Callable[[Any], str]
-    expect: dict[str, int]
-    json: Callable[[Any], Any] | None = None
-    data: dict | None = None
-    files: Callable[[Any], Any] | None = None
-    setup: Callable[[Any], None] | None = field(default=None)
-
 
 INSIDE_READERS = {"admin": 200, "operator": 200, "operator_a": 200, "approver": 200, "approver_a": 200,
                   "supervisor": 200, "supervisor_a": 200}

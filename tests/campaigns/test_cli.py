@@ -11,7 +11,7 @@ from tests.campaigns.helpers import act, create_content, today
 
 @pytest.fixture
 def run(engine, settings, monkeypatch):
-    monkeypatch.setattr(cli, "_engine", lambda: engine)
+    monkeypatch.setattr(cli, "open_engine", lambda: engine)
     monkeypatch.setattr(cli, "get_settings", lambda: settings)
     runner = CliRunner()
 

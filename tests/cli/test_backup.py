@@ -18,7 +18,7 @@ from airtime.ingest import ingest_plays
 from airtime.models import PlayEvent
 from core.backup import backup, restore
 from core.config import Settings
-from core.db import make_engine, session_scope
+from core.db import make_engine, saved_id, session_scope
 from core.errors import Conflict, Invalid
 from core.users import User
 from tests.airtime.builders import TZ, event, make_content
@@ -31,7 +31,7 @@ def _fill(settings: Settings, engine, world) -> tuple[int, bytes]:
     start = datetime(2026, 4, 1, 6, 0, tzinfo=TZ)
     with session_scope(engine) as s:
         ingest_plays(s, cluster_id=cluster.id, tz=TZ,
-                     events=[event(content.id, start + timedelta(minutes=3 * i), 60_000) for i in range(5)])
+                     events=[event(saved_id(content), start + timedelta(minutes=3 * i), 60_000) for i in range(5)])
     audio = b"ID3" + bytes(range(256)) * 40
     settings.ensure_dirs()
     (settings.media_dir / "ab").mkdir(exist_ok=True)

@@ -5,23 +5,11 @@ acknowledging alarms: admin and operators of the subtree. Status, commands and a
 the subtree's readers; a device reads and posts only its own cluster (device_a is A1's device).
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from tests.authz_case import Case
 
 API = "/api/v1"
 
 
-@dataclass
-class Case:  # the shape of tests.api.test_authz_matrix.Case (not imported: that module imports this one)
-    name: str
-    method: str
-    path: Callable[[Any], str]
-    expect: dict[str, int]
-    json: Callable[[Any], Any] | None = None
-    data: dict | None = None
-    files: Callable[[Any], Any] | None = None
-    setup: Callable[[Any], None] | None = field(default=None)
 
 
 OPERATORS_INSIDE = {"admin": 200, "operator": 200, "operator_a": 200}

@@ -65,7 +65,7 @@ class Subscriber:
         from devices.push import parse_url
 
         address = parse_url(url)
-        self.messages: list[tuple[str, bytes]] = []
+        self.messages: list[tuple[str, bytes | bytearray]] = []
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"loaxa-test-{time.time_ns()}")
         subscribed = []
         self.client.on_message = lambda _c, _u, msg: self.messages.append((msg.topic, msg.payload))
@@ -78,7 +78,7 @@ class Subscriber:
             assert time.monotonic() < deadline, "no SUBACK"
             time.sleep(0.02)
 
-    def wait_for(self, count: int, timeout: float = 5.0) -> list[tuple[str, bytes]]:
+    def wait_for(self, count: int, timeout: float = 5.0) -> list[tuple[str, bytes | bytearray]]:
         deadline = time.monotonic() + timeout
         while len(self.messages) < count and time.monotonic() < deadline:
             time.sleep(0.02)

@@ -14,7 +14,7 @@ from datetime import time as dtime
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.app import create_app
 from campaigns.models import ContentRevision
@@ -42,7 +42,7 @@ def settle(engine, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with Session(engine) as s:
-            busy = s.exec(select(Task).where(Task.status.in_([TaskStatus.queued, TaskStatus.running]))).first()
+            busy = s.exec(select(Task).where(col(Task.status).in_([TaskStatus.queued, TaskStatus.running]))).first()
             failed = s.exec(select(Task).where(Task.status == TaskStatus.failed)).first()
         assert failed is None, failed.error
         if busy is None:
@@ -76,6 +76,7 @@ def submitted_with_audio(client, auth, engine, store, area_ids) -> int:
     audio = make_mp3(store, 3, 1500)
     with session_scope(engine) as s:
         rev = s.get(ContentRevision, content["revision_id"])
+        assert rev is not None
         rev.audio_sha256, rev.audio_ext, rev.audio_duration_ms = audio.sha256, audio.ext, audio.duration_ms
         rev.audio_source = "recording"
         s.add(rev)

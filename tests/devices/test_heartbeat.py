@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import func, select
 
-from core.db import session_scope
+from core.db import saved_id, session_scope
 from devices.heartbeats import HISTORY_ROWS, HeartbeatIn, record_heartbeat
 from devices.models import DeviceHeartbeat
 from devices.status import DeviceState, cluster_state
@@ -99,11 +99,12 @@ def _content(engine, world, title="Thông báo tiêm chủng", *, audio=True, ap
     with session_scope(engine) as session:
         content = make_content(session, title, approved=approved)
         rev = session.get(ContentRevision, content.latest_revision_id)
-        session.add(ContentArea(content_id=content.id, revision_id=rev.id, area_id=world.province.id))
+        assert rev is not None
+        session.add(ContentArea(content_id=saved_id(content), revision_id=saved_id(rev), area_id=world.province.id))
         if audio:
             rev.audio_sha256, rev.audio_ext, rev.audio_duration_ms = "a" * 64, "mp3", 42_000
             session.add(rev)
-        return content.id
+        return saved_id(content)
 
 
 def test_commands_ride_the_heartbeat_until_acknowledged(client, auth, world, engine):

@@ -6,7 +6,8 @@ Every case acts on commune A / cluster A1 of the test world. Callers not listed 
 from datetime import time
 
 from core.timeutil import now_utc
-from tests.api.test_authz_matrix import ALL_HUMANS_INSIDE, CALLERS, Case
+from tests.api.test_authz_matrix import ALL_HUMANS_INSIDE, CALLERS
+from tests.authz_case import Case
 
 INSIDE_AND_DEVICE = {**ALL_HUMANS_INSIDE, "device_a": 200}
 WRITERS = {"admin": 200, "operator": 200, "operator_a": 200}
@@ -75,6 +76,11 @@ def _filler_body(ctx):
     return {"area_id": ctx.world.commune_a.id, "sha256": audio.sha256}
 
 
+def _filler_afresh(ctx) -> None:
+    ctx.filler = False
+    _filler_once(ctx)
+
+
 def _filler_once(ctx) -> None:
     if getattr(ctx, "filler", False):
         return
@@ -122,8 +128,7 @@ CASES: list[Case] = [
          INSIDE_AND_DEVICE, setup=_filler_once),
     Case("set filler of A", "PUT", lambda c: "/api/v1/slots/filler", WRITERS, json=_filler_body),
     Case("remove filler of A", "DELETE", lambda c: f"/api/v1/slots/filler/{c.world.commune_a.id}",
-         {"admin": 204, "operator": 204, "operator_a": 204}, setup=lambda c: (setattr(c, "filler", False),
-                                                                               _filler_once(c))),
+         {"admin": 204, "operator": 204, "operator_a": 204}, setup=_filler_afresh),
     Case("build playlists of A", "POST", lambda c: "/api/v1/playlists/build", WRITERS,
          json=lambda c: {"date": _today(c), "area_id": c.world.commune_a.id}),
     Case("list builds", "GET", lambda c: "/api/v1/playlists/builds", EVERY_HUMAN),

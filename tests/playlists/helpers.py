@@ -10,9 +10,11 @@ from datetime import date, time
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
 
 from campaigns.models import Campaign, CampaignArea, Content, ContentArea, ContentRevision
-from core.db import session_scope
+from core.db import saved_id, session_scope
+from core.tasks import Task, wait
 from core.timeutil import now_utc
 from media.store import MediaStore
 from playlists.models import SlotTemplateRow
@@ -48,8 +50,8 @@ def add_campaign(engine: Engine, name: str, area_ids: list[int], *, target_minut
         s.add(c)
         s.flush()
         for area_id in area_ids:
-            s.add(CampaignArea(campaign_id=c.id, area_id=area_id))
-        return c.id
+            s.add(CampaignArea(campaign_id=saved_id(c), area_id=area_id))
+        return saved_id(c)
 
 
 def add_content(engine: Engine, title: str, area_ids: list[int], audio: AudioRef | None, *,
@@ -62,7 +64,7 @@ def add_content(engine: Engine, title: str, area_ids: list[int], audio: AudioRef
         s.add(content)
         s.flush()
         rev = ContentRevision(
-            content_id=content.id, title=title, body=title, level=level, valid_from=valid_from,
+            content_id=saved_id(content), title=title, body=title, level=level, valid_from=valid_from,
             valid_until=valid_until, status=status, decided_at=now_utc() if status == "approved" else None,
             audio_sha256=audio.sha256 if audio else None, audio_ext=audio.ext if audio else None,
             audio_duration_ms=audio.duration_ms if audio else None,
@@ -70,17 +72,18 @@ def add_content(engine: Engine, title: str, area_ids: list[int], audio: AudioRef
         s.add(rev)
         s.flush()
         for area_id in area_ids:
-            s.add(ContentArea(revision_id=rev.id, area_id=area_id, content_id=content.id))
+            s.add(ContentArea(revision_id=saved_id(rev), area_id=area_id, content_id=saved_id(content)))
         content.latest_revision_id = rev.id
         if status == "approved":
             content.airing_revision_id = rev.id
         s.add(content)
-        return content.id
+        return saved_id(content)
 
 
 def withdraw_content(engine: Engine, content_id: int) -> None:
     with session_scope(engine) as s:
         content = s.get(Content, content_id)
+        assert content is not None
         content.status = "archived"
         content.airing_revision_id = None
         s.add(content)
@@ -91,7 +94,7 @@ def add_slot(engine: Engine, area_id: int, name: str, start: time, minutes: int,
         row = SlotTemplateRow(area_id=area_id, name=name, start_time=start, duration_minutes=minutes, **extra)
         s.add(row)
         s.flush()
-        return row.id
+        return saved_id(row)
 
 
 def media_store(settings) -> MediaStore:
@@ -101,3 +104,11 @@ def media_store(settings) -> MediaStore:
 
 def mp3_path(store: MediaStore, ref: AudioRef) -> Path:
     return store.path_for(ref.sha256, ref.ext)
+
+
+def wait_tasks(engine: Engine, func: str) -> None:
+    """Wait for every task of this function queued so far (e.g. "playlists.tasks:rebuild_areas"): all end done."""
+    with Session(engine) as s:
+        ids = [saved_id(t) for t in s.exec(select(Task).where(Task.func == func).order_by(col(Task.id)))]
+    for task_id in ids:
+        assert wait(engine, task_id, timeout=60).status == "done"

@@ -7,7 +7,7 @@ import pytest
 from sqlmodel import Session
 
 from core import tasks
-from core.db import session_scope
+from core.db import saved_id, session_scope
 from core.timeutil import now_utc
 from playlists.queries import current_playlist
 from playlists.service import build_day
@@ -43,7 +43,7 @@ def _run_content_changed(engine, content_id, now: datetime):
     with session_scope(engine) as s:
         task = tasks.submit(s, "playlists.tasks:content_changed", title="khẩn cấp",
                             kwargs={"content_id": content_id, "now": now.isoformat()})
-    done = tasks.wait(engine, task.id, timeout=60)
+    done = tasks.wait(engine, saved_id(task), timeout=60)
     assert done.status == "done", done.error
     return done.result
 
@@ -123,7 +123,9 @@ def _set_end(engine, content_id: int, ends_at: datetime) -> None:
 
     with session_scope(engine) as s:
         content = s.get(Content, content_id)
+        assert content is not None
         rev = s.get(ContentRevision, content.airing_revision_id)
+        assert rev is not None
         content.ends_at = rev.ends_at = ends_at
         s.add_all([content, rev])
 

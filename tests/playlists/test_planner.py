@@ -1,4 +1,7 @@
-"""The day planner on plain fixtures: Asia/Ho_Chi_Minh, fixed dates, no clock."""
+"""The day planner on plain fixtures: Asia/Ho_Chi_Minh, fixed dates, no clock.
+
+Long on purpose: one case per planner rule, in the order the planner applies them.
+"""
 
 import random
 from datetime import date, datetime, time, timedelta

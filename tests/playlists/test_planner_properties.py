@@ -1,4 +1,7 @@
-"""Planner properties over randomized inputs (hypothesis). Bounded so the file runs in seconds."""
+"""Planner properties over randomized inputs (hypothesis). Bounded so the file runs in seconds.
+
+Long on purpose: the strategies that build random days and the properties checked on them belong together.
+"""
 
 import random
 from collections import Counter

@@ -5,18 +5,13 @@ cluster's own order, the audit trail, and the refusals."""
 from datetime import timedelta
 
 import pytest
-from sqlmodel import Session, col, select
 
-from core.tasks import Task, wait
 from core.timeutil import now_utc
-from tests.playlists.helpers import add_content, make_mp3
+from tests.playlists.helpers import add_content, make_mp3, wait_tasks
 
 
 def _wait_rebuilds(engine) -> None:
-    with Session(engine) as s:
-        ids = list(s.exec(select(Task.id).where(Task.func == "playlists.tasks:rebuild_areas").order_by(col(Task.id))))
-    for task_id in ids:
-        assert wait(engine, task_id, timeout=60).status == "done"
+    wait_tasks(engine, "playlists.tasks:rebuild_areas")
 
 
 @pytest.fixture

@@ -6,12 +6,10 @@ import json
 import zipfile
 
 import pytest
-from sqlmodel import Session, col, select
 
-from core.tasks import Task, wait
 from core.timeutil import now_utc
 from playlists.stream_check import check_stream
-from tests.playlists.helpers import add_content, make_mp3
+from tests.playlists.helpers import add_content, make_mp3, wait_tasks
 
 
 def _today(settings):
@@ -25,11 +23,7 @@ def _relay(world, url, **extra):
 
 def _wait_rebuilds(engine) -> None:
     """Wait for every schedule-change rebuild queued so far."""
-    with Session(engine) as s:
-        ids = list(s.exec(select(Task.id).where(Task.func == "playlists.tasks:rebuild_areas")
-                          .order_by(col(Task.id))))
-    for task_id in ids:
-        assert wait(engine, task_id, timeout=60).status == "done"
+    wait_tasks(engine, "playlists.tasks:rebuild_areas")
 
 
 # ---------------------------------------------------------------------------- the stream check

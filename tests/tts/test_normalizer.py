@@ -1,5 +1,7 @@
 """Exact spoken forms: the normalizer reads text the way a commune announcer would.
 
+Long on purpose: a flat table of input -> spoken form, one case per reading rule.
+
 Each case is one small input and the full text the machine will say (SpokenText.text).
 """
 

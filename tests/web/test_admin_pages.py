@@ -13,7 +13,9 @@ def _api_login(client, username: str, password: str):
 
 
 def _user_id(client, username: str) -> int:
-    return int(re.search(rf'href="/users/(\d+)">{re.escape(username)}<', client.get("/users").text).group(1))
+    found = re.search(rf'href="/users/(\d+)">{re.escape(username)}<', client.get("/users").text)
+    assert found is not None
+    return int(found.group(1))
 
 
 def test_admin_edits_a_user_resets_the_password_and_deactivates(client, world, web_login):

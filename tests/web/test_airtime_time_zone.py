@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pypdf
 import pytest
 from openpyxl import load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from core.db import session_scope
 from tests.airtime.builders import event, make_content
@@ -45,6 +46,7 @@ def _today(tz: ZoneInfo) -> date:
 
 def _xlsx_heading(data: bytes) -> str:
     ws = load_workbook(io.BytesIO(data)).active
+    assert isinstance(ws, Worksheet)
     return " ".join(str(c.value) for row in ws.iter_rows(max_row=8) for c in row if isinstance(c.value, str))
 
 

@@ -20,10 +20,11 @@ ROLE_PAGES = {
 def _user_id(live_server, username: str) -> int:
     from sqlmodel import Session, select
 
+    from core.db import saved_id
     from core.users import User
 
     with Session(live_server.engine) as session:
-        return session.exec(select(User.id).where(User.username == username)).one()
+        return saved_id(session.exec(select(User).where(User.username == username)).one())
 
 
 @pytest.mark.parametrize("username", list(ROLE_PAGES))

@@ -4,11 +4,8 @@ timeline's relay items and priority-clash note with the commune's reordering for
 import re
 from datetime import timedelta
 
-from sqlmodel import Session, col, select
-
-from core.tasks import Task, wait
 from core.timeutil import now_utc
-from tests.playlists.helpers import add_content, make_mp3, media_store
+from tests.playlists.helpers import add_content, make_mp3, media_store, wait_tasks
 
 
 def _relay_form(csrf, area_id, url, **extra):
@@ -17,10 +14,7 @@ def _relay_form(csrf, area_id, url, **extra):
 
 
 def _wait_rebuilds(engine) -> None:
-    with Session(engine) as s:
-        ids = list(s.exec(select(Task.id).where(Task.func == "playlists.tasks:rebuild_areas").order_by(col(Task.id))))
-    for task_id in ids:
-        assert wait(engine, task_id, timeout=60).status == "done"
+    wait_tasks(engine, "playlists.tasks:rebuild_areas")
 
 
 def test_relays_page_add_with_warning_edit_and_delete(client, world, web_login, stream_server):
@@ -91,7 +85,4 @@ def test_timeline_shows_relays_and_lets_the_commune_reorder_clashing_priority_it
 
 
 def _wait_build(engine) -> None:
-    with Session(engine) as s:
-        ids = list(s.exec(select(Task.id).where(Task.func == "playlists.tasks:build_day_task")))
-    for task_id in ids:
-        assert wait(engine, task_id, timeout=60).status == "done"
+    wait_tasks(engine, "playlists.tasks:build_day_task")

@@ -1,5 +1,7 @@
 """initial schema
 
+Long on purpose: the generated initial schema of every table, applied once; later changes are new revisions.
+
 Revision ID: 0001
 Revises: 
 Create Date: 2026-11-22 04:15:31.486262
