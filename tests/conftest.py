@@ -173,3 +173,20 @@ def live_server(app) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=20)
+
+
+@pytest.fixture
+def empty_db_url(db_url, tmp_path):
+    """An empty database of the same kind as db_url (migrations must start from nothing)."""
+    if db_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'migrated.db'}"
+        return
+    base = make_url(db_url)
+    name = f"loaxa_mig_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    yield base.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()

@@ -4,13 +4,10 @@ database that holds data is refused before anything changes."""
 
 import subprocess
 import sys
-import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 from sqlmodel import func, select
 
 from airtime.chain import verify_cluster
@@ -40,22 +37,10 @@ def _fill(settings: Settings, engine, world) -> tuple[int, bytes]:
 
 
 @pytest.fixture
-def empty_target(db_url, tmp_path):
+def empty_target(empty_db_url, tmp_path):
     """Settings for a second, empty deployment of the same kind (its own data dir and database)."""
-    data = tmp_path / "restored"
-    if db_url.startswith("sqlite"):
-        yield Settings(data_dir=data, secret_key="test-secret-key-0123456789", scheduler_enabled=False)
-        return
-    base = make_url(db_url)
-    name = f"loaxa_restore_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    yield Settings(data_dir=data, database_url=base.set(database=name).render_as_string(hide_password=False),
-                   secret_key="test-secret-key-0123456789", scheduler_enabled=False)
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
+    return Settings(data_dir=tmp_path / "restored", database_url=empty_db_url,
+                    secret_key="test-secret-key-0123456789", scheduler_enabled=False)
 
 
 def test_round_trip_keeps_everything_and_the_chains_verify(settings, engine, world, empty_target, tmp_path):

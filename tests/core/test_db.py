@@ -1,4 +1,3 @@
-import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -6,7 +5,6 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel
 
 from core.db import alembic_config, import_all_models, make_engine, upgrade_database
@@ -40,23 +38,6 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-
-
-@pytest.fixture
-def empty_db_url(db_url, tmp_path):
-    """An empty database of the same kind as db_url (migrations must start from nothing)."""
-    if db_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'migrated.db'}"
-        return
-    base = make_url(db_url)
-    name = f"loaxa_mig_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
 
 
 def test_migrations_build_exactly_the_models_schema(empty_db_url):
