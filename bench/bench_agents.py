@@ -510,7 +510,7 @@ async def run(world: World, setup: dict[str, Any], args: argparse.Namespace) -> 
             "by_poll": {**summary(polled), "missing": len(agents) - len(polled),
                         "poll_interval_s": args.poll_interval},
             "by_push": {**summary(pushed), "missing": len(agents) - len(pushed)} if pushed else
-            "the server does not push emergencies over MQTT yet (live commands above use the same path)",
+            "no emergency arrived by push within 30 s (a server without push: live commands above use the same path)",
         },
         "server_errors": {"total": sum(errors.counts.values()), "by_phase": dict(errors.counts),
                           "idle_connection_closed_and_retried": errors.retried,
