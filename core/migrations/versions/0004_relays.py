@@ -1,7 +1,7 @@
 """relays ("tiếp sóng") and operators' priority orders; playlist items may be live streams
 
 Revision ID: 0004
-Revises: 0002 (to be re-chained after 0003 when the emergency changes land)
+Revises: 0002 (there is no 0003: that number was given up when the emergency changes came after the relays, as 0005)
 Create Date: 2026-12-03 16:32:03.694092
 """
 from collections.abc import Sequence
