@@ -13,7 +13,6 @@ as-run event.
 Checking the restored as-run chains is the caller's job (`loaxa restore` does it with `airtime.chain`).
 """
 
-import hashlib
 import json
 import os
 import shutil
@@ -30,6 +29,7 @@ from sqlalchemy.engine import make_url
 
 from core.config import Settings
 from core.errors import Conflict, Invalid
+from core.files import file_sha256, fsync_dir, fsync_file
 
 MANIFEST = "manifest.json"
 SQLITE_FILE = "loaxa.db"
@@ -47,14 +47,6 @@ class BackupSummary:
     database: str  # "sqlite" or "postgresql"
     files: int
     bytes: int
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _files(root: Path) -> Iterator[Path]:
@@ -124,12 +116,13 @@ def backup(settings: Settings, directory: Path, echo: Echo = print) -> BackupSum
         shutil.copy2(secret, partial / SECRET_FILE)
     echo("Đang tính mã kiểm tra...")
     files = list(_files(partial))
-    entries = [{"path": str(p.relative_to(partial)), "size": p.stat().st_size, "sha256": _sha256(p)} for p in files]
+    entries = [{"path": str(p.relative_to(partial)), "size": p.stat().st_size, "sha256": file_sha256(p)} for p in files]
     manifest = {"format": FORMAT, "created_at": datetime.now(UTC).isoformat(), "database": database,
                 "schema_revision": _schema_revision(settings), "files": entries}
     (partial / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     _fsync_tree(partial)
     os.replace(partial, directory)
+    fsync_dir(directory.parent)
     return BackupSummary(directory, database, len(files), sum(p.stat().st_size for p in _files(directory)))
 
 
@@ -146,8 +139,7 @@ def _schema_revision(settings: Settings) -> str | None:
 
 def _fsync_tree(root: Path) -> None:
     for path in _files(root):
-        with path.open("rb") as f:
-            os.fsync(f.fileno())
+        fsync_file(path)
 
 
 def read_manifest(directory: Path) -> dict[str, Any]:
@@ -160,7 +152,7 @@ def read_manifest(directory: Path) -> dict[str, Any]:
         raise Invalid(f"Bản sao lưu định dạng {manifest.get('format')!r}, phiên bản này đọc định dạng {FORMAT}.")
     for entry in manifest["files"]:
         file = directory / entry["path"]
-        if not file.is_file() or file.stat().st_size != entry["size"] or _sha256(file) != entry["sha256"]:
+        if not file.is_file() or file.stat().st_size != entry["size"] or file_sha256(file) != entry["sha256"]:
             raise Invalid(f"Tệp {entry['path']} trong bản sao lưu bị thiếu hoặc đã hỏng: không khôi phục.")
     return manifest
 
@@ -202,7 +194,7 @@ def restore(settings: Settings, directory: Path, *, force: bool = False, echo: E
     echo(f"Đang khôi phục {len(media_entries)} tệp âm thanh...")
     for entry in media_entries:
         target_path = settings.media_dir / Path(entry["path"]).relative_to(MEDIA_DIR)
-        if target_path.is_file() and target_path.stat().st_size == entry["size"] and _sha256(target_path) == entry[
+        if target_path.is_file() and target_path.stat().st_size == entry["size"] and file_sha256(target_path) == entry[
                 "sha256"]:
             continue
         target_path.parent.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,6 @@ at most a stray temp file. The public URL of a stored file is /media/{sha256}.{e
 
 import contextlib
 import errno
-import hashlib
 import os
 import re
 import secrets
@@ -17,9 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from core.files import file_sha256, fsync_dir, fsync_file
+
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 EXT_RE = re.compile(r"^[a-z0-9]{1,10}$")
-_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -38,28 +38,6 @@ def media_url(sha256: str, ext: str) -> str:
     return f"/media/{sha256}.{ext}"
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a rename inside `path` durable."""
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_file(path: Path) -> None:
-    with path.open("rb") as f:
-        os.fsync(f.fileno())
-
-
 def _temp_sibling(path: Path) -> Path:
     return path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
 
@@ -74,7 +52,7 @@ def atomic_output(path: Path) -> Iterator[Path]:
     tmp = _temp_sibling(path)
     try:
         yield tmp
-        _fsync_file(tmp)
+        fsync_file(tmp)
         os.replace(tmp, path)
         fsync_dir(path.parent)
     finally:
@@ -139,7 +117,7 @@ class MediaStore:
             return StoredFile(sha256, final, size, ext)
         final.parent.mkdir(parents=True, exist_ok=True)
         try:
-            _fsync_file(tmp_path)
+            fsync_file(tmp_path)
             os.replace(tmp_path, final)
         except OSError as exc:
             if exc.errno != errno.EXDEV:

@@ -5,9 +5,10 @@ import pytest
 from sqlmodel import Session
 
 from campaigns.eligibility import airable_contents
+from core.files import file_sha256
 from core.tasks import wait
 from media.loudness import measure
-from media.store import MediaStore, file_sha256
+from media.store import MediaStore
 from tests.campaigns.audio import short_m4a, short_mp3, short_wav, speech_ms, two_hour_ogg
 from tests.campaigns.helpers import API, act, create_content, today
 
