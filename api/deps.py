@@ -31,12 +31,9 @@ def get_session(request: Request) -> Iterator[Session]:
 # SQLite's write lock needs a free worker for its next step; with every worker taken by requests waiting
 # for that lock, nothing moves until SQLite's 30 s busy timeout (found by bench/bench_agents.py: 45
 # concurrent writes stalled 30 s). The rest wait their turn in the event loop, where waiting costs nothing.
+# (`max_concurrency` needs FastAPI 0.165, the floor in pyproject.toml; one Depends object = one shared limit.)
 DB_REQUESTS_AT_ONCE = 30
-try:
-    _session_dependency = Depends(get_session, scope="function", max_concurrency=DB_REQUESTS_AT_ONCE)
-except TypeError:  # FastAPI before max_concurrency: unbounded, as before
-    _session_dependency = Depends(get_session, scope="function")
-SessionDep = Annotated[Session, _session_dependency]
+SessionDep = Annotated[Session, Depends(get_session, scope="function", max_concurrency=DB_REQUESTS_AT_ONCE)]
 
 
 def get_settings_dep(request: Request) -> Settings:

@@ -63,19 +63,21 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": "Giá trị không hợp lệ với cơ sở dữ liệu (quá lớn hoặc sai định dạng)."},
                             status_code=422)
 
-
     # A server under load is busy, not broken: clients (agents) wait Retry-After and send the same again.
+    def busy() -> JSONResponse:
+        return JSONResponse({"detail": BUSY}, status_code=503, headers={"Retry-After": str(BUSY_RETRY_AFTER_S)})
+
     @app.exception_handler(PoolTimeout)
     async def pool_exhausted(_request: Request, exc: PoolTimeout) -> JSONResponse:
         log.warning("database connection pool exhausted: %s", exc)
-        return JSONResponse({"detail": BUSY}, status_code=503, headers={"Retry-After": str(BUSY_RETRY_AFTER_S)})
+        return busy()
 
     @app.exception_handler(OperationalError)
     async def operational_error(request: Request, exc: OperationalError) -> JSONResponse:
         if "database is locked" not in str(exc.orig):
             raise exc  # anything else is a real fault: a 500 and its traceback
         log.warning("SQLite busy for too long: %s %s", request.method, request.url.path)
-        return JSONResponse({"detail": BUSY}, status_code=503, headers={"Retry-After": str(BUSY_RETRY_AFTER_S)})
+        return busy()
 
 
 class BodySizeLimit:
