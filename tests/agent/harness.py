@@ -29,6 +29,7 @@ from typing import Any
 import httpx
 
 from agent.state import Device, MqttConfig, save_device
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV = ROOT / ".venv" / "bin"
@@ -36,10 +37,6 @@ TZ = timezone(timedelta(hours=7))
 PASSWORD = "agent-test-password-1"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for(check: Callable[[], Any], timeout: float, what: str, interval: float = 0.2) -> Any:

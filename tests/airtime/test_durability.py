@@ -3,7 +3,6 @@ answering 200, comes back with every acknowledged event (and its chain intact)."
 
 import os
 import signal
-import socket
 import subprocess
 import time
 from datetime import UTC, datetime, timedelta
@@ -20,15 +19,12 @@ from core.db import make_engine, session_scope, upgrade_database
 from core.users import issue_device_token
 from tests.airtime.builders import make_content
 from tests.factories import area
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 LOAXA = ROOT / ".venv" / "bin" / "loaxa"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _start(data_dir: Path, port: int) -> subprocess.Popen:
@@ -81,7 +77,7 @@ def served(tmp_path):
 
 def test_sigkill_right_after_the_answer_loses_nothing(served):
     data_dir, url, cluster_id, content_id, token = served
-    port = _free_port()
+    port = free_port()
     headers = {"Authorization": f"Bearer {token}"}
     start = datetime.now(UTC) - timedelta(hours=8)
     acknowledged: list[str] = []

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.ports import free_port
+
 
 def pair_device(client, auth, cluster_id: int, *, operator: str = "operator_a", name: str | None = None) -> dict:
     """Make a code as an operator and exchange it as a device; returns the pairing answer plus `headers`."""
@@ -20,10 +22,6 @@ def pair_device(client, auth, cluster_id: int, *, operator: str = "operator_a", 
     return body
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _answers(port: int) -> bool:
@@ -44,7 +42,7 @@ def mqtt_broker() -> Iterator[str]:
             yield "mqtt://127.0.0.1:1883"
             return
         pytest.skip("Mosquitto is not installed and nothing answers on 127.0.0.1:1883")
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([binary, "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 10
     while not _answers(port):

@@ -3,7 +3,6 @@ tests a real uvicorn server on 127.0.0.1 (SQLite in a temp dir, thread tasks) dr
 Chromium from the system (never a downloaded browser)."""
 
 import re
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -15,6 +14,7 @@ import pytest
 
 from tests.factories import PASSWORD
 from tests.playlists.conftest import store, stream_server  # noqa: F401  (streams on loopback for the relay pages)
+from tests.ports import free_port
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
 CHROMIUM = "/usr/bin/chromium"
@@ -47,10 +47,6 @@ def web_login(client, world):
 
 # --- a real server for the browser --------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -77,7 +73,7 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
     create_all(engine)
     world = build_world(engine)
     app = create_app(settings, engine=engine, migrate=False, start_scheduler=False)
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, name="uvicorn-web-test", daemon=True)
     thread.start()
