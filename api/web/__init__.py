@@ -1,8 +1,9 @@
 """Server-rendered web pages (Jinja2 + a little htmx), served by the same app as the API.
 
 Pages call the domain services directly with the request's session (never the HTTP API). The
-cookie session holds the same bearer token the API issues, so api.deps.get_principal accepts it
-too; every POST form carries a per-session CSRF token (hidden field, or a header for htmx).
+signed cookie holds a session id whose user is kept server-side (api.deps.session_principal), which
+api.deps.get_principal accepts too; every POST form carries a per-session CSRF token (hidden field,
+or a header for htmx).
 """
 
 from fastapi import FastAPI

@@ -19,13 +19,13 @@ from jinja2 import pass_context
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from api.deps import SessionDep
+from api.deps import SESSION_ID_KEY, SessionDep, session_principal
 from api.errors import STATUS_BY_ERROR
 from api.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 from core import formatting, timeutil
 from core.areas import LEVEL_LABELS, AreaLevel
 from core.errors import DomainError, Forbidden
-from core.users import ROLE_LABELS, Principal, Role, principal_for_token
+from core.users import ROLE_LABELS, Principal, Role
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -89,10 +89,9 @@ class LoginRequired(Exception):
 
 
 def page_principal(request: Request, session: SessionDep) -> Principal:
-    token = request.session.get("token")
-    principal = principal_for_token(session, token) if token else None
+    principal = session_principal(request, session)
     if principal is None or principal.role == Role.device:
-        request.session.pop("token", None)
+        request.session.pop(SESSION_ID_KEY, None)
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         if request.method != "GET":
             target = "/"
