@@ -57,6 +57,14 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": "Văn bản chứa ký tự không hợp lệ (nửa cặp UTF-16 đứng riêng): hãy nhập lại."},
                             status_code=422)
 
+    @app.exception_handler(OverflowError)
+    async def out_of_range(_request: Request, exc: OverflowError) -> JSONResponse:
+        # A date at the calendar's edge (0001-01-01, 9999-12-31) overflows once a day is added or a time
+        # zone applied: the caller asked for something impossible, the server is not broken.
+        log.info("out of range: %s", exc)
+        return JSONResponse({"detail": "Ngày hoặc giá trị nằm ngoài phạm vi xử lý được (quá xa trong quá khứ "
+                                       "hoặc tương lai): hãy chọn ngày gần hơn."}, status_code=422)
+
     @app.exception_handler(DataError)
     async def data_error(_request: Request, exc: DataError) -> JSONResponse:
         log.info("data error: %s", exc.orig)
