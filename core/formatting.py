@@ -6,7 +6,7 @@ CSV/XLSX/PDF exports, the charts and the command line all format through these f
 """
 
 from datetime import date, datetime, tzinfo
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from core.timeutil import to_local
 
@@ -34,14 +34,26 @@ def minutes_text(seconds: float | None, empty: str = EMPTY) -> str:
     return empty if seconds is None else vn_number(Decimal(repr(float(seconds))) / 60)
 
 
+def shown_ratio(ratio: float, decimals: int = 1) -> Decimal:
+    """The ratio as a percentage with `decimals` places, never rounded up to the target (100%): 59.8 of 60
+    minutes is 99,7%, and 0.99996 is 99,9%, not a "100%" shown in the not-met colour. The one rounding
+    rule for every place that shows a ratio (pages, charts, CSV, XLSX, PDF)."""
+    exact = Decimal(repr(float(ratio))) * 100
+    step = Decimal(1).scaleb(-decimals)
+    rounded = exact.quantize(step, rounding=ROUND_HALF_UP)
+    if exact < 100 <= rounded:
+        rounded = exact.quantize(step, rounding=ROUND_DOWN)
+    return rounded
+
+
 def percent_text(ratio: float | None, decimals: int = 1, empty: str = EMPTY) -> str:
-    """A ratio as a percentage number, for a column headed '(%)': 0.9725 -> '97,3'."""
-    return empty if ratio is None else vn_number(Decimal(repr(float(ratio))) * 100, decimals)
+    """A ratio as a percentage number, for a column headed '(%)': 0.9725 -> '97,3'; 0.9967 -> '99,6'."""
+    return empty if ratio is None else vn_number(shown_ratio(ratio, decimals), decimals)
 
 
 def percent_label(ratio: float | None, empty: str = EMPTY) -> str:
-    """A ratio as a whole percentage with its sign, for a badge or a bar: 0.9725 -> '97%'."""
-    return empty if ratio is None else percent_text(ratio, 0) + "%"
+    """A ratio as a percentage with one decimal and its sign, for a badge or a bar: 0.9725 -> '97,3%'."""
+    return empty if ratio is None else percent_text(ratio, 1) + "%"
 
 
 def duration_text(ms: float | None) -> str:

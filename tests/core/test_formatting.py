@@ -23,9 +23,18 @@ def test_rounding_is_half_up_on_the_decimal_form() -> None:
 
 
 def test_percent_labels_and_empty_marks() -> None:
-    assert percent_label(0.9725) == "97%" and percent_label(0) == "0%" and percent_label(1.235) == "124%"
+    assert percent_label(0.9725) == "97,3%" and percent_label(0) == "0,0%" and percent_label(1.235) == "123,5%"
     assert percent_label(None) == "-" and percent_label(None, empty="—") == "—"
     assert minutes_text(90_000) == "1.500,0" and minutes_text(None, empty="—") == "—"
+
+
+def test_a_ratio_is_never_rounded_up_to_the_target() -> None:
+    """59.8 of 60 minutes is not "100%": one decimal, and what falls short of the target never shows it."""
+    assert percent_label(59.8 / 60) == "99,7%" and percent_text(59.8 / 60) == "99,7"
+    assert percent_label(0.99996) == "99,9%" and percent_text(0.99996, 0) == "99"
+    assert percent_label(1.0) == "100,0%" and percent_label(1.00004) == "100,0%"
+    assert percent_label(0.5004) == "50,0%" and percent_label(0.50051) == "50,1%"
+    assert float(formatting.shown_ratio(0.99996)) == 99.9
 
 
 def test_durations_and_dates() -> None:
