@@ -99,6 +99,8 @@ def airtime_document(session: Session, q: ReportQuery, rows: list[ReportRow], fm
     """The rows as CSV, XLSX or PDF (the latter two with the chart, in a sheet or an appendix)."""
     if fmt == "csv":
         return Document(exports.to_csv(rows, meta), MEDIA_TYPES["csv"], exports.report_filename(meta, "csv"))
+    if fmt == "csv_vi":  # the CSV for people: Vietnamese headers, rounded numbers, dd/mm/yyyy
+        return Document(exports.to_csv_vi(rows, meta), MEDIA_TYPES["csv"], exports.report_filename(meta, "vi.csv"))
     png = chart_png(session, q, rows) if with_chart else None
     if fmt == "xlsx":
         return Document(exports.to_xlsx(rows, meta, png), MEDIA_TYPES["xlsx"], exports.report_filename(meta, "xlsx"))

@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlmodel import Session
 
+from airtime.unreported import unreported_days
 from api.deps import IdPath, SessionDep, SettingsDep
 from api.web.area_choices import area_options, area_or_scope
 from api.web.common import (
@@ -38,6 +39,7 @@ from playlists.tasks import submit_build
 router = web_router()
 
 MAX_CLUSTERS_SHOWN = 500
+UNREPORTED_LOOKBACK_DAYS = 14
 
 
 def _page(request: Request, session: Session, principal: Principal, area: Area | None, day: date, *,
@@ -56,7 +58,7 @@ def _page(request: Request, session: Session, principal: Principal, area: Area |
 @router.get("/playlists", response_class=HTMLResponse)
 def playlists_page(request: Request, session: SessionDep, principal: ReaderPage, area_id: int | None = None,
                    day: str | None = None) -> HTMLResponse:
-    the_day = parse_day_param(day, local_today(request))
+    the_day = parse_day_param(day, local_today(request), request)
     return _page(request, session, principal, area_or_scope(session, principal, area_id), the_day)
 
 
@@ -82,7 +84,7 @@ def playlist_timeline(request: Request, session: SessionDep, settings: SettingsD
     cluster = area_or_scope(session, principal, cluster_id)
     if cluster is None or cluster.level != AreaLevel.cluster:
         raise NotFound("cụm loa", cluster_id)
-    the_day = parse_day_param(day, local_today(request))
+    the_day = parse_day_param(day, local_today(request), request)
     try:
         view = load_view(session, saved_id(cluster), the_day)
     except NotFound:
@@ -104,7 +106,11 @@ def playlist_timeline(request: Request, session: SessionDep, settings: SettingsD
             slots.append({"index": s["index"], "name": s["name"], "starts_at": starts, "ends_at": ends,
                           "entries": items, "used_ms": used, "length_ms": length_ms})
     clashes = {c.slot_index: c for c in priority_clashes(session, view, cluster)} if view is not None else {}
+    # The cluster's recent days with a plan and no as-run report at all, up to the day shown.
+    unreported, _total = unreported_days(session, day_from=the_day - timedelta(days=UNREPORTED_LOOKBACK_DAYS - 1),
+                                         day_to=the_day, today=local_today(request), cluster_id=saved_id(cluster))
     return render(request, "timeline.html", cluster=cluster, day=the_day, view=view, slots=slots,
+                  unreported=unreported, day_unreported=any(u.day == the_day for u in unreported),
                   left_out=view.left_out if view else [], reasons=REASON_LABELS, clashes=clashes,
                   can_reorder=principal.role in (Role.admin, Role.operator) and the_day >= local_today(request),
                   prev_day=the_day - timedelta(days=1), next_day=the_day + timedelta(days=1))

@@ -102,7 +102,7 @@ def slots_page(request: Request, session: SessionDep, principal: ReaderPage, are
                week: str | None = None) -> HTMLResponse:
     if principal.role == Role.approver:
         raise Forbidden("Vai trò của bạn không được dùng trang này.")
-    start = iso_week_start(parse_day_param(week, local_today(request)))
+    start = iso_week_start(parse_day_param(week, local_today(request), request))
     return _page(request, session, principal, area_or_scope(session, principal, area_id), start)
 
 
