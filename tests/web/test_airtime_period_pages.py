@@ -7,7 +7,7 @@ import io
 from datetime import UTC, date, datetime, timedelta
 
 from airtime.ingest import ingest_plays
-from core.db import session_scope
+from core.db import saved_id, session_scope
 from core.timeutil import local_today
 from tests.airtime.builders import TZ, PlanItem, event, local, make_campaign, make_content, make_playlist
 
@@ -25,7 +25,7 @@ def _week_of_airtime(engine, world) -> None:
         content = make_content(s, "Cảnh báo cháy rừng", campaign=campaign)
         thursday = MONDAY + timedelta(days=3)
         make_playlist(s, a2.id, thursday, [PlanItem(content, local(thursday, 6, 0), 60_000)])
-        content_id = content.id
+        content_id = saved_id(content)
     events = [event(content_id, local(MONDAY + timedelta(days=n), 6, 0), 897_000) for n in range(4)]  # 59,8 min
     with session_scope(engine) as s:
         result = ingest_plays(s, cluster_id=a1.id, events=events, tz=TZ, now=datetime(2026, 3, 9, tzinfo=UTC))
