@@ -22,6 +22,7 @@ from starlette.datastructures import FormData
 from api.deps import SessionDep
 from api.errors import STATUS_BY_ERROR
 from api.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
+from campaigns.models import MAX_BODY_CHARS
 from core import formatting, timeutil
 from core.areas import LEVEL_LABELS, AreaLevel
 from core.errors import DomainError, Forbidden
@@ -391,5 +392,8 @@ def tomorrow(request: Request) -> date:
 
 
 templates.env.filters.update(d=fmt_date, dt=fmt_datetime, t=fmt_time, hm=fmt_hm, dur=formatting.duration_text,
-                             minutes=fmt_minutes, pct=fmt_percent, level_label=level_label)
+                             minutes=fmt_minutes, pct=fmt_percent, level_label=level_label,
+                             thousands=formatting.thousands)
+# The one content length limit, which the editor states and counts (the API's, campaigns.models).
+templates.env.globals["body_limit"] = MAX_BODY_CHARS
 

@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
 
@@ -23,9 +23,10 @@ from api.web.common import (
     render,
     web_router,
 )
+from api.web.tasks_pages import task_view, visible_task
 from campaigns.campaigns import get_campaigns
 from core.areas import Area, AreaLevel, get_area_names, list_areas
-from core.db import saved_id
+from core.db import MAX_ID, saved_id
 from core.errors import DomainError, Invalid, NotFound
 from core.timeutil import as_utc
 from core.users import Principal, Role
@@ -43,28 +44,35 @@ UNREPORTED_LOOKBACK_DAYS = 14
 
 
 def _page(request: Request, session: Session, principal: Principal, area: Area | None, day: date, *,
-          task=None, status_code: int = 200, error: str | None = None) -> HTMLResponse:
+          build: dict | None = None, status_code: int = 200, error: str | None = None) -> HTMLResponse:
     clusters = list_areas(session, scope=area, level=AreaLevel.cluster, limit=MAX_CLUSTERS_SHOWN)
     current = get_current_playlists(session, day=day, cluster_ids=[c.id for c in clusters if c.id is not None])
     parents = get_area_names(session, {c.parent_id for c in clusters})
     return render(request, "playlists.html", status_code, area=area, day=day, clusters=clusters, current=current,
                   parents=parents, areas=area_options(session, principal, [AreaLevel.province, AreaLevel.district,
                                                                           AreaLevel.commune]),
-                  missing=sum(1 for c in clusters if c.id not in current), task=task, error=error,
+                  missing=sum(1 for c in clusters if c.id not in current), build=build, error=error,
                   can_build=principal.role in (Role.admin, Role.operator), today=local_today(request),
                   prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1))
 
 
 @router.get("/playlists", response_class=HTMLResponse)
 def playlists_page(request: Request, session: SessionDep, principal: ReaderPage, area_id: int | None = None,
-                   day: str | None = None) -> HTMLResponse:
+                   day: str | None = None, task: int | None = None) -> HTMLResponse:
+    """The day's playlists; `task` (after "Lập danh sách phát") shows that build's progress, then its result."""
     the_day = parse_day_param(day, local_today(request), request)
-    return _page(request, session, principal, area_or_scope(session, principal, area_id), the_day)
+    build = None
+    if task is not None and 1 <= task <= MAX_ID:
+        try:
+            build = task_view(visible_task(session, principal, task))
+        except NotFound:
+            flash(request, f"Không tìm thấy tác vụ #{task}.", "err")
+    return _page(request, session, principal, area_or_scope(session, principal, area_id), the_day, build=build)
 
 
 @router.post("/playlists/build", response_class=HTMLResponse)
 def playlists_build(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
-                    form: FormDep) -> HTMLResponse:
+                    form: FormDep) -> Response:
     area_text = form_value(form, "area_id")
     area = area_or_scope(session, principal, int(area_text) if area_text and area_text.isdigit() else None)
     day = parse_date(form_value(form, "day"))
@@ -75,7 +83,11 @@ def playlists_build(request: Request, session: SessionDep, settings: SettingsDep
                             actor=principal, background=True, reason="web")
     except Invalid as exc:
         return _page(request, session, principal, area, local_today(request), status_code=422, error=exc.message)
-    return _page(request, session, principal, area, day, task=done.task)
+    # Post/redirect/get: the page that follows the build is an address (a reload neither builds again nor
+    # loses the progress box), and when the build ends it reloads to show the new playlists.
+    where = f"&area_id={area.id}" if area is not None else ""
+    task_id = done.task.id if done.task is not None else ""
+    return redirect(f"/playlists?day={day:%d/%m/%Y}{where}&task={task_id}")
 
 
 @router.get("/playlists/{cluster_id}", response_class=HTMLResponse)
