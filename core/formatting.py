@@ -103,3 +103,26 @@ def local_datetime_text(value: datetime, tz: tzinfo) -> str:
 def local_time_text(value: datetime, tz: tzinfo) -> str:
     """An instant as local HH:MM:SS."""
     return to_local(value, tz).strftime("%H:%M:%S")
+
+
+def shorten(text: str | None, width: int) -> str:
+    """Text cut to at most `width` characters at a word boundary, with an ellipsis: never mid-word (a single
+    word longer than the width is the one exception). Pages give the whole text in a tooltip or nearby."""
+    text = " ".join((text or "").split())
+    if len(text) <= width:
+        return text
+    head = text[:width - 1]
+    if text[width - 1] != " " and " " in head:
+        head = head.rsplit(" ", 1)[0]
+    return head.rstrip(" ,;:–-") + "…"
+
+
+def document_number(number: str | None) -> str:
+    """An administrative document's "Số, ký hiệu" as shown. A draft printed before it was numbered reads
+    "Số: /KH-UBND": shown as "…/KH-UBND (chưa ghi số)" so it does not look like a number lost on the way."""
+    number = (number or "").strip()
+    if not number:
+        return "(chưa ghi số)"
+    if number.startswith("/"):
+        return f"…{number} (chưa ghi số)"
+    return number

@@ -393,7 +393,8 @@ def tomorrow(request: Request) -> date:
 
 templates.env.filters.update(d=fmt_date, dt=fmt_datetime, t=fmt_time, hm=fmt_hm, dur=formatting.duration_text,
                              minutes=fmt_minutes, pct=fmt_percent, level_label=level_label,
-                             thousands=formatting.thousands)
+                             thousands=formatting.thousands, shorten=formatting.shorten,
+                             docno=formatting.document_number)
 # The one content length limit, which the editor states and counts (the API's, campaigns.models).
 templates.env.globals["body_limit"] = MAX_BODY_CHARS
 

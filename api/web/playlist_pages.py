@@ -26,6 +26,7 @@ from api.web.common import (
 from api.web.tasks_pages import task_view, visible_task
 from campaigns.campaigns import get_campaigns
 from core.areas import Area, AreaLevel, get_area_names, list_areas
+from core.collation import vn_sort_key
 from core.db import MAX_ID, saved_id
 from core.errors import DomainError, Invalid, NotFound
 from core.timeutil import as_utc
@@ -48,6 +49,9 @@ def _page(request: Request, session: Session, principal: Principal, area: Area |
     clusters = list_areas(session, scope=area, level=AreaLevel.cluster, limit=MAX_CLUSTERS_SHOWN)
     current = get_current_playlists(session, day=day, cluster_ids=[c.id for c in clusters if c.id is not None])
     parents = get_area_names(session, {c.parent_id for c in clusters})
+    # By commune, then cluster, in Vietnamese alphabetical order.
+    clusters.sort(key=lambda c: (vn_sort_key(parents.get(c.parent_id, "") if c.parent_id else ""),
+                                 vn_sort_key(c.name)))
     return render(request, "playlists.html", status_code, area=area, day=day, clusters=clusters, current=current,
                   parents=parents, areas=area_options(session, principal, [AreaLevel.province, AreaLevel.district,
                                                                           AreaLevel.commune]),

@@ -71,3 +71,19 @@ def test_durations_read_as_an_operator_would(ms, text):
 def test_sizes_in_vietnamese_notation():
     assert formatting.size_text(25 * MB + MB // 2) == "25,5 MB"
     assert formatting.size_text(20 * MB) == "20 MB"
+
+
+def test_shorten_cuts_at_a_word_with_an_ellipsis() -> None:
+    name = "Tuyên truyền phong trào thi đua yêu nước giai đoạn 2021-2025"
+    assert formatting.shorten(name, 30) == "Tuyên truyền phong trào thi…"
+    assert len(formatting.shorten(name, 30)) <= 30 and formatting.shorten(name, 100) == name
+    assert formatting.shorten("Phòng chống, cháy rừng", 13) == "Phòng chống…"  # no comma before the ellipsis
+    assert formatting.shorten("Một  câu\nngắn", 50) == "Một câu ngắn"
+    assert formatting.shorten("Siêudàikhôngcókhoảngtrắng", 10) == "Siêudàikh…"
+    assert formatting.shorten("Bản tin sáng", 8) == "Bản tin…" and formatting.shorten(None, 5) == ""
+
+
+def test_document_numbers_never_look_cut() -> None:
+    assert formatting.document_number("205/KH-UBND") == "205/KH-UBND"
+    assert formatting.document_number(" /KH-UBND ") == "…/KH-UBND (chưa ghi số)"
+    assert formatting.document_number("") == "(chưa ghi số)"

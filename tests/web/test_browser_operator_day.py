@@ -9,7 +9,7 @@ import pytest
 
 from campaigns.models import MAX_BODY_CHARS
 from core.timeutil import local_today
-from tests.web.conftest import browser_login, shot, wait_until_true
+from tests.web.conftest import browser_login, browser_logout, shot, wait_until_true
 
 pytestmark = pytest.mark.browser
 
@@ -69,4 +69,85 @@ def test_build_progress_follows_the_task_to_its_result(page, live_server):
     assert "Hoàn thành" in box and "Đã lập 2 danh sách phát: 2 phiên bản mới đã phát hành" in box
     assert "Đang chờ" not in box
     shot(browser_page, "day-build-done")
+    watch.assert_clean()
+
+
+COMMUNES = ["Xã Yên Bình", "Xã Đông Hà", "Xã Ân Thi", "Xã Bắc Hà", "Xã An Bình", "Xã Dền Sáng", "Xã Ăn Cư",
+            "Xã Ơn Tài", "Xã Ô Quy Hồ", "Xã Bản Hồ", "Xã Đa Phúc"]
+
+
+def _add_communes(live_server) -> dict[str, int]:
+    from sqlmodel import Session, select
+
+    from core.areas import Area, AreaLevel
+    from core.db import saved_id, session_scope
+    from tests.factories import area
+
+    with Session(live_server.engine) as s:
+        if s.exec(select(Area).where(Area.name == COMMUNES[0])).first() is None:
+            with session_scope(live_server.engine) as w:
+                province = w.get(Area, live_server.world.province.id)
+                for name in COMMUNES:
+                    area(w, name, AreaLevel.commune, province)
+        return {a.name: saved_id(a) for a in s.exec(select(Area).where(Area.level == AreaLevel.commune))}
+
+
+def test_area_pickers_sort_in_vietnamese_and_find_without_tones(page, live_server):
+    browser_page, watch = page
+    base = live_server.url
+    ids = _add_communes(live_server)
+    browser_login(browser_page, base, "supervisor")
+    browser_page.goto(f"{base}/airtime")
+    options = browser_page.eval_on_selector_all("select[name=area_id] option",
+                                                "os => os.map(o => o.textContent.trim())")
+    mine = [o for o in options if o.startswith("Xã ")]
+    assert mine == ["Xã An Bình", "Xã Ăn Cư", "Xã Ân Thi", "Xã Bản Hồ", "Xã Bắc Hà", "Xã Dền Sáng", "Xã Đa Phúc",
+                    "Xã Đông Hà", "Xã Gia Phú", "Xã Ô Quy Hồ", "Xã Ơn Tài", "Xã Yên Bình"]
+    search = browser_page.locator("form.filters input.picker-filter")
+    assert search.get_attribute("aria-controls") == browser_page.get_attribute("select[name=area_id]", "id")
+    search.fill("dong ha")
+    shown = browser_page.eval_on_selector_all(
+        "select[name=area_id] option", "os => os.filter(o => !o.hidden && o.value).map(o => o.textContent.trim())")
+    assert shown == ["Xã Đông Hà"]
+    assert browser_page.input_value("select[name=area_id]") == str(ids["Xã Đông Hà"])
+    search.press("Enter")  # filtering never sends the form
+    assert "area_id=" not in browser_page.url
+    browser_page.click("form.filters button")
+    browser_page.wait_for_url(re.compile(rf".*area_id={ids['Xã Đông Hà']}.*"))
+    assert "Xã Đông Hà" in browser_page.inner_text("h1")
+    shot(browser_page, "day-area-picker")
+
+    # The checklist of a campaign's areas has its search box too.
+    browser_logout(browser_page)
+    browser_login(browser_page, base, "operator")
+    browser_page.goto(f"{base}/campaigns")
+    box = browser_page.locator("form .checklist").first
+    filter_box = browser_page.locator("input.picker-filter[aria-controls]").last
+    filter_box.fill("ha")
+    visible = box.locator("label.check:visible")
+    texts = [t.strip() for t in visible.all_inner_texts()]
+    assert sorted(texts) == ["Xã Bắc Hà", "Xã Đông Hà"]  # "ha" finds Hà, without its tone
+    watch.assert_clean()
+
+
+def test_long_names_wrap_by_word_and_slot_labels_are_whole(page, live_server):
+    browser_page, watch = page
+    base = live_server.url
+    browser_login(browser_page, base, "operator_a")
+    browser_page.set_viewport_size({"width": 390, "height": 844})
+    long_name = "Bản tin phòng chống cháy rừng và thiên tai của thôn"
+    browser_page.goto(f"{base}/slots?area_id={live_server.world.commune_a.id}")
+    browser_page.fill("form[action='/slots'] input[name=name]", long_name)
+    browser_page.fill("form[action='/slots'] input[name=start_time]", "05:00")
+    browser_page.fill("form[action='/slots'] input[name=duration_minutes]", "15")
+    browser_page.click("form[action='/slots'] button.primary")
+    browser_page.wait_for_selector("text=Đã thêm khung giờ")
+    block = browser_page.locator(".week .slot", has_text="Bản tin phòng").first
+    # The whole label shows: the block is as tall as its text, nothing hidden below its edge.
+    assert block.evaluate("b => b.scrollHeight <= b.clientHeight + 1 && getComputedStyle(b).overflow === 'visible'")
+    assert long_name in block.inner_text()
+    heading_style = browser_page.eval_on_selector("h1", "h => getComputedStyle(h)['overflow-wrap']")
+    assert heading_style in ("break-word", "anywhere")
+    assert browser_page.eval_on_selector("h1", "h => getComputedStyle(h)['word-break']") != "break-all"
+    shot(browser_page, "day-slots-phone")
     watch.assert_clean()
