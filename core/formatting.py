@@ -6,7 +6,7 @@ CSV/XLSX/PDF exports, the charts and the command line all format through these f
 """
 
 from datetime import date, datetime, tzinfo
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from core.timeutil import to_local
 
@@ -34,14 +34,26 @@ def minutes_text(seconds: float | None, empty: str = EMPTY) -> str:
     return empty if seconds is None else vn_number(Decimal(repr(float(seconds))) / 60)
 
 
+def shown_ratio(ratio: float, decimals: int = 1) -> Decimal:
+    """The ratio as a percentage with `decimals` places, never rounded up to the target (100%): 59.8 of 60
+    minutes is 99,7%, and 0.99996 is 99,9%, not a "100%" shown in the not-met colour. The one rounding
+    rule for every place that shows a ratio (pages, charts, CSV, XLSX, PDF)."""
+    exact = Decimal(repr(float(ratio))) * 100
+    step = Decimal(1).scaleb(-decimals)
+    rounded = exact.quantize(step, rounding=ROUND_HALF_UP)
+    if exact < 100 <= rounded:
+        rounded = exact.quantize(step, rounding=ROUND_DOWN)
+    return rounded
+
+
 def percent_text(ratio: float | None, decimals: int = 1, empty: str = EMPTY) -> str:
-    """A ratio as a percentage number, for a column headed '(%)': 0.9725 -> '97,3'."""
-    return empty if ratio is None else vn_number(Decimal(repr(float(ratio))) * 100, decimals)
+    """A ratio as a percentage number, for a column headed '(%)': 0.9725 -> '97,3'; 0.9967 -> '99,6'."""
+    return empty if ratio is None else vn_number(shown_ratio(ratio, decimals), decimals)
 
 
 def percent_label(ratio: float | None, empty: str = EMPTY) -> str:
-    """A ratio as a whole percentage with its sign, for a badge or a bar: 0.9725 -> '97%'."""
-    return empty if ratio is None else percent_text(ratio, 0) + "%"
+    """A ratio as a percentage with one decimal and its sign, for a badge or a bar: 0.9725 -> '97,3%'."""
+    return empty if ratio is None else percent_text(ratio, 1) + "%"
 
 
 def duration_text(ms: float | None) -> str:
@@ -91,3 +103,26 @@ def local_datetime_text(value: datetime, tz: tzinfo) -> str:
 def local_time_text(value: datetime, tz: tzinfo) -> str:
     """An instant as local HH:MM:SS."""
     return to_local(value, tz).strftime("%H:%M:%S")
+
+
+def shorten(text: str | None, width: int) -> str:
+    """Text cut to at most `width` characters at a word boundary, with an ellipsis: never mid-word (a single
+    word longer than the width is the one exception). Pages give the whole text in a tooltip or nearby."""
+    text = " ".join((text or "").split())
+    if len(text) <= width:
+        return text
+    head = text[:width - 1]
+    if text[width - 1] != " " and " " in head:
+        head = head.rsplit(" ", 1)[0]
+    return head.rstrip(" ,;:–-") + "…"
+
+
+def document_number(number: str | None) -> str:
+    """An administrative document's "Số, ký hiệu" as shown. A draft printed before it was numbered reads
+    "Số: /KH-UBND": shown as "…/KH-UBND (chưa ghi số)" so it does not look like a number lost on the way."""
+    number = (number or "").strip()
+    if not number:
+        return "(chưa ghi số)"
+    if number.startswith("/"):
+        return f"…{number} (chưa ghi số)"
+    return number

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
+from api.web.blank_params import DropBlankQueryParams
 from core.config import Settings
 
 SESSION_COOKIE = "loaxa_session"
@@ -41,6 +42,7 @@ def install_web(app: FastAPI, settings: Settings) -> None:
                        max_age=settings.access_token_minutes * 60, same_site="lax",
                        # Secure cookie when the deployment is served over TLS (browsers then never send it in clear).
                        https_only=(settings.public_base_url or "").lower().startswith("https://"))
+    app.add_middleware(DropBlankQueryParams)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Fixed paths (/campaigns/commemorations, /contents/import) before the modules with /{id} paths.
     for module in (auth_pages, dashboard, areas_pages, users_pages, speech_pages, tasks_pages,

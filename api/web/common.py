@@ -22,6 +22,7 @@ from starlette.datastructures import FormData
 from api.deps import SESSION_ID_KEY, SessionDep, session_principal
 from api.errors import STATUS_BY_ERROR
 from api.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
+from campaigns.models import MAX_BODY_CHARS
 from core import formatting, timeutil
 from core.areas import LEVEL_LABELS, AreaLevel
 from core.errors import DomainError, Forbidden
@@ -295,6 +296,10 @@ def form_value(form: FormData, key: str) -> str | None:
     return value or None
 
 
+# Days a page can be asked about (the API's own bounds for dates a broadcast schedule can mean).
+MIN_PAGE_DAY, MAX_PAGE_DAY = date(1945, 1, 1), date(2100, 12, 31)
+
+
 def parse_date(text: str | None) -> date | str | None:
     """dd/mm/yyyy (what users type) or yyyy-mm-dd; anything else is handed on for pydantic to reject."""
     if text is None:
@@ -307,9 +312,19 @@ def parse_date(text: str | None) -> date | str | None:
     return text
 
 
-def parse_day_param(text: str | None, default: date) -> date:
-    parsed = parse_date(text)
-    return parsed if isinstance(parsed, date) else default
+def parse_day_param(text: str | None, default: date, request: Request | None = None) -> date:
+    """A day from the address (`?day=`, `?from=`…): blank means `default`. A day that cannot be read or is
+    impossible (31/02, year 20266) also falls back to `default`, but never silently: with the request, the
+    page says which day it shows instead."""
+    if text is None or not text.strip():
+        return default
+    parsed = parse_date(text.strip())
+    if isinstance(parsed, date) and MIN_PAGE_DAY <= parsed <= MAX_PAGE_DAY:
+        return parsed
+    if request is not None:
+        flash(request, f"Ngày “{text[:40]}” không hợp lệ (nhập theo dạng dd/mm/yyyy, ví dụ {default:%d/%m/%Y}); "
+                       f"đang hiển thị ngày {default:%d/%m/%Y}.", "err")
+    return default
 
 
 def form_ids(form: FormData, key: str) -> list[int]:
@@ -376,5 +391,9 @@ def tomorrow(request: Request) -> date:
 
 
 templates.env.filters.update(d=fmt_date, dt=fmt_datetime, t=fmt_time, hm=fmt_hm, dur=formatting.duration_text,
-                             minutes=fmt_minutes, pct=fmt_percent, level_label=level_label)
+                             minutes=fmt_minutes, pct=fmt_percent, level_label=level_label,
+                             thousands=formatting.thousands, shorten=formatting.shorten,
+                             docno=formatting.document_number)
+# The one content length limit, which the editor states and counts (the API's, campaigns.models).
+templates.env.globals["body_limit"] = MAX_BODY_CHARS
 

@@ -103,7 +103,8 @@ def _form_values(form: FormData) -> dict[str, Any]:
     values: dict[str, Any] = {k: form_value(form, k) for k in ("title", "campaign_id", "level", "kind",
                                                                 "valid_from", "valid_until", "ends_at")}
     body = form.get("body")
-    values["body"] = body if isinstance(body, str) else ""
+    # A browser sends a textarea's line breaks as CRLF; the box and its counter see one character each.
+    values["body"] = body.replace("\r\n", "\n") if isinstance(body, str) else ""
     values["area_ids"] = form_ids(form, "area_ids")
     return values
 

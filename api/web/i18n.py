@@ -371,6 +371,34 @@ EN: dict[str, str] = {
     'Xóa địa bàn này? Không thể hoàn tác.': 'Delete this area? This cannot be undone.',
     ('Chỉ xóa được địa bàn không còn địa bàn cấp dưới và chưa được dùng.'):
         ('Only an area with nothing below it and not in use can be deleted.'),
+    # issue 14 (uia): content limit, airtime period and exports, unreported days, build result, slot dates
+    "Kỳ báo cáo": "Report period",
+    "Tiêu đề tiếng Việt, số làm tròn, mở được bằng Excel": "Vietnamese headers, rounded numbers, opens in Excel",
+    "CSV (đọc)": "CSV (for people)",
+    "Khóa tiếng Anh cố định, số đầy đủ, cho phần mềm": "Stable English keys, exact numbers, for software",
+    "CSV (máy)": "CSV (for software)",
+    "Cụm loa - ngày không có báo cáo": "Cluster-days without any report",
+    ("Có danh sách phát nhưng cụm loa không gửi nhật ký phát nào trong ngày (hôm nay chưa tính): thiết bị mất "
+     "kết nối hoặc mất nhật ký."):
+        ("A playlist was published but the cluster sent no as-run log that day (today not counted): the device "
+         "was offline or its log was lost."),
+    "Tin đã lên lịch": "Items planned",
+    "tin đã lên lịch": "items planned",
+    "Chỉ hiện": "Showing only",
+    "Cụm loa không gửi báo cáo phát nào cho ngày này: không biết các tin dưới đây đã phát hay chưa.":
+        "The cluster sent no as-run report for this day: whether the items below aired is unknown.",
+    "Ngày có danh sách phát nhưng không có báo cáo": "Days with a playlist but no report",
+    "14 ngày gần nhất": "last 14 days",
+    "tối đa": "at most",
+    "ký tự": "characters",
+    "Nội dung quá dài: tối đa": "The text is too long: at most",
+    "ký tự. Hãy rút gọn hoặc tách thành nhiều tin.": "characters. Shorten it or split it into several items.",
+    "phiên bản mới đã phát hành": "new versions published",
+    "giữ nguyên": "unchanged",
+    ("Để trống “Từ ngày”: áp dụng ngay từ hôm nay; để trống “Đến ngày”: dùng lâu dài. Khung giờ mới không nhận "
+     "ngày đã qua."):
+        ("Leave “From” empty to start today and “To” empty to keep it. A new slot cannot start or end in the "
+         "past."),
 }
 
 
