@@ -62,3 +62,15 @@ def test_durations_read_as_an_operator_would(ms, text):
 def test_sizes_in_vietnamese_notation():
     assert formatting.size_text(25 * MB + MB // 2) == "25,5 MB"
     assert formatting.size_text(20 * MB) == "20 MB"
+
+
+def test_formats_are_babels_vi_vn_locale():
+    """The symbols come from CLDR's vi_VN through Babel: one source for every page, export and chart."""
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    assert (get_group_symbol("vi_VN"), get_decimal_symbol("vi_VN")) == (".", ",")
+    assert formatting.vn_number(-1234567.25, 2) == "-1.234.567,25"
+    assert formatting.thousands(1_000_000) == "1.000.000"
+    assert formatting.size_text(1000 * 1024) == "1.000 KB"
+    assert formatting.short_number(3.04) == "3"
+    assert formatting.date_text(date(2026, 1, 5)) == "05/01/2026"
