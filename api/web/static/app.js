@@ -14,3 +14,8 @@ document.addEventListener("click", function (event) {
 document.addEventListener("change", function (event) {
   if (event.target.matches("select[data-autosubmit]") && event.target.form) { event.target.form.submit(); }
 });
+/* The header menu (a <details>) is open on a wide screen; browsers without ::details-content need it opened. */
+(function () {
+  var menu = document.querySelector("header details.menu");
+  if (menu && window.matchMedia("(min-width: 701px)").matches) { menu.open = true; }
+})();
