@@ -157,3 +157,54 @@ def test_the_menu_folds_on_a_phone_and_opens_without_javascript(browser, demo_se
         assert not page.locator("header details.menu > summary").is_visible()
     finally:
         wide.close()
+
+
+def _demo_page(browser, demo_server, username: str, viewport: dict = LAPTOP):
+    from core.demo import DEMO_PASSWORD
+
+    server, ids = demo_server
+    context = browser.new_context(viewport=viewport, locale="en-US", timezone_id="Asia/Ho_Chi_Minh")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    browser_login(page, server.url, username, DEMO_PASSWORD)
+    return context, page, server, ids
+
+
+def test_empty_required_fields_are_explained_in_the_pages_language(browser, demo_server):
+    """An English-speaking browser would say "Please fill out this field."; the page says it in Vietnamese,
+    or in English after the switch."""
+    context, page, server, _ids = _demo_page(browser, demo_server, "bientap")
+    try:
+        page.goto(f"{server.url}/contents/new")
+        page.locator("form button.primary").first.click()  # submit the empty form: the browser stops it
+        title = page.locator("input[name=title]")
+        assert title.evaluate("el => el.validationMessage") == "Vui lòng nhập mục này."
+        assert "/contents/new" in page.url
+        title.fill("Tin thử")
+        assert title.evaluate("el => el.validationMessage") == ""  # typing clears the message
+        page.goto(f"{server.url}/slots")
+        start = page.locator("input[name=start_time]").first
+        start.fill("5 giờ")
+        assert start.evaluate("el => el.reportValidity() || el.validationMessage") == "Vui lòng nhập theo dạng HH:MM."
+        page.click("header button[name=lang][value=en]")
+        page.wait_for_selector("html[lang=en]")
+        page.goto(f"{server.url}/contents/new")
+        assert page.locator("input[name=title]").evaluate(
+            "el => el.reportValidity() || el.validationMessage") == "Please fill in this field."
+    finally:
+        context.close()
+
+
+def test_the_speaker_icon_is_drawn_not_a_missing_glyph(browser, demo_server):
+    context, page, server, _ids = _demo_page(browser, demo_server, "bientap", PHONE)
+    try:
+        page.goto(f"{server.url}/contents")
+        assert "🔊" not in page.content()
+        speaker = page.locator("svg.icon-speaker").first
+        box = speaker.bounding_box()
+        assert box is not None and box["width"] >= 14 and box["height"] >= 14
+        assert speaker.get_attribute("aria-label") == "Đã có âm thanh"
+        # The SVG really paints: its path has a fill, not an empty box.
+        assert speaker.locator("path").first.evaluate("el => el.getTotalLength()") > 10
+    finally:
+        context.close()
