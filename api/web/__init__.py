@@ -35,6 +35,10 @@ def install_web(app: FastAPI, settings: Settings) -> None:
         users_pages,
     )
     from api.web.common import STATIC_DIR, app_error_page
+    from api.web.i18n import LANGUAGES, translations
+
+    for lang in LANGUAGES:
+        translations(lang)  # compile the catalogues now: a broken .po stops the start, not a page later
 
     app.add_middleware(SessionMiddleware, secret_key=settings.resolved_secret_key(), session_cookie=SESSION_COOKIE,
                        max_age=settings.access_token_minutes * 60, same_site="lax",
