@@ -31,11 +31,25 @@ def code_strings() -> set[tuple[str, str]]:
 
 
 def table_strings() -> set[tuple[str, str]]:
+    from airtime.reconcile import UNPLANNED_LABELS
+    from api.web.quota_pages import PERIOD_LABELS
+    from api.web.slots_pages import WEEKDAY_NAMES
+    from campaigns.models import KIND_LABELS, STATUS_LABELS
+    from core.levels import CONTENT_LEVEL_LABELS
+    from devices.alarms import KIND_LABELS as ALARM_LABELS
+    from devices.status import STATE_LABELS
+    from playlists.priority_orders import ORIGIN_LABELS
+
     tables = {
         "menu": [label for _href, label, _roles in common.NAV],
         "roles": ROLE_LABELS.values(),
         "levels": LEVEL_LABELS.values(),
         "content history": [*content_pages.EVENT_LABELS.values(), content_pages.OTHER_EVENT_LABEL],
+        "content kinds": KIND_LABELS.values(), "content states": STATUS_LABELS.values(),
+        "content levels": CONTENT_LEVEL_LABELS.values(), "weekdays": WEEKDAY_NAMES,
+        "quota periods": PERIOD_LABELS.values(), "unplanned plays": UNPLANNED_LABELS.values(),
+        "alarms": ALARM_LABELS.values(), "device states": STATE_LABELS.values(),
+        "priority origins": ORIGIN_LABELS.values(),
     }
     return {(text, name) for name, texts in tables.items() for text in texts}
 
