@@ -132,7 +132,7 @@ def test_every_page_fits_the_screen(browser, demo_server, tmp_path, username, vi
         context.close()
 
 
-def test_the_menu_folds_on_a_phone_and_opens_without_javascript(browser, demo_server):
+def test_the_menu_folds_on_a_phone_and_opens_without_javascript(browser, demo_server, tmp_path):
     from core.demo import DEMO_PASSWORD
 
     server, _ids = demo_server
@@ -145,6 +145,8 @@ def test_the_menu_folds_on_a_phone_and_opens_without_javascript(browser, demo_se
         assert menu.count() == 1 and not link.is_visible()  # folded: the page starts right under the header
         page.locator("header details.menu > summary").click()
         assert link.is_visible()
+        page.screenshot(path=str(tmp_path / "menu-open-390.png"))
+        assert page.evaluate(OVERFLOW_JS)["offenders"] == []
         link.click()
         page.wait_for_url("**/airtime")
     finally:
@@ -206,5 +208,23 @@ def test_the_speaker_icon_is_drawn_not_a_missing_glyph(browser, demo_server):
         assert speaker.get_attribute("aria-label") == "Đã có âm thanh"
         # The SVG really paints: its path has a fill, not an empty box.
         assert speaker.locator("path").first.evaluate("el => el.getTotalLength()") > 10
+    finally:
+        context.close()
+
+
+def test_english_pages_fit_a_phone_too(browser, demo_server, tmp_path):
+    """English words are longer: the switched pages must still fit 390 px."""
+    context, page, server, ids = _demo_page(browser, demo_server, "bientap", PHONE)
+    try:
+        page.click("header button[name=lang][value=en]")
+        page.wait_for_selector("html[lang=en]")
+        problems = []
+        for template in ("/", "/contents", "/contents/{content}", "/airtime", "/playlists/{cluster}", "/fleet",
+                         "/slots", "/khong-co-trang-nay"):
+            path = template.format(**ids)
+            label = "en" + template.replace("/", "-").replace("{", "").replace("}", "")
+            problems += _check(page, server.url, path, PHONE, tmp_path, label)
+        assert not problems, "\n".join(problems)
+        assert page.locator("header details.menu > summary").inner_text().strip() == "Menu"
     finally:
         context.close()
