@@ -1,10 +1,11 @@
 """Carry an English dict (the old `EN = {...}` of api/web/i18n.py) into the English .po catalogue.
 
-    .venv/bin/python scripts/i18n_dict_to_po.py FILE.py [--overwrite]
+    .venv/bin/python scripts/i18n_dict_to_po.py FILE.py [--overwrite] [--po PATH]
 
 FILE.py is any Python file with a literal `EN = {"Vietnamese": "English", ...}` (for instance a branch's
 old api/web/i18n.py: `git show BRANCH:api/web/i18n.py > /tmp/old_i18n.py`). Entries the catalogue lacks
 are appended; existing translations are kept unless --overwrite. The file is only parsed, never run.
+--po names another catalogue than the English one (tests use a copy).
 """
 
 import ast
@@ -30,8 +31,9 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 2
     overwrite = "--overwrite" in argv
+    po_path = Path(argv[argv.index("--po") + 1]) if "--po" in argv else PO_PATH
     entries = dict_entries(Path(argv[0]).read_text(encoding="utf-8"))
-    with PO_PATH.open("rb") as handle:
+    with po_path.open("rb") as handle:
         catalog = read_po(handle, locale="en")
     added = changed = 0
     for vietnamese, english in entries.items():
@@ -42,9 +44,9 @@ def main(argv: list[str]) -> int:
         elif overwrite and existing.string != english:
             existing.string = english
             changed += 1
-    with PO_PATH.open("wb") as handle:
+    with po_path.open("wb") as handle:
         write_po(handle, catalog, width=0, omit_header=False, sort_output=False, include_lineno=False)
-    print(f"{PO_PATH.name}: {added} added, {changed} changed, {len(catalog)} in all")
+    print(f"{po_path.name}: {added} added, {changed} changed, {len(catalog)} in all")
     return 0
 
 

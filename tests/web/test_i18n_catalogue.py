@@ -95,3 +95,27 @@ def test_every_recorded_content_action_has_a_label():
     actions |= set(re.findall(r'_event\(session, [^)]*?"([a-z_]+)"', sources))
     assert {"render_done", "created", "approved", "priority_order", "edited", "revised"} <= actions
     assert not actions - content_pages.EVENT_LABELS.keys()
+
+
+def test_an_old_style_dict_entry_is_carried_into_the_po(tmp_path):
+    """scripts/i18n_dict_to_po.py: how strings written as `EN = {...}` (a branch made before the catalogue)
+    reach the .po: missing ones appended, existing translations kept, the result read back as a catalogue."""
+    import shutil
+    import subprocess
+    import sys
+
+    from babel.messages.pofile import read_po
+
+    po = tmp_path / "messages.po"
+    shutil.copy(po_path("en"), po)
+    source = tmp_path / "old_i18n.py"
+    source.write_text('EN: dict[str, str] = {\n    "Tổng quan": "Overview (ignored: already there)",\n'
+                      '    ("Một chuỗi mới "\n     "của trang"): "A new string of the page",\n}\n', encoding="utf-8")
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "i18n_dict_to_po.py"), str(source), "--po", str(po)],
+                          capture_output=True, text=True, check=True)
+    assert "1 added, 0 changed" in done.stdout
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale="en")
+    assert catalog["Một chuỗi mới của trang"].string == "A new string of the page"
+    assert catalog["Tổng quan"].string == "Dashboard"
+    assert len(catalog) == len(read_catalog("en")) + 1
