@@ -21,7 +21,7 @@ from starlette.datastructures import FormData
 
 from api.deps import SessionDep
 from api.errors import STATUS_BY_ERROR
-from api.validation_text import FIELD_LABELS, validation_message  # noqa: F401  (pages import them from here)
+from api.validation_text import validation_message
 from api.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 from core import formatting, timeutil
 from core.areas import LEVEL_LABELS, AreaLevel
