@@ -21,7 +21,8 @@ ROLE_PAGES = {
                 "/contents/{content}", "/contents/import", "/quotas", "/slots", "/slots/{slot}/edit", "/relays",
                 "/playlists", "/playlists/{cluster}", "/airtime", "/fleet", "/lexicon", "/khong-co-trang-nay"],
     "xa.bientap": ["/", "/contents", "/slots", "/playlists/{cluster}", "/airtime", "/fleet"],
-    "pheduyet": ["/", "/approvals", "/contents/{content}", "/airtime"],
+    "pheduyet": ["/", "/approvals", "/contents/{content}", "/contents/{submitted}", "/airtime"],
+    "xa.pheduyet": ["/", "/approvals", "/contents/{submitted}"],
     "giamsat": ["/", "/airtime", "/playlists", "/fleet"],
     "admin": ["/users", "/users/{user}", "/areas"],
 }
@@ -79,8 +80,34 @@ def demo_server(tmp_path_factory) -> Iterator[tuple[LiveServer, dict[str, int | 
                "user": session.exec(select(User.id).where(User.username == "xa.bientap")).one()}
     assert all(ids.values()), ids
     with serving(settings, engine, None) as server:
+        ids["submitted"] = _submit_through_the_api(server.url, ids["commune"], settings.tz)
         yield server, ids
     engine.dispose()
+
+
+def _submit_through_the_api(url: str, commune_id: int | None, tz) -> int:
+    """A long-titled item waiting for approval (the demo's are all approved): the approval queue with data."""
+    from datetime import timedelta
+
+    import httpx
+
+    from core.demo import DEMO_PASSWORD
+    from core.timeutil import local_today
+
+    today = local_today(tz)
+    token = httpx.post(f"{url}/api/v1/auth/token", data={"username": "xa.bientap", "password": DEMO_PASSWORD})
+    headers = {"authorization": f"Bearer {token.json()['access_token']}"}
+    created = httpx.post(f"{url}/api/v1/contents", headers=headers, json={
+        "title": "Thông báo lịch tiêm chủng mở rộng và khám sức khỏe định kỳ cho người cao tuổi trên địa bàn phường",
+        "body": "Trạm Y tế phường thông báo lịch tiêm chủng mở rộng tháng này. Đề nghị các hộ gia đình đưa trẻ "
+                "đến đúng giờ, mang theo sổ tiêm chủng. " * 6,
+        "valid_from": today.isoformat(), "valid_until": (today + timedelta(days=10)).isoformat(),
+        "area_ids": [commune_id]})
+    assert created.status_code == 201, created.text
+    content_id = created.json()["id"]
+    submitted = httpx.post(f"{url}/api/v1/contents/{content_id}/submit", headers=headers)
+    assert submitted.status_code == 200, submitted.text
+    return content_id
 
 
 def _check(page, url: str, path: str, viewport: dict, shots: Path, label: str) -> list[str]:
