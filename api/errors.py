@@ -50,12 +50,22 @@ def wants_page(request: Request) -> bool:
             and getattr(request.app.state, "error_page", None) is not None)
 
 
+BAD_BODY = "Không đọc được dữ liệu gửi lên: biểu mẫu, tệp hoặc JSON bị hỏng hay sai định dạng."
+
+
 def http_words(status_code: int, detail: Any) -> Any:
     try:
         stock = HTTPStatus(status_code).phrase
     except ValueError:
         stock = None
-    return HTTP_WORDS.get(status_code, detail) if detail == stock else detail
+    if detail == stock:
+        return HTTP_WORDS.get(status_code, detail)
+    if status_code == 400 and isinstance(detail, str) and detail.isascii():
+        # The body parsers' own English (multipart: 'The Content-Disposition header field "name" must be
+        # provided.'); every message of ours is Vietnamese, with its diacritics.
+        log.info("unreadable request body: %s", detail)
+        return BAD_BODY
+    return detail
 
 
 def _status_for(exc: DomainError) -> int:

@@ -68,3 +68,11 @@ def test_api_validation_errors_are_vietnamese_with_the_same_shape(client, auth):
     assert "Field required" not in stock.text and "Input should" not in stock.text
     messages = [err["msg"] for err in stock.json()["detail"]]
     assert "Tên: chưa nhập." in messages and any("phải là ngày hợp lệ" in m for m in messages)
+
+
+def test_a_broken_form_body_is_explained_in_vietnamese(client):
+    broken = client.post("/api/v1/auth/token", content=b"--x\r\nContent-Disposition: form-data\r\n\r\nabc",
+                         headers={"content-type": "multipart/form-data; boundary=x"})
+    assert broken.status_code == 400
+    assert broken.json() == {"detail": "Không đọc được dữ liệu gửi lên: biểu mẫu, tệp hoặc JSON bị hỏng hay sai "
+                                       "định dạng."}
