@@ -14,6 +14,7 @@ from api.web.airtime_pages import default_period
 from api.web.common import ReaderPage, local_today, render, tomorrow, web_router
 from campaigns import contents
 from campaigns.models import ContentStatus
+from core import formatting
 from core.areas import get_areas
 from core.config import Settings
 from core.formatting import percent_label
@@ -49,7 +50,7 @@ def _approvals(request: Request, session: Session, principal: Principal) -> Pane
     panel = Panel("approvals", "Tin bài chờ duyệt",
                   "/approvals" if principal.role in (Role.approver, Role.admin) else "/contents?status=submitted",
                   total)
-    panel.rows = [(c.title, c.valid_from.strftime("%d/%m/%Y"), f"/contents/{c.id}") for c in rows]
+    panel.rows = [(c.title, formatting.date_text(c.valid_from), f"/contents/{c.id}") for c in rows]
     return panel
 
 

@@ -28,6 +28,7 @@ from api.web.common import (
     render,
     web_router,
 )
+from core import formatting
 from core.areas import Area, is_within
 from core.errors import DomainError, Forbidden, Invalid
 from core.timeutil import iso_week_start
@@ -180,8 +181,8 @@ def slot_edit_page(request: Request, session: SessionDep, principal: OperatorPag
     row = get_slot(session, slot_id)
     area = slot_readable(session, row, principal.scope)
     values = {"name": row.name, "start_time": f"{row.start_time:%H:%M}", "duration_minutes": row.duration_minutes,
-              "weekdays": weekdays_of(row), "starts_on": row.starts_on.strftime("%d/%m/%Y") if row.starts_on else "",
-              "ends_on": row.ends_on.strftime("%d/%m/%Y") if row.ends_on else "",
+              "weekdays": weekdays_of(row), "starts_on": formatting.date_text(row.starts_on) if row.starts_on else "",
+              "ends_on": formatting.date_text(row.ends_on) if row.ends_on else "",
               "commemorative_only": row.commemorative_only}
     return render(request, "slot_edit.html", slot=row, area=area, values=values, weekday_names=WEEKDAY_NAMES,
                   error=None)

@@ -87,3 +87,15 @@ def test_document_numbers_never_look_cut() -> None:
     assert formatting.document_number("205/KH-UBND") == "205/KH-UBND"
     assert formatting.document_number(" /KH-UBND ") == "…/KH-UBND (chưa ghi số)"
     assert formatting.document_number("") == "(chưa ghi số)"
+
+
+def test_formats_are_babels_vi_vn_locale():
+    """The symbols come from CLDR's vi_VN through Babel: one source for every page, export and chart."""
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    assert (get_group_symbol("vi_VN"), get_decimal_symbol("vi_VN")) == (".", ",")
+    assert formatting.vn_number(-1234567.25, 2) == "-1.234.567,25"
+    assert formatting.thousands(1_000_000) == "1.000.000"
+    assert formatting.size_text(1000 * 1024) == "1.000 KB"
+    assert formatting.short_number(3.04) == "3"
+    assert formatting.date_text(date(2026, 1, 5)) == "05/01/2026"

@@ -92,3 +92,49 @@ function enhanceAreaPickers(root) {
   });
 }
 document.addEventListener("DOMContentLoaded", function () { enhanceAreaPickers(document); });
+/* The header menu (a <details>) is open on a wide screen; browsers without ::details-content need it opened. */
+(function () {
+  var menu = document.querySelector("header details.menu");
+  if (menu && window.matchMedia("(min-width: 701px)").matches) { menu.open = true; }
+})();
+/* Form checks speak the page's language, not the browser's ("Please fill out this field."): the texts are
+   data-v-* attributes of <body>, translated with the rest of the page. */
+(function () {
+  var text = document.body ? document.body.dataset : {};
+  function say(key, n) { return (text[key] || "").replace("{n}", n); }
+  function message(field) {
+    var v = field.validity;
+    if (v.valueMissing) {
+      if (field.type === "checkbox" || field.type === "radio") { return say("vCheck"); }
+      if (field.type === "file") { return say("vFile"); }
+      return field.tagName === "SELECT" ? say("vChoose") : say("vRequired");
+    }
+    if (v.typeMismatch) { return field.type === "url" ? say("vUrl") : field.type === "email" ? say("vEmail") : say("vType"); }
+    if (v.patternMismatch) {
+      var like = field.getAttribute("placeholder");
+      return field.getAttribute("title") || (like ? say("vPatternLike", like) : say("vPattern"));
+    }
+    if (v.tooShort) { return say("vTooShort", field.minLength); }
+    if (v.tooLong) { return say("vTooLong", field.maxLength); }
+    if (v.rangeUnderflow) { return say("vMin", field.min); }
+    if (v.rangeOverflow) { return say("vMax", field.max); }
+    if (v.badInput) { return say("vNumber"); }
+    if (v.stepMismatch) { return say("vStep"); }
+    return "";
+  }
+  document.addEventListener("invalid", function (event) {
+    var field = event.target;
+    if (!field.setCustomValidity) { return; }
+    field.setCustomValidity("");
+    if (field.matches("[data-maxchars]")) { countChars(field); }  /* over the text limit: that message */
+    if (!field.validity.valid && !field.validity.customError) { field.setCustomValidity(message(field)); }
+  }, true);
+  function clear(event) {
+    var field = event.target;
+    if (!field.setCustomValidity) { return; }
+    field.setCustomValidity("");
+    if (field.matches && field.matches("[data-maxchars]")) { countChars(field); }
+  }
+  document.addEventListener("input", clear, true);
+  document.addEventListener("change", clear, true);
+})();
