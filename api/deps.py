@@ -99,9 +99,12 @@ ReaderOrDevice = Annotated[Principal, require(Role.operator, Role.approver, Role
 
 
 def area_in_scope(session: Session, principal: Principal, area_id: int) -> Area:
-    """The area, if the caller may see it; 404 when it does not exist, 403 when outside the scope."""
-    area = get_area(session, area_id)
-    if not principal.can_see(area):
+    """The area, if the caller may see it; 403 when outside the scope. An id that does not exist is 404 only
+    for a caller who sees everything: to a caller with a scope it answers like one outside it (no probing)."""
+    area = session.get(Area, area_id)
+    if area is None and principal.scope is None:
+        return get_area(session, area_id)  # 404
+    if area is None or not principal.can_see(area):
         raise Forbidden(OUTSIDE_SCOPE)
     return area
 

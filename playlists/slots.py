@@ -364,7 +364,7 @@ def slot_readable(session: Session, row: SlotTemplateRow, scope: Area | None) ->
     if area is None:
         raise NotFound("khung giờ", row.id)
     if scope is not None and not (is_within(area, scope) or is_within(scope, area)):
-        raise Forbidden("Khung giờ này nằm ngoài phạm vi được giao.")
+        raise Forbidden("Khung giờ này nằm ngoài phạm vi được giao.")  # api/routes/slots.py SLOT_OUTSIDE
     return area
 
 

@@ -1,10 +1,11 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
+from sqlmodel import Session
 
 from api.deps import MAX_ID, IdPath, OperatorUser, ReaderOrDevice, SessionDep, SettingsDep, area_in_scope
 from core.errors import Forbidden
-from core.users import Role
+from core.users import Principal, Role
 from media.store import MediaStore
 from playlists.commemorations import (
     CommemorationCreate,
@@ -14,6 +15,7 @@ from playlists.commemorations import (
     list_commemorations,
 )
 from playlists.fillers import FillerPublic, FillerSet, clear_filler, effective_filler, set_filler
+from playlists.models import SlotTemplateRow
 from playlists.slots import (
     SlotCreate,
     SlotPublic,
@@ -108,14 +110,30 @@ def delete_filler(session: SessionDep, principal: OperatorUser, area_id: IdPath)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+SLOT_OUTSIDE = "Khung giờ này nằm ngoài phạm vi được giao."
+SLOT_NOT_FOR_DEVICE = "Khung giờ này không áp dụng cho cụm loa của thiết bị."
+SLOT_WRITE_OUTSIDE = "Bạn chỉ được đặt khung giờ cho địa bàn trong phạm vi được giao."
+
+
+def _slot(session: Session, principal: Principal, slot_id: int, outside: str) -> SlotTemplateRow:
+    """The slot; a caller with a scope gets the same 403 for an id that does not exist as for one outside
+    its scope, so ids cannot be probed. Only a caller who sees everything is told an id does not exist."""
+    row = session.get(SlotTemplateRow, slot_id)
+    if row is None:
+        if principal.scope is None:
+            return get_slot(session, slot_id)  # 404
+        raise Forbidden(outside)
+    return row
+
+
 @router.get("/slots/{slot_id}", response_model=SlotPublic, summary="One slot template")
 def get(session: SessionDep, principal: ReaderOrDevice, slot_id: IdPath) -> SlotPublic:
-    row = get_slot(session, slot_id)
+    row = _slot(session, principal, slot_id, SLOT_NOT_FOR_DEVICE if principal.role == Role.device else SLOT_OUTSIDE)
     if principal.role == Role.device:
         assert principal.cluster_id is not None  # a device principal always carries its cluster
         cluster = area_in_scope(session, principal, principal.cluster_id)
         if row.area_id not in cluster.ancestor_ids:
-            raise Forbidden("Khung giờ này không áp dụng cho cụm loa của thiết bị.")
+            raise Forbidden(SLOT_NOT_FOR_DEVICE)
     return to_public(row, slot_readable(session, row, principal.scope if principal.role != Role.device else None))
 
 
@@ -123,12 +141,12 @@ def get(session: SessionDep, principal: ReaderOrDevice, slot_id: IdPath) -> Slot
               summary="Change a slot template (409 if the change makes it overlap)")
 def patch(session: SessionDep, settings: SettingsDep, principal: OperatorUser, slot_id: IdPath,
           body: SlotUpdate) -> SlotPublic:
-    row = update_slot(session, get_slot(session, slot_id), body, scope=principal.scope, tz=settings.tz,
-                      store=_store(settings))
+    row = update_slot(session, _slot(session, principal, slot_id, SLOT_WRITE_OUTSIDE), body,
+                      scope=principal.scope, tz=settings.tz, store=_store(settings))
     return to_public(row, area_in_scope(session, principal, row.area_id))
 
 
 @router.delete("/slots/{slot_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a slot template")
 def delete(session: SessionDep, principal: OperatorUser, slot_id: IdPath) -> Response:
-    delete_slot(session, get_slot(session, slot_id), scope=principal.scope)
+    delete_slot(session, _slot(session, principal, slot_id, SLOT_WRITE_OUTSIDE), scope=principal.scope)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
