@@ -15,10 +15,10 @@ def normalize_options(settings: Settings) -> NormalizeOptions:
 
 
 def render_settings(settings: Settings, *, engine: str | None = None, voice: str | None = None,
-                    fmt: Format = "mp3") -> "RenderSettings":
+                    fmt: Format = "mp3", alert_tone: bool = False) -> "RenderSettings":
     from tts.pipeline import RenderSettings
 
     return RenderSettings(engine=engine or settings.tts_engine, voice=voice or settings.tts_voice,
                           rate_wpm=settings.tts_rate_wpm, profile=settings.tts_profile,
                           target_lufs=settings.tts_target_lufs, true_peak_dbtp=settings.tts_true_peak_dbtp,
-                          format=fmt)
+                          format=fmt, lead_in_ms=settings.tts_lead_in_ms, alert_tone=alert_tone)

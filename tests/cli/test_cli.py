@@ -45,6 +45,9 @@ def test_tts_speak_writes_real_audio(tmp_path, suffix):
     probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
                             str(target)], capture_output=True, text=True, check=True)
     assert 1.0 < float(probe.stdout) < 10.0
+    from tests.media.silence import leading_silence_s
+
+    assert 0.8 <= leading_silence_s(target) < 0.95  # the lead-in, for amplifiers that switch on late
 
 
 def test_areas_import_and_cluster_csv(tmp_path):
