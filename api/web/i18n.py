@@ -371,6 +371,15 @@ EN: dict[str, str] = {
     'Xóa địa bàn này? Không thể hoàn tác.': 'Delete this area? This cannot be undone.',
     ('Chỉ xóa được địa bàn không còn địa bàn cấp dưới và chưa được dùng.'):
         ('Only an area with nothing below it and not in use can be deleted.'),
+    # hear before approving (issue 13)
+    'Nghe thử': 'Listen',
+    'Đây là đúng âm thanh sẽ phát khi duyệt.': 'This is exactly the audio that airs once approved.',
+    'Tải lại trang để nghe trước khi duyệt.': 'Reload the page to listen before approving.',
+    'Hãy nghe âm thanh trước khi duyệt.': 'Listen to the audio before approving.',
+    ('Chưa có âm thanh: âm thanh được tạo khi tin được gửi duyệt (bấm «Nghe thử» để nghe trước), '
+     'hoặc tải bản ghi âm lên.'):
+        ('No audio yet: it is rendered when the item is submitted (press "Listen" to hear it first), '
+         'or upload a recording.'),
 }
 
 

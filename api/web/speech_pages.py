@@ -24,6 +24,7 @@ from core.areas import Area, get_area_names
 from core.config import Settings
 from core.errors import DomainError, Forbidden
 from core.users import Principal, Role
+from tts.config import normalize_options
 from tts.lexicon import DEFAULT_LEXICON
 from tts.lexicon_store import (
     LexiconEntryCreate,
@@ -39,6 +40,7 @@ from tts.normalizer import NormalizeError, NormalizeOptions, normalize
 router = web_router()
 
 MAX_PREVIEW_CHARS = 20_000
+MAX_LISTEN_CHARS = 10_000  # the body's own limit (docs/content-workflow.md)
 
 
 def spoken_form(session: Session, settings: Settings, text: str, area: Area | None) -> str:
@@ -69,6 +71,38 @@ def preview_spoken(request: Request, session: SessionDep, settings: SettingsDep,
         except NormalizeError as exc:
             error = str(exc)
     return render(request, "_spoken.html", spoken=spoken, error=error)
+
+
+@router.post("/preview/audio", response_class=HTMLResponse)
+def preview_audio(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
+                  form: FormDep) -> HTMLResponse:
+    """htmx: "Nghe thử" in the editor renders the text as it will air (lead-in, the emergency framing, the
+    area's lexicon, the deployment's voice) and plays it in the page; the render cache makes a repeat free,
+    and the same words rendered on submission give the same file."""
+    from media.store import MediaStore
+    from tts.config import render_settings
+    from tts.pipeline import render as render_audio
+
+    text = form.get("body")
+    text = text if isinstance(text, str) else ""
+    title = form_value(form, "title") or ""
+    emergency = form_value(form, "level") == "emergency"
+    area_id = form_value(form, "preview_area_id")
+    area = area_or_scope(session, principal, int(area_id) if area_id and area_id.isdigit() else None)
+    audio, error = None, None
+    if not text.strip() or not title.strip():
+        error = "Nhập tiêu đề và nội dung để nghe thử."
+    elif len(text) > MAX_LISTEN_CHARS:
+        error = f"Văn bản quá dài để nghe thử (tối đa {MAX_LISTEN_CHARS} ký tự)."
+    else:
+        try:
+            spoken = normalize(text_to_read(title, text, emergency=emergency), lexicon=effective_lexicon(session, area),
+                               options=normalize_options(settings))
+            audio = render_audio(spoken, settings=render_settings(settings, alert_tone=emergency),
+                                 store=MediaStore(settings.media_dir))
+        except NormalizeError as exc:
+            error = str(exc)
+    return render(request, "_preview_audio.html", audio=audio, error=error)
 
 
 # --- lexicon ------------------------------------------------------------------------------------
