@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from core.formatting import thousands
 from tts.lexicon import DEFAULT_LEXICON
 from tts.normalize_layout import HEADING, ITEM, split_blocks
-from tts.normalize_rules import expander_for
+from tts.normalize_rules import SPELLED, expander_for
 from tts.normalize_text import clean_text
 
 MAX_INPUT_CHARS = 100_000
@@ -159,3 +159,21 @@ def normalize(
     if not sentences:
         raise NormalizeError(_EMPTY_MESSAGE)
     return SpokenText(tuple(sentences))
+
+
+def unknown_terms(
+    text: str,
+    *,
+    lexicon: Mapping[str, str] | None = None,
+    options: NormalizeOptions = NormalizeOptions(),
+) -> list[str]:
+    """Capital codes in ``text`` that no lexicon entry reads ("XYZT"), in order of appearance: the
+    normalizer spells them letter by letter, which is rarely what an official says. The preview names
+    them so the operator can add a reading (the lexicon page) instead of airing a spelled code."""
+    found: list[str] = []
+    token = SPELLED.set(found)
+    try:
+        normalize(text, lexicon=lexicon, options=options)
+    finally:
+        SPELLED.reset(token)
+    return sorted(found, key=lambda term: (text.find(term) % (len(text) + 1), term))

@@ -380,6 +380,10 @@ EN: dict[str, str] = {
      'hoặc tải bản ghi âm lên.'):
         ('No audio yet: it is rendered when the item is submitted (press "Listen" to hear it first), '
          'or upload a recording.'),
+    'Không rõ cách đọc': 'Reading unknown',
+    'Thêm cách đọc vào từ điển': 'Add a reading to the lexicon',
+    'bấm để thêm cách đọc vào từ điển (mở trang mới, văn bản đang soạn được giữ nguyên).':
+        'click to add a reading to the lexicon (opens a new page; the text you are writing is kept).',
 }
 
 

@@ -25,7 +25,7 @@ from core.config import Settings
 from core.errors import DomainError, Forbidden
 from core.users import Principal, Role
 from tts.config import normalize_options
-from tts.lexicon import DEFAULT_LEXICON
+from tts.lexicon import DEFAULT_LEXICON, MAX_TERM_CHARS
 from tts.lexicon_store import (
     LexiconEntryCreate,
     LexiconEntryUpdate,
@@ -35,7 +35,7 @@ from tts.lexicon_store import (
     list_entries,
     update_entry,
 )
-from tts.normalizer import NormalizeError, NormalizeOptions, normalize
+from tts.normalizer import NormalizeError, NormalizeOptions, normalize, unknown_terms
 
 router = web_router()
 
@@ -60,7 +60,7 @@ def preview_spoken(request: Request, session: SessionDep, settings: SettingsDep,
         text = text_to_read(title, text)
     area_id = form_value(form, "preview_area_id")
     area = area_or_scope(session, principal, int(area_id) if area_id and area_id.isdigit() else None)
-    spoken, error = None, None
+    spoken, error, unknown = None, None, []
     if not text.strip():
         error = "Nhập nội dung để xem máy sẽ đọc thế nào."
     elif len(text) > MAX_PREVIEW_CHARS:
@@ -68,9 +68,12 @@ def preview_spoken(request: Request, session: SessionDep, settings: SettingsDep,
     else:
         try:
             spoken = spoken_form(session, settings, text, area)
+            # codes no lexicon reads are named, with a link to add a reading, rather than spelled silently
+            unknown = unknown_terms(text, lexicon=effective_lexicon(session, area), options=normalize_options(settings))
         except NormalizeError as exc:
             error = str(exc)
-    return render(request, "_spoken.html", spoken=spoken, error=error)
+    return render(request, "_spoken.html", spoken=spoken, error=error, unknown=unknown,
+                  area_id=area.id if area else None)
 
 
 @router.post("/preview/audio", response_class=HTMLResponse)
@@ -133,8 +136,12 @@ def _lexicon_page(request: Request, session: Session, settings: Settings, princi
 
 @router.get("/lexicon", response_class=HTMLResponse)
 def lexicon_page(request: Request, session: SessionDep, settings: SettingsDep, principal: ReaderPage,
-                 area_id: int | None = None) -> HTMLResponse:
-    return _lexicon_page(request, session, settings, principal, area_or_scope(session, principal, area_id))
+                 area_id: int | None = None, term: str | None = None) -> HTMLResponse:
+    """`term` (from the preview's "không rõ cách đọc" links) fills in the add form: the operator types
+    only the reading."""
+    values = {"term": term.strip()[:MAX_TERM_CHARS]} if term and term.strip() else None
+    return _lexicon_page(request, session, settings, principal, area_or_scope(session, principal, area_id),
+                         values=values)
 
 
 @router.post("/lexicon", response_class=HTMLResponse)
