@@ -83,13 +83,14 @@ def tool_path() -> Path:
     return Path(path)
 
 
-def heldout_bulletins(count: int | None = None) -> list[tuple[str, str]]:
-    """(label, text) of the held-out set, in file order."""
+def heldout_bulletins(count: int | None = None, first: int = 1) -> list[tuple[str, str]]:
+    """(label, text) of the held-out set, in file order, from the `first` (1-based)."""
     blocks = HELDOUT.read_text(encoding="utf-8").split("\n## ")[1:]
     bulletins = []
     for block in blocks:
         label, _, text = block.partition("\n")
         bulletins.append((label.strip(), " ".join(text.split())))
+    bulletins = bulletins[max(0, first - 1):]
     return bulletins[:count] if count else bulletins
 
 
@@ -238,7 +239,8 @@ def main() -> None:
                         help=f"the intelligibility tool (default: ${TOOL_ENV})")
     parser.add_argument("--set", choices=("heldout", "seeds"), default="heldout", dest="text_set",
                         help="held-out bulletins (default) or seed paragraphs")
-    parser.add_argument("--bulletins", type=int, default=None, help="only the first N held-out bulletins")
+    parser.add_argument("--bulletins", type=int, default=None, help="only N held-out bulletins")
+    parser.add_argument("--first", type=int, default=1, help="start at this held-out bulletin (1-based)")
     parser.add_argument("--sentence-pause", type=int, default=None, help="ms after a sentence")
     parser.add_argument("--clause-pause", type=int, default=None, help="ms after a semicolon")
     parser.add_argument("--paragraph-pause", type=int, default=None, help="ms after a paragraph")
@@ -280,7 +282,7 @@ def main() -> None:
     if args.text_set == "seeds":
         paragraphs = seed_paragraphs(args.paragraphs or (QUICK_PARAGRAPHS if args.quick else PARAGRAPHS))
     else:
-        paragraphs = heldout_bulletins(args.bulletins or (QUICK_PARAGRAPHS if args.quick else None))
+        paragraphs = heldout_bulletins(args.bulletins or (QUICK_PARAGRAPHS if args.quick else None), args.first)
     report = run(paragraphs=paragraphs, settings=settings, options=options, raw=not args.pipeline_only,
                  keep=args.keep)
     print(json.dumps(report, ensure_ascii=False, indent=2))
