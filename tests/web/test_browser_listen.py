@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 
 def test_listen_and_unknown_codes_in_the_editor(page, live_server):
     browser_page, watch = page
-    base, world = live_server.url, live_server.world
+    base = live_server.url
     browser_login(browser_page, base, "operator_a")
     browser_page.goto(f"{base}/contents/new")
     browser_page.fill("input[name=title]", "Họp HTX NN")
