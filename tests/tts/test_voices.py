@@ -38,7 +38,7 @@ def test_a_broken_model_is_refused_and_leaves_nothing(tmp_path):
     shutil.copyfile(str(joe.model_path()) + ".json", tmp_path / "hong.onnx.json")
     with pytest.raises(VoiceError, match="không đọc được câu thử"):
         add_voice(root, fake)
-    assert list_voices(root) == [] and [p for p in root.iterdir()] == []
+    assert list_voices(root) == [] and list(root.iterdir()) == []
     with pytest.raises(VoiceError, match="Thiếu tệp cấu hình"):
         add_voice(root, tmp_path / "hong.onnx", config=tmp_path / "khong-co.json")
     with pytest.raises(VoiceError, match="Tên giọng"):
