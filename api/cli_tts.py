@@ -38,7 +38,8 @@ def normalize_cmd(text: Annotated[str | None, typer.Argument(help="Văn bản (m
 def speak_cmd(output: Annotated[Path, typer.Option("-o", "--output", help="Tệp ra: .mp3, .wav hoặc .ogg")],
               text: Annotated[str | None, typer.Argument(help="Văn bản, hoặc - để đọc từ stdin")] = None,
               engine: Annotated[str | None, typer.Option(help="espeak-ng | gtts | piper")] = None,
-              voice: Annotated[str | None, typer.Option(help="Giọng (espeak-ng: vi; piper: đường dẫn .onnx)")] = None,
+              voice: Annotated[str | None, typer.Option(
+                  help="Giọng (espeak-ng: vi; piper: đường dẫn .onnx; hoặc tên giọng đã thêm bằng voices add)")] = None,
               ) -> None:
     """Đọc văn bản thành tệp âm thanh (chuẩn hóa, tổng hợp, chuẩn âm lượng)."""
     import shutil
@@ -80,3 +81,43 @@ def engines_cmd() -> None:
     for engine in list_engines():
         mark = "có" if engine.available else "không"
         typer.echo(f"{engine.name:<10} {mark:<6} {engine.reason}")
+
+
+voices_app = typer.Typer(no_args_is_help=True, help="Giọng đọc do địa phương tự bổ sung (mô hình Piper/VITS .onnx).")
+app.add_typer(voices_app, name="voices")
+
+
+@voices_app.command("add")
+def voices_add_cmd(model: Annotated[Path, typer.Argument(help="Tệp mô hình .onnx")],
+                   config: Annotated[Path | None, typer.Option(help="Tệp cấu hình (mặc định: MODEL.onnx.json)")] = None,
+                   name: Annotated[str | None, typer.Option(help="Tên giọng để chọn (mặc định: tên tệp)")] = None,
+                   licence: Annotated[Path | None, typer.Option(help="Tệp văn bản giấy phép của mô hình")] = None,
+                   ) -> None:
+    """Cài một giọng: sao chép mô hình, đọc thử một câu, ghi lại; sau đó chọn được bằng tên (LOAXA_TTS_VOICE)."""
+    from tts.config import voices_dir
+    from tts.voices import VoiceError, add_voice
+
+    settings = get_settings()
+    settings.ensure_dirs()
+    try:
+        text = licence.read_text(encoding="utf-8") if licence else None
+        voice = add_voice(voices_dir(settings), model, config=config, name=name, licence=text)
+    except (VoiceError, OSError, UnicodeDecodeError) as exc:
+        typer.secho(f"Lỗi: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=1) from exc
+    typer.echo(f"Đã thêm giọng «{voice.name}» ({voice.engine}); câu thử dài {duration_words(voice.test_ms)}. "
+               f"Chọn bằng LOAXA_TTS_VOICE={voice.name} hoặc --voice {voice.name}.")
+
+
+@voices_app.command("list")
+def voices_list_cmd() -> None:
+    """Các giọng đã cài."""
+    from tts.config import voices_dir
+    from tts.voices import list_voices
+
+    voices = list_voices(voices_dir(get_settings()))
+    if not voices:
+        typer.echo("Chưa cài giọng nào (loaxa tts voices add MODEL.onnx).")
+    for voice in voices:
+        licence = "có giấy phép" if voice.licence else "không ghi giấy phép"
+        typer.echo(f"{voice.name:<24} {voice.engine:<8} {voice.added_at[:10]}  {licence}  {voice.model}")

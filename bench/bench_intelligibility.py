@@ -1,28 +1,36 @@
-"""Intelligibility: how much of the rendered seed paragraphs a speech recogniser understands.
+"""Intelligibility: how much of the rendered bulletins a speech recogniser understands, and how fast.
 
-    .venv/bin/python bench/bench_intelligibility.py            # 12 paragraphs, prints JSON
-    .venv/bin/python bench/bench_intelligibility.py --quick    # 4 paragraphs
+    .venv/bin/python bench/bench_intelligibility.py --tool PATH                 # the held-out set (33 bulletins)
+    .venv/bin/python bench/bench_intelligibility.py --tool PATH --bulletins 6   # the first 6, while tuning
+    .venv/bin/python bench/bench_intelligibility.py --tool PATH --set seeds     # 12 seed paragraphs
 
-Optional and slow (minutes; the first run installs the tool's own venv and Whisper model):
-not part of the test run. About twelve seed paragraphs (from $LOAXA_SEEDS_DIR or
-campaigns/seed_texts), picked round-robin over the directives among those with numbers, dates,
-document symbols or abbreviations (single-line body paragraphs: letterheads and recipient lists
-do not go on air), are rendered twice:
+Optional and slow (minutes; the first run of the tool installs its own venv and Whisper model): not part
+of the test run. The held-out set (bench/data/heldout_bulletins.txt) is 33 bulletins written for this
+benchmark in the style of commune programmes (weather warnings, meetings with dates and times,
+exemplary people with place and ethnic-minority names, figures and units) and never used for tuning;
+`--set seeds` takes about twelve paragraphs of the seed directives instead (from $LOAXA_SEEDS_DIR or
+campaigns/seed_texts), round-robin over the directives among those with numbers, dates, document
+symbols or abbreviations. Each text is rendered twice:
 
 - pipeline: what tts.pipeline.render_text does, with default RenderSettings (normalizer, espeak-ng, pauses,
-  loudness, MP3), as a commune would hear it;
-- raw espeak-ng: the raw paragraph read by ``espeak-ng -v vi`` at its default rate, no normalizer.
+  lead-in, loudness, MP3), as a commune would hear it;
+- raw espeak-ng: the raw text read by ``espeak-ng -v vi`` at its default rate, no normalizer.
 
-Both are transcribed by the intelligibility tool (a command given by
-$LOAXA_INTELLIGIBILITY_TOOL: faster-whisper, Whisper base, language "vi") and scored by
-character error rate against the same reference, the normalizer's spoken form: what a listener
-should hear. Lower is better; natural speech scores about 0.15.
+Both are transcribed by the intelligibility tool (`--tool PATH`, or the command named by
+$LOAXA_INTELLIGIBILITY_TOOL: faster-whisper, Whisper base, language "vi") and scored by character error
+rate against the same reference, the normalizer's spoken form: what a listener should hear. Lower is
+better; natural speech scores about 0.15. The report gives the mean, median and worst CER and names every
+text not recognised as speech (an empty transcript, or CER ≥ 0.9). It also times the render: seconds of
+audio per wall-clock second (× real time) for the pipeline on an empty cache, against espeak-ng on the
+same spoken text plus one MP3 encode (bench/bench_render.py's baseline).
 
-Tuning knobs (for experiments, defaults are the shipped settings): --paragraphs, --voice, --rate,
---word-gap, --pitch, --comma-pause, --pipeline-only, --keep DIR (keep the audio and pairs files).
+Tuning knobs (for experiments, defaults are the shipped settings): --voice, --rate, --word-gap, --pitch,
+--comma-pause, --sentence-pause, --clause-pause, --paragraph-pause, --lead-in, --thousand,
+--pipeline-only, --keep DIR (keep the audio and pairs files).
 """
 
 import argparse
+import functools
 import json
 import os
 import re
@@ -39,12 +47,16 @@ if str(REPO) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(REPO))
 
 import tts.engines.espeak as espeak  # noqa: E402
+import tts.normalizer as normalizer  # noqa: E402
+from bench.bench_render import baseline, timed  # noqa: E402
 from campaigns.seeds import SEED_DIR  # noqa: E402
 from media.store import MediaStore  # noqa: E402
 from tts.normalizer import NormalizeError, NormalizeOptions, normalize  # noqa: E402
 from tts.pipeline import RenderSettings, render  # noqa: E402
 
 TOOL_ENV = "LOAXA_INTELLIGIBILITY_TOOL"
+HELDOUT = REPO / "bench" / "data" / "heldout_bulletins.txt"
+UNRECOGNISED_CER = 0.9  # at or above: the recogniser did not take it for speech (or heard something else)
 PARAGRAPHS = 12
 QUICK_PARAGRAPHS = 4
 MIN_CHARS, MAX_CHARS = 120, 700  # one paragraph: 10-50 s of speech
@@ -60,11 +72,26 @@ def seed_dir() -> Path:
     raise FileNotFoundError("Không tìm thấy thư mục văn bản mẫu (seeds): đặt LOAXA_SEEDS_DIR.")
 
 
+_TOOL: list[Path] = []  # set from --tool
+
+
 def tool_path() -> Path:
-    path = os.environ.get(TOOL_ENV)
+    path = str(_TOOL[0]) if _TOOL else os.environ.get(TOOL_ENV)
     if not path or not Path(path).is_file():
-        raise FileNotFoundError(f"Không thấy công cụ đo độ dễ nghe: đặt {TOOL_ENV} (hiện: {path!r}).")
+        raise FileNotFoundError(f"Không thấy công cụ đo độ dễ nghe: dùng --tool PATH hoặc đặt {TOOL_ENV} "
+                                f"(hiện: {path!r}).")
     return Path(path)
+
+
+def heldout_bulletins(count: int | None = None, first: int = 1) -> list[tuple[str, str]]:
+    """(label, text) of the held-out set, in file order, from the `first` (1-based)."""
+    blocks = HELDOUT.read_text(encoding="utf-8").split("\n## ")[1:]
+    bulletins = []
+    for block in blocks:
+        label, _, text = block.partition("\n")
+        bulletins.append((label.strip(), " ".join(text.split())))
+    bulletins = bulletins[max(0, first - 1):]
+    return bulletins[:count] if count else bulletins
 
 
 def seed_paragraphs(count: int) -> list[tuple[str, str]]:
@@ -119,18 +146,27 @@ def transcribe(pairs: list[list[str]], folder: Path) -> dict[str, dict[str, Any]
 
 
 def run(
-    *, count: int, settings: RenderSettings, options: NormalizeOptions, raw: bool, keep: Path | None
+    *, paragraphs: list[tuple[str, str]], settings: RenderSettings, options: NormalizeOptions, raw: bool,
+    keep: Path | None
 ) -> dict[str, Any]:
-    paragraphs = seed_paragraphs(count)
+    speed = {"audio_s": 0.0, "pipeline_wall_s": 0.0, "pipeline_cpu_s": 0.0, "baseline_wall_s": 0.0,
+             "baseline_cpu_s": 0.0}
     with tempfile.TemporaryDirectory(prefix="loaxa-bench-intel-") as tmp:
         folder = keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        store = MediaStore(Path(tmp) / "media")
         pairs: list[list[str]] = []
         rows = []
         for i, (label, paragraph) in enumerate(paragraphs):
-            # what render_text does, with the normalizer's regional options
-            result = render(normalize(paragraph, options=options), settings=settings, store=store)
+            # what render_text does, with the normalizer's regional options; a new store: no cache hit
+            spoken_form = normalize(paragraph, options=options)
+            result, cpu, wall = timed(functools.partial(render, spoken_form, settings=settings,
+                                                        store=MediaStore(Path(tmp) / f"media-{i}")))
+            _, base_cpu, base_wall = timed(functools.partial(baseline, spoken_form.text, Path(tmp)))
+            speed["audio_s"] += result.duration_ms / 1000
+            speed["pipeline_wall_s"] += wall
+            speed["pipeline_cpu_s"] += cpu
+            speed["baseline_wall_s"] += base_wall
+            speed["baseline_cpu_s"] += base_cpu
             spoken = result.spoken_text
             piped = folder / f"pipeline-{i:02d}.{result.ext}"
             piped.write_bytes(result.path.read_bytes())
@@ -157,7 +193,7 @@ def run(
             item["heard_raw_espeak"] = heard[row["raw_audio"]]["heard"]
         report_rows.append(item)
     report: dict[str, Any] = {
-        "paragraphs": len(report_rows),
+        "texts": len(report_rows),
         "settings": {
             "voice": settings.voice,
             "rate_wpm": settings.rate_wpm,
@@ -167,9 +203,27 @@ def run(
             "thousand": options.thousand,
         },
         "mean_cer_pipeline": round(statistics.mean(r["cer_pipeline"] for r in report_rows), 3),
+        "worst_cer_pipeline": max((r["cer_pipeline"], r["paragraph"]) for r in report_rows),
+        "not_recognised_pipeline": [r["paragraph"] for r in report_rows
+                                    if r["cer_pipeline"] >= UNRECOGNISED_CER or not r["heard_pipeline"]],
+    }
+    report["settings"].update({
+        "lead_in_ms": settings.lead_in_ms,
+        "pauses_ms": {"clause": normalizer.PAUSE_CLAUSE_MS, "sentence": normalizer.PAUSE_SENTENCE_MS,
+                      "item": normalizer.PAUSE_ITEM_MS, "paragraph": normalizer.PAUSE_PARAGRAPH_MS},
+    })
+    pipe_x = speed["audio_s"] / speed["pipeline_wall_s"]
+    base_x = speed["audio_s"] / speed["baseline_wall_s"]
+    report["render_speed"] = {
+        "audio_seconds": round(speed["audio_s"], 1),
+        "pipeline_x_realtime": round(pipe_x, 1),
+        "baseline_espeak_plus_mp3_x_realtime": round(base_x, 1),
+        "pipeline_cpu_vs_baseline": round(speed["pipeline_cpu_s"] / speed["baseline_cpu_s"], 2),
+        "pipeline_wall_vs_baseline": round(speed["pipeline_wall_s"] / speed["baseline_wall_s"], 2),
     }
     if raw:
         report["mean_cer_raw_espeak"] = round(statistics.mean(r["cer_raw_espeak"] for r in report_rows), 3)
+        report["worst_cer_raw_espeak"] = max((r["cer_raw_espeak"], r["paragraph"]) for r in report_rows)
     # Whisper now and then hallucinates on synthetic speech ("hãy subscribe cho kênh..."), which
     # swings one paragraph's CER by 0.3: the median shows whether a change helped across the board.
     report["median_cer_pipeline"] = round(statistics.median(r["cer_pipeline"] for r in report_rows), 3)
@@ -181,6 +235,16 @@ def run(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Intelligibility benchmark (Whisper CER, lower is better)")
+    parser.add_argument("--tool", type=Path, default=None,
+                        help=f"the intelligibility tool (default: ${TOOL_ENV})")
+    parser.add_argument("--set", choices=("heldout", "seeds"), default="heldout", dest="text_set",
+                        help="held-out bulletins (default) or seed paragraphs")
+    parser.add_argument("--bulletins", type=int, default=None, help="only N held-out bulletins")
+    parser.add_argument("--first", type=int, default=1, help="start at this held-out bulletin (1-based)")
+    parser.add_argument("--sentence-pause", type=int, default=None, help="ms after a sentence")
+    parser.add_argument("--clause-pause", type=int, default=None, help="ms after a semicolon")
+    parser.add_argument("--paragraph-pause", type=int, default=None, help="ms after a paragraph")
+    parser.add_argument("--lead-in", type=int, default=None, help="ms of silence before the first word")
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_PARAGRAPHS} paragraphs only")
     parser.add_argument("--paragraphs", type=int, default=None, help="how many paragraphs (overrides --quick)")
     parser.add_argument("--voice", default=None, help="espeak-ng voice, e.g. vi+m3 (default: RenderSettings)")
@@ -203,9 +267,24 @@ def main() -> None:
         espeak.PITCH = args.pitch
     if args.comma_pause is not None:
         espeak.COMMA_BREAK_MS = args.comma_pause
-    count = args.paragraphs or (QUICK_PARAGRAPHS if args.quick else PARAGRAPHS)
+    if args.lead_in is not None:
+        settings = replace(settings, lead_in_ms=args.lead_in)
+    if args.sentence_pause is not None:
+        normalizer.PAUSE_SENTENCE_MS = args.sentence_pause
+    if args.clause_pause is not None:
+        normalizer.PAUSE_CLAUSE_MS = args.clause_pause
+    if args.paragraph_pause is not None:
+        normalizer.PAUSE_PARAGRAPH_MS = args.paragraph_pause
+    if args.tool is not None:
+        _TOOL.append(args.tool.resolve())
+    tool_path()  # fail before rendering anything
     options = NormalizeOptions(thousand=args.thousand) if args.thousand else NormalizeOptions()
-    report = run(count=count, settings=settings, options=options, raw=not args.pipeline_only, keep=args.keep)
+    if args.text_set == "seeds":
+        paragraphs = seed_paragraphs(args.paragraphs or (QUICK_PARAGRAPHS if args.quick else PARAGRAPHS))
+    else:
+        paragraphs = heldout_bulletins(args.bulletins or (QUICK_PARAGRAPHS if args.quick else None), args.first)
+    report = run(paragraphs=paragraphs, settings=settings, options=options, raw=not args.pipeline_only,
+                 keep=args.keep)
     print(json.dumps(report, ensure_ascii=False, indent=2))
 
 

@@ -10,8 +10,11 @@ Rules:
 - a transition from the wrong state is a 409 (approving a draft, approving twice).
 - approved text is immutable: editing it makes a new revision; the approved one keeps airing
   until the new one is approved, then it is `superseded`.
-- approval queues the audio render (campaigns.render) unless the revision already has audio
-  (a human recording, or the same words as the revision it replaces).
+- submission queues the audio render (campaigns.render) unless the revision already has audio
+  (a human recording, or the same words as the revision it replaces): the approver hears what will
+  air, and approval airs exactly that file (an approval naming the audio it heard is refused if the
+  audio changed since). An edit of the words drops the synthesized audio; the next submission renders
+  again. Approval renders only what is still missing (a failed render).
 Every change is one ContentEvent row: who, when, from which status to which, why.
 """
 
@@ -196,11 +199,12 @@ def update_content(session: Session, content: Content, data: ContentUpdate, *, a
                                 new_area_ids or [saved_id(a) for a in current_areas], actor)
             action = "revised"
         else:
-            text_changed = "title" in rev_changes or "body" in rev_changes
+            text_changed = "title" in rev_changes or "body" in rev_changes or _framing_changed(rev, rev_changes)
             for key, value in rev_changes.items():
                 setattr(rev, key, value)
             if text_changed:
                 rev.spoken_text = None
+                _drop_synthesized_audio(rev)
             rev.status = RevisionStatus.draft
             session.add(rev)
             if new_area_ids is not None:
@@ -217,7 +221,7 @@ def _new_revision(session: Session, content: Content, base: ContentRevision, cha
                   area_ids: list[int], actor: Principal) -> ContentRevision:
     rev = ContentRevision(content_id=saved_id(content), number=base.number + 1, created_by=actor.user_id,
                           **{k: changes.get(k, getattr(base, k)) for k in REVISION_FIELDS})
-    if rev.title == base.title and rev.body == base.body and base.audio_sha256:
+    if rev.title == base.title and rev.body == base.body and base.audio_sha256 and not _framing_changed(base, changes):
         # Same words: the audio (TTS or recording) still fits and needs no new render.
         rev.spoken_text = base.spoken_text
         rev.audio_sha256, rev.audio_ext = base.audio_sha256, base.audio_ext
@@ -231,11 +235,29 @@ def _new_revision(session: Session, content: Content, base: ContentRevision, cha
     return rev
 
 
+def _framing_changed(rev: ContentRevision, changes: dict[str, Any]) -> bool:
+    """Whether a level change moves the item into or out of emergency framing (tone, read twice)."""
+    if "level" not in changes:
+        return False
+    return (changes["level"] == ContentLevel.emergency) != (rev.level == ContentLevel.emergency)
+
+
+def _drop_synthesized_audio(rev: ContentRevision) -> None:
+    """New words: the machine's audio no longer fits (a human recording stays until replaced)."""
+    if rev.audio_source == AudioSource.recording:
+        return
+    rev.audio_sha256 = rev.audio_ext = rev.audio_duration_ms = rev.audio_engine = rev.rendered_at = None
+    rev.audio_source = None
+    rev.render_status, rev.render_error = RenderStatus.none, None
+
+
 # --- transitions --------------------------------------------------------------------------------
 
 def submit_content(session: Session, content: Content, *, actor: Principal, settings: Any,
-                   at: datetime | None = None) -> Content:
-    """Send the latest revision for approval; `at` (default now) is when, never before it was written."""
+                   at: datetime | None = None, render_in_background: bool = True) -> Content:
+    """Send the latest revision for approval and queue its audio, so the approver hears it; `at` (default
+    now) is when, never before it was written. The demo renders in its own process (render_in_background
+    false)."""
     _require_live(content)
     emergencies.require_not_ended(content, settings.tz)
     rev = latest_revision(session, content)
@@ -251,7 +273,8 @@ def submit_content(session: Session, content: Content, *, actor: Principal, sett
                       "gửi duyệt.")
     areas = revision_areas(session, saved_id(rev))
     # The approver sees how the machine will read it; unreadable text is refused now, not at render.
-    rev.spoken_text = speech.spoken_text(speech.text_to_read(rev.title, rev.body),
+    rev.spoken_text = speech.spoken_text(speech.text_to_read(rev.title, rev.body,
+                                                             emergency=rev.level == ContentLevel.emergency),
                                          lexicon=speech.lexicon_for(session, areas), settings=settings)
     old = content.status
     rev.status, rev.submitted_by, rev.submitted_at = RevisionStatus.submitted, actor.user_id, at
@@ -261,6 +284,9 @@ def submit_content(session: Session, content: Content, *, actor: Principal, sett
     content.updated_at = at
     session.add_all([rev, content])
     _event(session, content, rev, actor, "submitted", old, content.status, at=at)
+    if render_in_background and not rev.audio_sha256 and not render.render_running(session, rev):
+        render.queue_render(session, rev, settings=settings, created_by=actor.user_id)
+        _event(session, content, rev, actor, "render_queued", None, None, at=at)
     return content
 
 
@@ -292,17 +318,22 @@ def _decision_checks(session: Session, content: Content, actor: Principal, verb:
 
 
 def approve_content(session: Session, content: Content, *, actor: Principal, settings: Any,
-                    render_in_background: bool = True, at: datetime | None = None) -> Content:
+                    render_in_background: bool = True, at: datetime | None = None,
+                    heard_sha256: str | None = None) -> Content:
     """Approve the submitted revision; it airs from now on. Its audio is rendered by a task unless
     `render_in_background` is false (the demo renders in the caller's process with campaigns.render.render_now).
     `at` (default now) is the moment of the decision, never before the submission: the demo records
-    its content as approved before the week of airtime history it simulates."""
+    its content as approved before the week of airtime history it simulates. `heard_sha256`, when
+    given, is the audio the approver listened to: approval is refused (409) if the revision's audio is
+    no longer that file, so what is approved is exactly what airs."""
     rev = latest_revision(session, content)
     if _wrote(session, content, rev, actor):
         raise Forbidden("Nguyên tắc bốn mắt: không được tự duyệt tin do chính mình soạn, sửa hoặc gửi duyệt.")
     rev = _decision_checks(session, content, actor, "duyệt")
     now = _not_before(at, rev.submitted_at, "duyệt", "gửi duyệt")
     emergencies.require_airable_end(rev, settings.tz, now)
+    if heard_sha256 is not None and heard_sha256 != (rev.audio_sha256 or ""):
+        raise Conflict("Âm thanh của tin đã thay đổi (hoặc chưa tạo xong) từ lúc bạn nghe: hãy nghe lại rồi duyệt.")
     if content.airing_revision_id is not None and content.airing_revision_id != rev.id:
         old = session.get(ContentRevision, content.airing_revision_id)
         if old is not None:
@@ -318,6 +349,8 @@ def approve_content(session: Session, content: Content, *, actor: Principal, set
         rev.render_status = RenderStatus.ready
         session.add(rev)
         render.content_changed(session, saved_id(content), reason="approved")
+    elif render.render_running(session, rev):
+        pass  # the render queued on submission airs it when it is done (campaigns.render: "audio ready")
     elif render_in_background:
         render.queue_render(session, rev, settings=settings, created_by=actor.user_id)
         _event(session, content, rev, actor, "render_queued", None, None)
@@ -373,14 +406,14 @@ def archive_content(session: Session, content: Content, *, actor: Principal, rea
 
 
 def retry_render(session: Session, content: Content, *, actor: Principal, settings: Any) -> Content:
-    """Render the approved revision's audio again (after a failure, or after a lexicon change)."""
+    """Render the submitted or approved revision's audio again (after a failure, or a lexicon change)."""
     _require_live(content)
     latest = latest_revision(session, content)
     _require_writable(session, content, latest, actor)
-    rev = latest if latest.status == RevisionStatus.approved else (
+    rev = latest if latest.status in (RevisionStatus.approved, RevisionStatus.submitted) else (
         session.get(ContentRevision, content.airing_revision_id) if content.airing_revision_id else None)
     if rev is None:
-        raise Conflict("Chỉ tạo âm thanh cho tin đã được duyệt.")
+        raise Conflict("Chỉ tạo âm thanh cho tin đã gửi duyệt hoặc đã được duyệt.")
     if rev.audio_source == AudioSource.recording:
         raise Conflict("Tin dùng bản ghi âm của người đọc: không tạo âm thanh tự động.")
     if render.render_running(session, rev):

@@ -286,7 +286,8 @@ def _item(ctx: _Context, item: SeedItem, index: int) -> None:
     rev = contents.latest_revision(session, content)
     if content.status in (ContentStatus.draft, ContentStatus.rejected):
         at = _after(ctx.at(8, 40 + 15 * index), rev.created_at)
-        contents.submit_content(session, content, actor=ctx.operator, settings=ctx.settings, at=at)
+        contents.submit_content(session, content, actor=ctx.operator, settings=ctx.settings, at=at,
+                                render_in_background=False)
     if content.status == ContentStatus.submitted:
         at = _after(ctx.at(14, 10 * index), rev.submitted_at)
         contents.approve_content(session, content, actor=ctx.approver, settings=ctx.settings,

@@ -31,6 +31,7 @@ from core import events
 from core.areas import Area
 from core.config import Settings
 from core.db import saved_id, session_scope
+from core.levels import ContentLevel
 from core.tasks import Task, TaskContext, TaskStatus, submit
 from core.timeutil import now_utc
 from media.store import MediaStore
@@ -43,7 +44,7 @@ RENDER_TASK = "campaigns.render:render_revision"
 SYSTEM_USERNAME = "loaxa"
 # What a render task needs of the settings (tasks may run in another process: RQ workers).
 SETTINGS_KEYS = ("data_dir", "tts_engine", "tts_voice", "tts_rate_wpm", "tts_profile", "tts_target_lufs",
-                 "tts_true_peak_dbtp", "tts_zero_tens", "tts_thousand", "timezone")
+                 "tts_true_peak_dbtp", "tts_lead_in_ms", "tts_zero_tens", "tts_thousand", "timezone")
 
 Progress = Callable[[int, int], None]
 
@@ -84,6 +85,7 @@ class _Job:
     content_id: int
     text: str
     lexicon: dict[str, str]
+    emergency: bool  # framed with the alert tone and read twice (campaigns.speech)
 
 
 def render_revision(ctx: TaskContext, *, revision_id: int, settings: dict[str, Any]) -> dict[str, Any]:
@@ -100,7 +102,7 @@ def render_revision(ctx: TaskContext, *, revision_id: int, settings: dict[str, A
             _record_failure(session, revision_id, exc)
         raise
     with session_scope(ctx.engine) as session:
-        _record_success(session, revision_id, result, notify=True)
+        _record_success(session, revision_id, result, notify=True, text=job.text)
     return {"sha256": result.sha256, "duration_ms": result.duration_ms, "engine": result.engine_used,
             "cache_hit": result.cache_hit}
 
@@ -117,7 +119,7 @@ def render_now(session: Session, revision_id: int, settings: Settings, *, progre
     except Exception as exc:
         _record_failure(session, revision_id, exc)
         raise
-    _record_success(session, revision_id, result, notify=notify, at=at)
+    _record_success(session, revision_id, result, notify=notify, at=at, text=job.text)
     return result
 
 
@@ -130,8 +132,10 @@ def _prepare(session: Session, revision_id: int) -> _Job | None:
         return None  # a human recording arrived meanwhile: it wins
     areas = list(session.exec(select(Area).join(ContentArea, col(ContentArea.area_id) == Area.id)
                               .where(ContentArea.revision_id == revision_id).order_by(col(Area.id))))
-    return _Job(revision_id=saved_id(rev), content_id=rev.content_id, text=speech.text_to_read(rev.title, rev.body),
-                lexicon=speech.lexicon_for(session, areas))
+    emergency = rev.level == ContentLevel.emergency
+    return _Job(revision_id=saved_id(rev), content_id=rev.content_id,
+                text=speech.text_to_read(rev.title, rev.body, emergency=emergency),
+                lexicon=speech.lexicon_for(session, areas), emergency=emergency)
 
 
 def _synthesize(job: _Job, cfg: Settings, progress: Progress | None):
@@ -139,13 +143,17 @@ def _synthesize(job: _Job, cfg: Settings, progress: Progress | None):
     from tts.pipeline import render
 
     spoken = normalize(job.text, lexicon=job.lexicon, options=normalize_options(cfg))
-    return render(spoken, settings=render_settings(cfg), store=MediaStore(cfg.media_dir), progress=progress)
+    return render(spoken, settings=render_settings(cfg, alert_tone=job.emergency), store=MediaStore(cfg.media_dir),
+                  progress=progress)
 
 
-def _record_success(session: Session, revision_id: int, result: Any, *, notify: bool,
+def _record_success(session: Session, revision_id: int, result: Any, *, notify: bool, text: str,
                     at: datetime | None = None) -> None:
     rev = session.get(ContentRevision, revision_id)
     if rev is None or rev.audio_source == AudioSource.recording:
+        return
+    if speech.text_to_read(rev.title, rev.body, emergency=rev.level == ContentLevel.emergency) != text:
+        log.info("render of revision %s is for words edited since: not recorded", revision_id)
         return
     rev.audio_sha256, rev.audio_ext, rev.audio_duration_ms = result.sha256, result.ext, result.duration_ms
     rev.audio_source, rev.audio_engine = AudioSource.tts, str(result.engine_used)[:64]

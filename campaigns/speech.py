@@ -1,6 +1,7 @@
 """The text a content item is read from, the lexicon of its areas and its spoken form.
 
-The title is read first, then the body. The lexicon is the default one with the pronunciation
+The title is read first, then the body; an emergency is read twice, "Xin nhắc lại:" between
+(the rule loudspeaker stations follow for urgent news). The lexicon is the default one with the pronunciation
 overrides of the deepest area all targets share (tts.lexicon_store: a commune's reading of an
 abbreviation beats the province's).
 """
@@ -17,11 +18,14 @@ from tts.config import normalize_options
 from tts.lexicon_store import effective_lexicon
 from tts.normalizer import NormalizeError, normalize
 
+REPEAT_INTRO = "Xin nhắc lại:"
 
-def text_to_read(title: str, body: str) -> str:
+
+def text_to_read(title: str, body: str, *, emergency: bool = False) -> str:
     title = title.strip()
     end = "" if title[-1:] in ".!?:" else "."
-    return f"{title}{end}\n\n{body.strip()}"
+    once = f"{title}{end}\n\n{body.strip()}"
+    return f"{once}\n\n{REPEAT_INTRO}\n\n{once}" if emergency else once
 
 
 def lexicon_for(session: Session, areas: list[Area]) -> dict[str, str]:

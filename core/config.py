@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     tts_profile: Literal["standard", "horn"] = "standard"
     tts_target_lufs: float = -16.0
     tts_true_peak_dbtp: float = -1.5
+    # Silence at the start of every rendered item: IP receivers switch their amplifier on when audio starts.
+    tts_lead_in_ms: int = 800
     # Regional reading of numbers: "linh"/"lẻ" for 105, "nghìn"/"ngàn" for 1000.
     tts_zero_tens: Literal["linh", "lẻ"] = "linh"
     tts_thousand: Literal["nghìn", "ngàn"] = "nghìn"

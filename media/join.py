@@ -50,7 +50,8 @@ def wav_duration_ms(path: Path) -> int:
         raise MediaError(f"Không đọc được tệp WAV {path.name}: {exc}") from exc
 
 
-def _write_silence(path: Path, fmt: WavFormat, ms: int) -> None:
+def write_silence(path: Path, fmt: WavFormat, ms: int) -> None:
+    """`ms` of digital silence as a WAV in `fmt`."""
     frames = fmt.sample_rate * ms // 1000
     with wave.open(str(path), "wb") as w:
         w.setnchannels(fmt.channels)
@@ -90,7 +91,7 @@ def write_concat_list(pieces: Sequence[Piece], list_path: Path) -> ConcatList:
             silence = silences.get(piece.pause_after_ms)
             if silence is None:
                 silence = list_path.with_name(f"{list_path.stem}.silence-{piece.pause_after_ms}ms.wav")
-                _write_silence(silence, fmt, piece.pause_after_ms)
+                write_silence(silence, fmt, piece.pause_after_ms)
                 silences[piece.pause_after_ms] = silence
             lines.append(f"file {_quote(silence)}")
     atomic_write_text(list_path, "ffconcat version 1.0\n" + "\n".join(lines) + "\n")

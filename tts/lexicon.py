@@ -83,6 +83,8 @@ UNITS: Mapping[str, str] = _table("units")
 DOMAIN_WORDS: Mapping[str, str] = _table("domain_words")
 PER_UNITS: tuple[str, ...] = _word_list("per_units", "words")
 PROPER_NOUNS: tuple[str, ...] = _word_list("proper_nouns", "names")
+# Runs of abbreviations read as one phrase ("HTX NN": the "NN" of a cooperative is agriculture).
+PHRASES: Mapping[str, str] = _table("phrases")
 
 for _term, _spoken in DEFAULT_LEXICON.items():
     validate_entry(_term, _spoken)

@@ -22,10 +22,11 @@ Readings chosen (see also tts/normalizer.py):
 
 import re
 from collections.abc import Mapping
+from contextvars import ContextVar
 from functools import lru_cache
 
-from tts.lexicon import DEFAULT_LEXICON, DOCUMENT_TYPES, PER_UNITS, UNITS
-from tts.normalize_spell import is_syllable, read_address, spell
+from tts.lexicon import DEFAULT_LEXICON, DOCUMENT_TYPES, PER_UNITS, PHRASES, UNITS
+from tts.normalize_spell import is_syllable, letter_name, read_address, spell
 from tts.numbers import (
     is_valid_date,
     is_valid_time,
@@ -147,6 +148,18 @@ _ROMAN_CONTEXT_RE = re.compile(
     r"(?<![\w])(?i:lần thứ|kỳ họp thứ|thứ|khóa|khoá|đại hội|thế kỷ|thế kỉ|quý|phần|chương|mục|đợt|"
     r"giai đoạn|hạng|loại|vòng|quân khu|khu vực|tập|cấp độ|hội nghị trung ương)\s+$"
 )
+# "quý II/2026", "đợt I/2025": a Roman period number and its year (only I, V, X: no letter code is made of them).
+_ROMAN_YEAR_RE = re.compile(r"(?<![\w/])(?P<r>[IVX]{1,4})/(?P<y>(?:19|20)\d\d)(?![\w/])")
+# Abbreviations joined by hyphens, slashes or "&" ("TN-MT", "LĐ-TB&XH", "VH-TT&TT"), read as one when the
+# lexicon knows the whole or its parts run together ("TNMT"); otherwise each part is read as before.
+_JOINED_RE = re.compile(rf"(?<![\w/&-]){_UPPER_CLASS}++(?:[-/&]{_UPPER_CLASS}++)++(?![\w/&-])")
+_JOIN_SEPARATORS_RE = re.compile(r"[-/&]")
+# A capital letter naming a place or a group ("khu B", "tổ dân phố A", "loại C", "lô D") is spelled the
+# Vietnamese way ("bê"); elsewhere a lone capital is a name or a word ("Nguyễn Văn A", "Y tế") and stays.
+_LONE_LETTER_RE = re.compile(
+    r"(?<![\w])(?P<w>(?i:khu|tiểu khu|phân khu|tổ|đội|lớp|nhóm|loại|hạng|lô|dãy|tầng|cổng|điểm|khối|ô|ấp|xóm|"
+    rf"đợt|ca|khu vực|nhà|block|mẫu|phương án|tuyến|vùng|cấp))\s+(?P<l>{_UPPER_CLASS})(?![\w'’-]|\.\w)"
+)
 _ORDINAL_RE = re.compile(rf"(?P<w>(?i:thứ))(?<!\w...)\s+(?P<n>\d{{1,3}}){_NOT_AFTER_NUMBER}")
 
 # --- plain numbers ---------------------------------------------------------------------------
@@ -195,6 +208,17 @@ _SYMBOL_WORDS = {
 _SYMBOLS_RE = re.compile("|".join(re.escape(s) for s in _SYMBOL_WORDS))
 _UNREADABLE_RE = re.compile(r"[^\w\s.,;:!?']|_")  # an apostrophe inside a word stays: "user's"
 
+# Capital codes the lexicon does not know and the reader had to spell (or leave to the voice), collected
+# while a caller (tts.normalizer.unknown_terms) asks for them: per thread and task, the expander is shared.
+SPELLED: ContextVar[list[str] | None] = ContextVar("spelled_codes", default=None)
+
+
+def _note_spelled(token: str) -> None:
+    found = SPELLED.get()
+    if found is not None and sum(ch.isalpha() for ch in token) >= 2 and token not in found:
+        found.append(token)
+
+
 _ORGAN_WORDS = frozenset({"TU", "HU", "ĐU", "HĐND", "UBND", "Thị", "Thành", "Tỉnh", "Huyện", "Đảng", "Quận", "Ủy"})
 _NEXT_WORD_RE = re.compile(r"[\s.:]*([^\W\d_]+)")
 
@@ -216,6 +240,9 @@ class Expander:
         # The expression starts with the keys themselves so the regex engine can skip ahead to
         # their first letters; the word boundary before a key is checked in _abbreviation.
         self._lexicon_re = re.compile("(?:" + "|".join(alternatives) + r")(?![\w])") if alternatives else None
+        phrases = sorted(PHRASES, key=lambda k: (-len(k), k))
+        self._phrase_re = re.compile(r"(?<![\w])(?:" + "|".join(re.escape(k) for k in phrases) + r")(?![\w])") \
+            if phrases else None
 
     # --- numbers --------------------------------------------------------------------------
     def cardinal(self, n: int) -> str:
@@ -251,6 +278,8 @@ class Expander:
         if "." in chars and _URL_HINT_RE.search(text):
             text = _URL_RE.sub(lambda m: " " + read_address(m.group()) + " ", text)
         has_digit = not chars.isdisjoint(_DIGITS)
+        if has_digit and "/" in chars:
+            text = _ROMAN_YEAR_RE.sub(self._roman_year, text)
         if has_digit or "/" in chars:
             text = _SO_COLON_RE.sub(r"\1 ", text)
             text = _SYMBOL_RE.sub(lambda m: self._symbol(m, lex), text)
@@ -258,6 +287,10 @@ class Expander:
             text = self._numeric(text, chars)
         if not chars.isdisjoint(_ROMAN_LETTERS):
             text = _ROMAN_RE.sub(self._roman, text)
+        if self._phrase_re is not None:
+            text = self._phrase_re.sub(lambda m: PHRASES[m.group()], text)
+        if not chars.isdisjoint("-/&"):
+            text = _JOINED_RE.sub(lambda m: self._joined(m, lex), text)
         if self._lexicon_re is not None:
             text = self._lexicon_re.sub(lambda m: self._abbreviation(m, lex), text)
         if has_digit:
@@ -267,6 +300,7 @@ class Expander:
             text = _NUMBER_RE.sub(lambda m: self.number(m.group()), text)
             text = _ANY_DIGITS_RE.sub(lambda m: self.number(m.group()), text)  # digits glued to letters
         text = _CAPS_RE.sub(self._caps, text)
+        text = _LONE_LETTER_RE.sub(lambda m: m["w"] + " " + letter_name(m["l"]), text)
         return self._punctuation(text, chars)
 
     def _numeric(self, text: str, chars: set[str]) -> str:
@@ -317,13 +351,58 @@ class Expander:
             before = m.string[max(0, m.start() - 40) : m.start()].casefold()
             if kind.casefold() not in before:
                 parts.append(kind)
-        parts += [self._code(code, lex) for code in codes if code]
+        parts += self._codes([code for code in codes if code], lex)
         spoken = ", ".join(parts)
         if m["num"] is None:
             spoken = ", " + spoken
         if _FOLLOWED_BY_WORD_RE.match(m.string, m.end()):
             spoken += ","
         return spoken
+
+    def _codes(self, codes: list[str], lex: Mapping[str, str]) -> list[str]:
+        """The issuers of a symbol; neighbours that the lexicon knows together are read as one
+        ("QĐ-LĐ-TBXH": "LĐ" + "TBXH" is "LĐTBXH", Lao động, Thương binh và Xã hội)."""
+        spoken: list[str] = []
+        i = 0
+        while i < len(codes):
+            for j in range(len(codes), i + 1, -1):
+                joined = self._known_join(codes[i:j], lex)
+                if joined is not None:
+                    spoken.append(joined)
+                    i = j
+                    break
+            else:
+                spoken.append(self._code(codes[i], lex))
+                i += 1
+        return spoken
+
+    @staticmethod
+    def _known_join(parts: list[str], lex: Mapping[str, str]) -> str | None:
+        for candidate in ("-".join(parts), "&".join(parts), "".join(parts)):
+            if candidate in lex:
+                return lex[candidate]
+        return None
+
+    def _joined(self, m: re.Match[str], lex: Mapping[str, str]) -> str:
+        token = m.group()
+        if token in lex:
+            return lex[token]
+        parts = _JOIN_SEPARATORS_RE.split(token)
+        whole = "".join(parts)
+        if whole in lex:
+            return lex[whole]
+        if "/" in token:
+            return token  # "UBND/HĐND": one or the other, read by the later passes
+        spoken = self._codes(parts, lex)
+        if len(spoken) == len(parts):
+            return token  # nothing read together: the later passes read each part
+        return ", ".join(spoken)
+
+    def _roman_year(self, m: re.Match[str]) -> str:
+        value = roman_to_int(m["r"])
+        if value is None:
+            return m.group()
+        return f"{self.cardinal(value)} năm {m['y']}"
 
     def _code(self, code: str, lex: Mapping[str, str]) -> str:
         if code in lex:
@@ -341,6 +420,8 @@ class Expander:
             elif run in lex:
                 words.append(lex[run])
             elif run.isupper() or not is_syllable(run):
+                if run.isupper():
+                    _note_spelled(run)
                 words.append(spell(run))
             else:
                 words.append(run)
@@ -495,6 +576,7 @@ class Expander:
         token = m.group()
         if is_syllable(token):
             return token.lower()
+        _note_spelled(token)
         if len(token) <= 5:
             return spell(token)
         return token  # a long acronym or an English word in capitals: left to the voice

@@ -9,8 +9,9 @@ Steps: clean characters (tts.normalize_text) -> cut into headings, list items an
 (tts.normalize_rules) -> split into sentences, each with the pause that follows it.
 
 Pauses (milliseconds after a sentence): 400 after ";" or a "..." pause, 500 after a spoken heading
-number ("Một."), 600 after a sentence, 700 after a list item, 900 after a heading, 1000 after a
-paragraph. Output has no digits and no lexicon abbreviation left; it is deterministic.
+number ("Một."), 900 after a sentence (measured for outdoor loudspeakers: docs/speech-tuning.md), 900
+after a list item, 900 after a heading, 1000 after a paragraph. Output has no digits and no lexicon
+abbreviation left; it is deterministic.
 Mixed scripts: English words pass through; Chinese/Japanese/Korean and other non-Latin letters
 are dropped (a text of nothing else raises NormalizeError).
 """
@@ -22,15 +23,15 @@ from dataclasses import dataclass
 from core.formatting import thousands
 from tts.lexicon import DEFAULT_LEXICON
 from tts.normalize_layout import HEADING, ITEM, split_blocks
-from tts.normalize_rules import expander_for
+from tts.normalize_rules import SPELLED, expander_for
 from tts.normalize_text import clean_text
 
 MAX_INPUT_CHARS = 100_000
 
 PAUSE_CLAUSE_MS = 400
 PAUSE_NUMBER_MS = 500
-PAUSE_SENTENCE_MS = 600
-PAUSE_ITEM_MS = 700
+PAUSE_SENTENCE_MS = 900  # 600 before issue 13: 900 was heard better on 16 held-out bulletins, 1200 no better
+PAUSE_ITEM_MS = 900  # never shorter than a sentence's (not measured separately)
 PAUSE_HEADING_MS = 900
 PAUSE_PARAGRAPH_MS = 1000
 
@@ -159,3 +160,21 @@ def normalize(
     if not sentences:
         raise NormalizeError(_EMPTY_MESSAGE)
     return SpokenText(tuple(sentences))
+
+
+def unknown_terms(
+    text: str,
+    *,
+    lexicon: Mapping[str, str] | None = None,
+    options: NormalizeOptions = NormalizeOptions(),
+) -> list[str]:
+    """Capital codes in ``text`` that no lexicon entry reads ("XYZT"), in order of appearance: the
+    normalizer spells them letter by letter, which is rarely what an official says. The preview names
+    them so the operator can add a reading (the lexicon page) instead of airing a spelled code."""
+    found: list[str] = []
+    token = SPELLED.set(found)
+    try:
+        normalize(text, lexicon=lexicon, options=options)
+    finally:
+        SPELLED.reset(token)
+    return sorted(found, key=lambda term: (text.find(term) % (len(text) + 1), term))

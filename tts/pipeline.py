@@ -1,7 +1,11 @@
 """Render spoken text to a loudness-normalized audio file in the media store.
 
     spoken text -> synthesize (chunks of sentences, in parallel) -> join with each
-    sentence's pause -> loudness (+ horn profile) -> encode -> content-addressed store
+    sentence's pause -> lead-in silence (+ alert tone) in front -> loudness (+ horn profile)
+    -> encode -> content-addressed store
+
+The lead-in is in the file itself, so every way a device plays it has it: an IP receiver
+switches its amplifier on when audio starts and swallows the first syllable otherwise.
 
 A render cache (small JSON files in store.root/cache/) keyed by the spoken text, engine,
 voice, settings and PIPELINE_VERSION makes a second render of the same text free: the
@@ -23,9 +27,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from media.encode import FORMATS, EncodeSpec, Format
-from media.join import MAX_PAUSE_MS, Piece, wav_duration_ms, write_concat_list
+from media.join import MAX_PAUSE_MS, Piece, wav_duration_ms, wav_format, write_concat_list, write_silence
 from media.loudness import PROFILES, Loudness, Profile, check_targets, normalize
 from media.store import MediaStore, atomic_write_text, media_url
+from media.tones import write_alert_tone
 from tts.engines import (
     ENGINE_NAMES,
     FALLBACK_ENGINE,
@@ -43,7 +48,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Bump when a change to the chain changes the audio it produces: old cache entries then miss.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 # Sentences per engine process are grouped up to about this many characters (~2 min of
 # speech): one espeak-ng process per sentence cost more CPU than the speaking itself.
 CHUNK_CHARS = 1500
@@ -52,6 +57,10 @@ TIMEOUT_PER_CHAR_S = 0.05
 MIN_RATE_WPM = 80
 MAX_RATE_WPM = 300
 MAX_GAP_MS = 10_000
+MAX_LEAD_IN_MS = 5_000
+DEFAULT_LEAD_IN_MS = 800
+# Between the alert tone and the first word: the tone ends, the listener turns to listen.
+AFTER_TONE_MS = 700
 # Loudness gain probes beyond the first (the horn profile's, or speech far from the usual level)
 # run on a sample of a long render: 8 s segments spread over it, 90 s in all. On the seed
 # directives that predicted the limiter's effect on the whole within 0.06 dB (60 s: 0.27); the
@@ -72,6 +81,8 @@ class RenderSettings:
     true_peak_dbtp: float = -1.5
     format: Format = "mp3"
     sentence_gap_ms: int | None = None  # None: each sentence's own pause
+    lead_in_ms: int = DEFAULT_LEAD_IN_MS  # silence at the very start of the file
+    alert_tone: bool = False  # emergencies: the alert tone after the lead-in, before the words
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINE_NAMES:
@@ -84,6 +95,8 @@ class RenderSettings:
             raise ValueError(f"Định dạng không hỗ trợ: {self.format!r}; chọn một trong {', '.join(FORMATS)}")
         if self.sentence_gap_ms is not None and not 0 <= self.sentence_gap_ms <= MAX_GAP_MS:
             raise ValueError(f"Khoảng lặng giữa câu ngoài khoảng 0-{MAX_GAP_MS} ms: {self.sentence_gap_ms}")
+        if not 0 <= self.lead_in_ms <= MAX_LEAD_IN_MS:
+            raise ValueError(f"Khoảng lặng mở đầu ngoài khoảng 0-{MAX_LEAD_IN_MS} ms: {self.lead_in_ms}")
         check_targets(self.target_lufs, self.true_peak_dbtp, self.profile)
 
     @property
@@ -147,6 +160,7 @@ def render(
     work = Path(tempfile.mkdtemp(prefix="render-", dir=store.tmp_dir()))
     try:
         engine_used, voice, pieces = _synthesize_with_fallback(engine, phrases, settings, work, progress)
+        pieces = _framing(pieces, settings, work) + pieces
         out = work / f"render.{settings.format}"
         durations = [wav_duration_ms(piece.path) for piece in pieces]
         sample = _loudness_sample(pieces, durations)
@@ -347,3 +361,18 @@ def _synthesize(
 
 def _log_cleanup_error(function: Any, path: str, exc_info: Any) -> None:
     log.warning("could not remove render work file %s: %s", path, exc_info[1])
+
+
+def _framing(pieces: Sequence[Piece], settings: RenderSettings, work: Path) -> list[Piece]:
+    """What goes before the words: the lead-in silence, then (emergencies) the alert tone."""
+    fmt = wav_format(pieces[0].path)
+    framing: list[Piece] = []
+    if settings.lead_in_ms:
+        silence = work / "lead-in.wav"
+        write_silence(silence, fmt, settings.lead_in_ms)
+        framing.append(Piece(silence))
+    if settings.alert_tone:
+        tone = work / "alert-tone.wav"
+        write_alert_tone(tone, fmt)
+        framing.append(Piece(tone, AFTER_TONE_MS))
+    return framing

@@ -116,11 +116,21 @@ def withdraw(session: SessionDep, principal: OperatorUser, settings: SettingsDep
                                                                reason=body.reason if body else None))
 
 
+class ApproveBody(BaseModel):
+    audio_sha256: str | None = Field(
+        default=None, pattern=r"^[0-9a-f]{64}$",
+        description="the audio the approver heard (audio.sha256 of the item): approval is refused (409) if the "
+                    "item's audio is no longer that file, so exactly what was heard airs")
+
+
 @router.post("/contents/{content_id}/approve", response_model=ContentPublic,
-             summary="Approve (never your own item); the audio is rendered in the background")
-def approve(session: SessionDep, principal: ApproverUser, settings: SettingsDep, content_id: IdPath) -> ContentPublic:
+             summary="Approve (never your own item); it airs the audio rendered on submission (rendered now if "
+                     "that failed)")
+def approve(session: SessionDep, principal: ApproverUser, settings: SettingsDep, content_id: IdPath,
+            body: ApproveBody | None = None) -> ContentPublic:
     content = workflow.get_content(session, content_id, actor=principal)
-    return _public(session, settings, workflow.approve_content(session, content, actor=principal, settings=settings))
+    return _public(session, settings, workflow.approve_content(session, content, actor=principal, settings=settings,
+                                                               heard_sha256=body.audio_sha256 if body else None))
 
 
 @router.post("/contents/{content_id}/reject", response_model=ContentPublic, summary="Reject, with a reason")

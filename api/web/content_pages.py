@@ -285,8 +285,9 @@ def content_approve(request: Request, session: SessionDep, settings: SettingsDep
                     content_id: IdPath, form: FormDep) -> Response:
     back = "/approvals" if form_value(form, "back") == "approvals" else None
     return _transition(request, session, settings, principal, content_id,
-                       lambda c: workflow.approve_content(session, c, actor=principal, settings=settings),
-                       "Đã duyệt tin; âm thanh đang được tạo.", back)
+                       lambda c: workflow.approve_content(session, c, actor=principal, settings=settings,
+                                                          heard_sha256=form_value(form, "audio_sha256")),
+                       "Đã duyệt tin; đúng âm thanh bạn đã nghe sẽ được phát.", back)
 
 
 @router.post("/contents/{content_id}/end", response_class=HTMLResponse)
@@ -332,6 +333,15 @@ def content_audio_box(request: Request, session: SessionDep, principal: ReaderPa
     content = workflow.get_content(session, content_id, actor=principal)
     view = workflow.content_public(session, content, today=local_today(request))
     return render(request, "_audio.html", c=view, writer=principal.role in (Role.admin, Role.operator))
+
+
+@router.get("/contents/{content_id}/approval-box", response_class=HTMLResponse)
+def content_approval_box(request: Request, session: SessionDep, principal: ApproverPage, content_id: IdPath,
+                         mine: bool = False) -> HTMLResponse:
+    """htmx: in the approval queue, the audio to hear and the button that approves exactly it."""
+    content = workflow.get_content(session, content_id, actor=principal)
+    view = workflow.content_public(session, content, today=local_today(request))
+    return render(request, "_approval_box.html", c=view, mine=mine or view.created_by == principal.user_id)
 
 
 # --- approval queue --------------------------------------------------------------------------------

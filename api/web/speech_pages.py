@@ -26,7 +26,8 @@ from core.config import Settings
 from core.errors import DomainError, Forbidden
 from core.formatting import thousands
 from core.users import Principal, Role
-from tts.lexicon import DEFAULT_LEXICON
+from tts.config import normalize_options
+from tts.lexicon import DEFAULT_LEXICON, MAX_TERM_CHARS
 from tts.lexicon_store import (
     LexiconEntryCreate,
     LexiconEntryUpdate,
@@ -36,12 +37,13 @@ from tts.lexicon_store import (
     list_entries,
     update_entry,
 )
-from tts.normalizer import NormalizeError, NormalizeOptions, normalize
+from tts.normalizer import NormalizeError, NormalizeOptions, normalize, unknown_terms
 
 router = web_router()
 
 # The preview reads the title and the body: the content's own limits (campaigns.models), stated the same way.
 MAX_PREVIEW_CHARS = MAX_BODY_CHARS + MAX_TITLE_CHARS + 2
+MAX_LISTEN_CHARS = MAX_BODY_CHARS  # "nghe thử" reads at most what a content can hold
 
 
 def spoken_form(session: Session, settings: Settings, text: str, area: Area | None) -> str:
@@ -62,7 +64,7 @@ def preview_spoken(request: Request, session: SessionDep, settings: SettingsDep,
         text = text_to_read(title, text)
     area_id = form_value(form, "preview_area_id")
     area = area_or_scope(session, principal, int(area_id) if area_id and area_id.isdigit() else None)
-    spoken, error = None, None
+    spoken, error, unknown = None, None, []
     if not text.strip():
         error = "Nhập nội dung để xem máy sẽ đọc thế nào."
     elif body_chars > MAX_BODY_CHARS or len(text) > MAX_PREVIEW_CHARS:
@@ -71,9 +73,44 @@ def preview_spoken(request: Request, session: SessionDep, settings: SettingsDep,
     else:
         try:
             spoken = spoken_form(session, settings, text, area)
+            # codes no lexicon reads are named, with a link to add a reading, rather than spelled silently
+            unknown = unknown_terms(text, lexicon=effective_lexicon(session, area), options=normalize_options(settings))
         except NormalizeError as exc:
             error = str(exc)
-    return render(request, "_spoken.html", spoken=spoken, error=error)
+    return render(request, "_spoken.html", spoken=spoken, error=error, unknown=unknown,
+                  area_id=area.id if area else None)
+
+
+@router.post("/preview/audio", response_class=HTMLResponse)
+def preview_audio(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
+                  form: FormDep) -> HTMLResponse:
+    """htmx: "Nghe thử" in the editor renders the text as it will air (lead-in, the emergency framing, the
+    area's lexicon, the deployment's voice) and plays it in the page; the render cache makes a repeat free,
+    and the same words rendered on submission give the same file."""
+    from media.store import MediaStore
+    from tts.config import render_settings
+    from tts.pipeline import render as render_audio
+
+    text = form.get("body")
+    text = text if isinstance(text, str) else ""
+    title = form_value(form, "title") or ""
+    emergency = form_value(form, "level") == "emergency"
+    area_id = form_value(form, "preview_area_id")
+    area = area_or_scope(session, principal, int(area_id) if area_id and area_id.isdigit() else None)
+    audio, error = None, None
+    if not text.strip() or not title.strip():
+        error = "Nhập tiêu đề và nội dung để nghe thử."
+    elif len(text) > MAX_LISTEN_CHARS:
+        error = f"Văn bản quá dài để nghe thử (tối đa {MAX_LISTEN_CHARS} ký tự)."
+    else:
+        try:
+            spoken = normalize(text_to_read(title, text, emergency=emergency), lexicon=effective_lexicon(session, area),
+                               options=normalize_options(settings))
+            audio = render_audio(spoken, settings=render_settings(settings, alert_tone=emergency),
+                                 store=MediaStore(settings.media_dir))
+        except NormalizeError as exc:
+            error = str(exc)
+    return render(request, "_preview_audio.html", audio=audio, error=error)
 
 
 # --- lexicon ------------------------------------------------------------------------------------
@@ -104,8 +141,12 @@ def _lexicon_page(request: Request, session: Session, settings: Settings, princi
 
 @router.get("/lexicon", response_class=HTMLResponse)
 def lexicon_page(request: Request, session: SessionDep, settings: SettingsDep, principal: ReaderPage,
-                 area_id: int | None = None) -> HTMLResponse:
-    return _lexicon_page(request, session, settings, principal, area_or_scope(session, principal, area_id))
+                 area_id: int | None = None, term: str | None = None) -> HTMLResponse:
+    """`term` (from the preview's "không rõ cách đọc" links) fills in the add form: the operator types
+    only the reading."""
+    values = {"term": term.strip()[:MAX_TERM_CHARS]} if term and term.strip() else None
+    return _lexicon_page(request, session, settings, principal, area_or_scope(session, principal, area_id),
+                         values=values)
 
 
 @router.post("/lexicon", response_class=HTMLResponse)

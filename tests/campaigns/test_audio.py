@@ -1,4 +1,4 @@
-"""Audio of content: human recordings (real files made by ffmpeg), the render on approval with real
+"""Audio of content: human recordings (real files made by ffmpeg), the render on submission with real
 espeak-ng, render errors shown on the content and retried."""
 
 import pytest
@@ -115,9 +115,8 @@ def test_a_failed_render_shows_its_error_and_can_be_retried(client, app, world, 
     op, ap = auth("operator_a"), auth("approver_a")
     app.state.settings.tts_engine = "no-such-engine"
     item = create_content(client, op, area_ids=[world.commune_a.id], body="Xin chào bà con.")
-    act(client, op, item["id"], "submit")
-    approved = act(client, ap, item["id"], "approve")
-    assert wait(engine, approved["render"]["task_id"], 60).status == "failed"
+    submitted = act(client, op, item["id"], "submit")  # the render starts on submission
+    assert wait(engine, submitted["render"]["task_id"], 60).status == "failed"
     failed = client.get(f"{API}/contents/{item['id']}", headers=op).json()
     assert failed["render"]["status"] == "failed" and failed["audio"] is None
     assert "Lỗi tạo âm thanh" in failed["render"]["error"] and "no-such-engine" in failed["render"]["error"]
@@ -130,3 +129,5 @@ def test_a_failed_render_shows_its_error_and_can_be_retried(client, app, world, 
     assert ready["render"]["status"] == "ready" and ready["audio"]["source"] == "tts"
     actions = [e["action"] for e in client.get(f"{API}/contents/{item['id']}/history", headers=op).json()]
     assert actions[-3:] == ["render_failed", "render_queued", "render_done"]
+    approved = act(client, ap, item["id"], "approve", json={"audio_sha256": ready["audio"]["sha256"]})
+    assert approved["airing"]["audio"]["sha256"] == ready["audio"]["sha256"]

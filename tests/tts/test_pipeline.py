@@ -205,3 +205,49 @@ def test_nothing_to_say_is_refused(store):
 def test_bad_settings_are_refused(kwargs):
     with pytest.raises(ValueError):
         RenderSettings(**kwargs)
+
+
+# --- framing for a loudspeaker: the lead-in and the emergency alert tone ------------------------------
+
+@pytest.mark.parametrize(("lead_in_ms", "fmt"), [(800, "mp3"), (1500, "wav"), (0, "mp3")])
+def test_every_render_starts_with_its_lead_in(store, lead_in_ms, fmt):
+    """An IP receiver switches its amplifier on when audio starts: the silence is in the file itself."""
+    from tests.media.silence import leading_silence_s
+
+    plain = render(SHORT, settings=RenderSettings(lead_in_ms=0, format=fmt), store=store)
+    framed = render(SHORT, settings=RenderSettings(lead_in_ms=lead_in_ms, format=fmt), store=store)
+    assert framed.duration_ms - plain.duration_ms == lead_in_ms
+    measured = leading_silence_s(framed.path)
+    # espeak-ng itself starts with a few ms of quiet; the encoder's delay is dropped when decoding
+    assert lead_in_ms / 1000 <= measured < lead_in_ms / 1000 + 0.15
+    if lead_in_ms:
+        assert framed.sha256 != plain.sha256
+
+
+def test_the_default_lead_in_is_800_ms(store):
+    from tests.media.silence import leading_silence_s
+
+    result = render(SHORT, settings=RenderSettings(), store=store)
+    assert 0.8 <= leading_silence_s(result.path) < 0.95
+
+
+def test_lead_in_out_of_range_is_refused():
+    with pytest.raises(ValueError, match="Khoảng lặng mở đầu"):
+        RenderSettings(lead_in_ms=-1)
+    with pytest.raises(ValueError, match="Khoảng lặng mở đầu"):
+        RenderSettings(lead_in_ms=60_000)
+
+
+def test_the_alert_tone_follows_the_lead_in(store):
+    from media.tones import BEEPS, GAP_S
+    from tests.media.silence import leading_silence_s, mean_volume_db
+
+    plain = render(SHORT, settings=RenderSettings(), store=store)
+    alert = render(SHORT, settings=RenderSettings(alert_tone=True), store=store)
+    tone_ms = round(sum(seconds + GAP_S for _, seconds in BEEPS) * 1000)
+    assert alert.duration_ms - plain.duration_ms == pytest.approx(tone_ms + pipeline.AFTER_TONE_MS, abs=5)
+    assert 0.8 <= leading_silence_s(alert.path) < 0.85  # the tone starts right after the lead-in
+    # the first beep is an 880 Hz tone: a narrow band-pass around it keeps (almost) all its power
+    whole = mean_volume_db(alert.path, 0.85, 1.1)
+    band = mean_volume_db(alert.path, 0.85, 1.1, "bandpass=f=880:width_type=h:w=80")
+    assert whole > -30 and band > whole - 3

@@ -56,3 +56,22 @@ def test_lexicon_errors_edit_and_delete(client, world, web_login):
     refused = client.post("/lexicon", data={"term": "ABC", "spoken": "a bê xê", "area_id": area, "csrf_token": csrf})
     assert refused.status_code == 403
     assert 'method="post" action="/lexicon"' not in client.get(f"/lexicon?area_id={area}").text
+
+
+def test_preview_names_codes_it_cannot_read_and_links_to_add_them(client, world, web_login):
+    csrf = web_login("operator_a")
+    area = str(world.commune_a.id)
+    preview = client.post("/preview/spoken", data={"body": "Đội XYZT và HTX NN họp.", "preview_area_id": area},
+                          headers={"X-CSRF-Token": csrf})
+    assert "Không rõ cách đọc" in preview.text and "hợp tác xã nông nghiệp" in preview.text
+    [link] = re.findall(r'<a href="([^"]+)"[^>]*>XYZT</a>', preview.text)
+    assert link == f"/lexicon?term=XYZT&amp;area_id={area}#add-term"
+    assert 'target="_blank"' in preview.text  # the text being written stays in its tab
+    form = client.get(link.replace("&amp;", "&").split("#")[0]).text
+    assert 'name="term" value="XYZT"' in form and "autofocus" in form
+    added = client.post("/lexicon", data={"term": "XYZT", "spoken": "xung kích", "area_id": area,
+                                          "csrf_token": csrf_of(form)})
+    assert added.status_code == 200
+    again = client.post("/preview/spoken", data={"body": "Đội XYZT họp.", "preview_area_id": area},
+                        headers={"X-CSRF-Token": csrf})
+    assert "Đội xung kích họp" in again.text and "Không rõ cách đọc" not in again.text
