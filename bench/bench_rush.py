@@ -45,7 +45,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from airtime.chain import verify_cluster  # noqa: E402
-from bench.bench_agents import TZ, Agent, Errors, World, pair, summary  # noqa: E402
+from bench.bench_agents import TZ, Agent, Errors, World, pair, summary, timed  # noqa: E402
 from core.db import make_engine  # noqa: E402
 
 EVENTS_PER_BATCH = 500
@@ -140,10 +140,10 @@ async def warm_up(http: httpx.AsyncClient, agents: list[Agent], day: str, errors
     gate = asyncio.Semaphore(50)
 
     async def one(agent: Agent) -> None:
+        path = f"/clusters/{agent.cluster}/playlists/{day}"
         async with gate:
-            res = await http.get(f"/clusters/{agent.cluster}/playlists/{day}", headers=agent.headers())
-        errors.check("warm-up", res)
-        if res.status_code == 200:
+            res = await timed(errors, "warm-up", lambda: http.get(path, headers=agent.headers()))
+        if res is not None and res.status_code == 200:
             agent.etags[day] = res.headers.get("etag", "")
             urls = [i["audio_url"] for s in res.json()["slots"] for i in s["items"] if i.get("audio_url")]
             if urls:
@@ -155,11 +155,7 @@ async def warm_up(http: httpx.AsyncClient, agents: list[Agent], day: str, errors
 async def healthz(http: httpx.AsyncClient, gate: asyncio.Semaphore, errors: Errors, url: str) -> float:
     async with gate:
         started = time.monotonic()
-        try:
-            res = await http.get(url)
-            errors.check("baseline", res)
-        except httpx.HTTPError as exc:
-            errors.check("baseline", None, exc)
+        await timed(errors, "baseline", lambda: http.get(url))
         return time.monotonic() - started
 
 
