@@ -44,8 +44,11 @@ def make_write_gate(settings: Settings, engine: Engine) -> WriteGate:
     slots = settings.write_slots
     if slots is None:
         slots = 1 if engine.dialect.name == "sqlite" else max(1, engine.pool.size() // 2)  # type: ignore[attr-defined]
-    return WriteGate(slots, wait_s=settings.write_wait_s, max_waiting=settings.write_queue,
-                     retry_after_max_s=settings.write_retry_after_max_s)
+    # Admitted writes hold a session each: up to two thirds of them, so readers (the same devices fetching
+    # playlists) always have the rest; that many also keeps a writer ready whenever a slot frees up, though
+    # each request crosses a busy event loop several times (session, caller, cluster) before it writes.
+    return WriteGate(slots, in_flight=DB_REQUESTS_AT_ONCE * 2 // 3, wait_s=settings.write_wait_s,
+                     max_waiting=settings.write_queue, retry_after_max_s=settings.write_retry_after_max_s)
 
 
 async def admitted_write(request: Request) -> AsyncIterator[WriteGate]:

@@ -5,9 +5,9 @@ gate every request takes a database session and a worker thread, then sleeps in 
 or in the queue for a session, and neither is bounded: the more devices, the longer each waits, up to
 the 30 s busy timeout and then errors. So, in two steps:
 
-- `admit()`, before the request holds anything: a few device writes in flight (twice the writer slots,
-  plus two: one writing and one ready behind it per slot); the others wait their turn in the event loop,
-  where waiting costs no thread and no connection, in a BOUNDED line (`max_waiting`) for `wait_s` at most;
+- `admit()`, before the request holds anything: `in_flight` device writes at once (enough that one is
+  always ready when a slot frees up); the others wait their turn in the event loop, where waiting costs
+  no thread and no connection, in a BOUNDED line (`max_waiting`) for `wait_s` at most;
 - `slot()`, around the write and its commit only: `slots` writers at once (one for SQLite; on PostgreSQL
   a share of the pool). Routes are sync functions run in worker threads and the slot must cover the
   commit made in that thread, hence a threading semaphore (its waiters are the few admitted requests).
@@ -38,11 +38,11 @@ _SMOOTHING = 0.2
 class WriteGate:
     """`slots` writers at once; 0 means no gate (every write goes straight to the database)."""
 
-    def __init__(self, slots: int, *, wait_s: float = 3.0, max_waiting: int = 100,
+    def __init__(self, slots: int, *, in_flight: int | None = None, wait_s: float = 3.0, max_waiting: int = 100,
                  retry_after_max_s: int = 60) -> None:
         self.slots, self.wait_s, self.max_waiting = slots, wait_s, max_waiting
         self.retry_after_max_s = retry_after_max_s
-        self.in_flight_max = 2 * slots + 2
+        self.in_flight_max = max(slots + 1, in_flight or 2 * slots + 2)
         # How often a slot frees up: a write's time in its slot over the number of slots. A first guess,
         # then measured. Optimistic on purpose (the request's other work is not in it): a device that comes
         # back a little early is refused again at the cost of one small answer, while one told to come back
