@@ -19,6 +19,8 @@ from core.areas import Area, AreaLevel, areas_by_id
 from core.errors import Invalid
 
 FORMATS = ("json", "csv", "xlsx", "pdf")
+# The airtime report also comes as the CSV for people (Vietnamese headers, rounded, dd/mm/yyyy).
+AIRTIME_FORMATS = ("json", "csv", "csv_vi", "xlsx", "pdf")
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -99,6 +101,8 @@ def airtime_document(session: Session, q: ReportQuery, rows: list[ReportRow], fm
     """The rows as CSV, XLSX or PDF (the latter two with the chart, in a sheet or an appendix)."""
     if fmt == "csv":
         return Document(exports.to_csv(rows, meta), MEDIA_TYPES["csv"], exports.report_filename(meta, "csv"))
+    if fmt == "csv_vi":  # the CSV for people: Vietnamese headers, rounded numbers, dd/mm/yyyy
+        return Document(exports.to_csv_vi(rows, meta), MEDIA_TYPES["csv"], exports.report_filename(meta, "vi.csv"))
     png = chart_png(session, q, rows) if with_chart else None
     if fmt == "xlsx":
         return Document(exports.to_xlsx(rows, meta, png), MEDIA_TYPES["xlsx"], exports.report_filename(meta, "xlsx"))
@@ -107,7 +111,7 @@ def airtime_document(session: Session, q: ReportQuery, rows: list[ReportRow], fm
                    else "Thời lượng phát thanh theo địa bàn")
         return Document(exports.to_pdf(rows, meta, png, chart_caption=caption), MEDIA_TYPES["pdf"],
                         exports.report_filename(meta, "pdf"))
-    raise Invalid(f"Định dạng {fmt!r} không hỗ trợ; chọn một trong: {', '.join(FORMATS)}.")
+    raise Invalid(f"Định dạng {fmt!r} không hỗ trợ; chọn một trong: {', '.join(AIRTIME_FORMATS)}.")
 
 
 def quota_document(rows: list[QuotaRow], fmt: str, meta: ReportMeta) -> Document:

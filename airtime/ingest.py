@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 
 from airtime.chain import GENESIS, event_hash
 from airtime.models import ERROR_MAX, EVENT_ID_MAX, PlayChain, PlayKind, PlaySource, PlayStatus
+from airtime.sent_to import contents_sent_to
 from campaigns.models import Content
 from core.areas import Area, AreaLevel
 from core.db import MAX_ID
@@ -212,9 +213,10 @@ def _parse_time(raw: Any, bad) -> datetime | None:
     return value
 
 
-def validate_batch(session: Session, events: Sequence[Any], *, now: datetime) -> tuple[list[ValidEvent],
-                                                                                      list[EventError]]:
-    """Field checks per event, then one query for which contents exist."""
+def validate_batch(session: Session, events: Sequence[Any], *, now: datetime,
+                   sent_to: Area | None = None) -> tuple[list[ValidEvent], list[EventError]]:
+    """Field checks per event, then one query for which contents exist (with `sent_to`, a device's
+    cluster: which contents ever reached it)."""
     valid: list[ValidEvent] = []
     errors: list[EventError] = []
     latest = now + MAX_FUTURE
@@ -230,7 +232,8 @@ def validate_batch(session: Session, events: Sequence[Any], *, now: datetime) ->
             errors.extend(checked)
     wanted = {e.content_id for e in valid if e.content_id is not None}
     if wanted:
-        known = _known_contents(session, sorted(wanted))
+        known = (contents_sent_to(session, sent_to, wanted) if sent_to is not None
+                 else _known_contents(session, sorted(wanted)))
         for e in [e for e in valid if e.content_id is not None and e.content_id not in known]:
             errors.append(EventError(e.index, e.event_id, "content_id", f"Không có tin, bài mã {e.content_id}."))
         valid = [e for e in valid if e.content_id is None or e.content_id in known]
@@ -368,12 +371,14 @@ def store_events(session: Session, cluster_id: int, events: Sequence[ValidEvent]
 
 
 def ingest_plays(session: Session, *, cluster_id: int, events: Sequence[Any], tz: ZoneInfo,
-                 entered_by: int | None = None, now: datetime | None = None) -> IngestResult:
-    """Validate and store one batch for one cluster (see the module docstring for the semantics)."""
-    get_cluster(session, cluster_id)
+                 entered_by: int | None = None, now: datetime | None = None,
+                 only_sent: bool = False) -> IngestResult:
+    """Validate and store one batch for one cluster (see the module docstring for the semantics).
+    `only_sent` (a device's own report): accept only contents that ever reached the cluster."""
+    cluster = get_cluster(session, cluster_id)
     if len(events) > MAX_BATCH:
         raise Invalid(f"Một lần gửi tối đa {MAX_BATCH} sự kiện (nhận {len(events)}); hãy chia nhỏ.")
-    valid, errors = validate_batch(session, events, now=now or now_utc())
+    valid, errors = validate_batch(session, events, now=now or now_utc(), sent_to=cluster if only_sent else None)
     accepted, duplicates = store_events(session, cluster_id, valid, tz=tz, entered_by=entered_by)
     errors.sort(key=lambda err: err.index)
     return IngestResult(accepted=accepted, duplicates=duplicates, rejected=len({err.index for err in errors}),

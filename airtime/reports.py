@@ -27,6 +27,7 @@ from airtime.targets import campaign_cluster_counts, content_campaigns, overlap_
 from campaigns.eligibility import campaign_targets
 from campaigns.models import Campaign, CampaignDirective, Directive
 from core.areas import Area, AreaLevel, areas_by_id, by_id, cluster_labels, subtree_condition
+from core.collation import vn_sort_key
 from core.formatting import date_text
 
 NONE_KEY = "none"
@@ -121,9 +122,8 @@ def _by_cluster(session: Session, agg: dict[Any, tuple[int, int]]) -> list[Repor
     labels = cluster_labels(session, clusters.values())
     groups: dict[str, _Acc] = {}
     for cluster_id, (planned, aired) in agg.items():
-        cluster = clusters.get(cluster_id)
         label = labels.get(cluster_id, f"Cụm loa {cluster_id}")
-        groups.setdefault(str(cluster_id), _Acc(label, sort=cluster.path if cluster else "")).add(planned, aired)
+        groups.setdefault(str(cluster_id), _Acc(label, sort=vn_sort_key(label))).add(planned, aired)
     return _rows(groups)
 
 
@@ -150,7 +150,8 @@ def _area_candidates(session: Session, q: ReportQuery) -> dict[int, Area]:
 def _by_area(session: Session, q: ReportQuery, agg: dict[Any, tuple[int, int]]) -> list[ReportRow]:
     clusters = areas_by_id(session, agg)
     candidates = _area_candidates(session, q)
-    groups: dict[str, _Acc] = {str(a.id): _Acc(a.name, sort=a.path) for a in candidates.values()}
+    # Areas in Vietnamese alphabetical order (their paths order ids as text: no order a reader can follow).
+    groups: dict[str, _Acc] = {str(a.id): _Acc(a.name, sort=vn_sort_key(a.name)) for a in candidates.values()}
     for cluster_id, (planned, aired) in agg.items():
         cluster = clusters.get(cluster_id)
         ancestors = cluster.ancestor_ids if cluster else []

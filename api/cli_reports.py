@@ -44,11 +44,11 @@ def airtime(
     area_id: Annotated[int | None, typer.Option(help="Chỉ địa bàn này")] = None,
     campaign_id: Annotated[int | None, typer.Option(help="Chỉ chiến dịch này")] = None,
     area_level: Annotated[str | None, typer.Option(help="group_by=area: province | district | commune")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="json | csv | xlsx | pdf")] = "json",
+    fmt: Annotated[str, typer.Option("--format", help="json | csv | csv_vi | xlsx | pdf")] = "json",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Tệp kết quả (mặc định: stdout)")] = None,
     signer_name: Annotated[str | None, typer.Option(help="Người lập biểu")] = None,
 ) -> None:
-    """Báo cáo thời lượng phát (kế hoạch, đã phát, chỉ tiêu, tỷ lệ) ra JSON/CSV/XLSX/PDF."""
+    """Báo cáo thời lượng phát (kế hoạch, đã phát, chỉ tiêu, tỷ lệ) ra JSON/CSV/XLSX/PDF (csv_vi: CSV để đọc)."""
     from airtime import documents
     from airtime.aggregate import ReportQuery
     from airtime.report_values import totals
@@ -60,8 +60,8 @@ def airtime(
         level = AreaLevel(area_level) if area_level else None
     except ValueError as exc:
         fail(str(exc))
-    if fmt not in documents.FORMATS:
-        fail(f"Định dạng {fmt!r} không hỗ trợ; chọn một trong: {', '.join(documents.FORMATS)}.")
+    if fmt not in documents.AIRTIME_FORMATS:
+        fail(f"Định dạng {fmt!r} không hỗ trợ; chọn một trong: {', '.join(documents.AIRTIME_FORMATS)}.")
     try:
         with session_scope(open_engine()) as session:
             area = get_area(session, area_id) if area_id else None

@@ -13,7 +13,7 @@ from core.areas import Area, get_area
 from core.config import Settings
 from core.db import MAX_ID, session_scope
 from core.errors import Forbidden
-from core.users import OUTSIDE_SCOPE, Principal, Role, principal_for_token, readable_cluster
+from core.users import OUTSIDE_SCOPE, TOKEN_WEB, Principal, Role, principal_for_token, readable_cluster
 from core.write_gate import WriteGate
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -74,19 +74,30 @@ def _unauthorized(detail: str) -> HTTPException:
     return HTTPException(status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": "Bearer"})
 
 
+# The browser's signed cookie holds only this session id; the user behind it is kept server-side.
+SESSION_ID_KEY = "sid"
+
+
+def session_principal(request: Request, session: Session) -> Principal | None:
+    """The user behind this browser's session id (a "web" access token row), if any."""
+    sid = request.session.get(SESSION_ID_KEY) if "session" in request.scope else None
+    return principal_for_token(session, sid, kind=TOKEN_WEB) if isinstance(sid, str) and sid else None
+
+
 def get_principal(request: Request, session: SessionDep,
                   token: Annotated[str | None, Depends(oauth2_scheme)]) -> Principal:
-    if token is None and "session" in request.scope:
-        token = request.session.get("token")
+    if token is not None:
+        principal = principal_for_token(session, token)
+    elif "session" in request.scope and request.session.get(SESSION_ID_KEY):
         # A browser session may call the API, but a state-changing call must prove it came from our own
         # pages (the CSRF token they carry), not from another site riding on the cookie.
-        if token and request.method not in SAFE_METHODS:
+        if request.method not in SAFE_METHODS:
             sent = request.headers.get("x-csrf-token")
             if not sent or not secrets.compare_digest(sent, request.session.get("csrf", "")):
                 raise Forbidden("Thiếu hoặc sai mã chống giả mạo (X-CSRF-Token) cho phiên đăng nhập web.")
-    if not token:
+        principal = session_principal(request, session)
+    else:
         raise _unauthorized("Chưa đăng nhập: cần mã truy cập (Authorization: Bearer ...).")
-    principal = principal_for_token(session, token)
     if principal is None:
         raise _unauthorized("Mã truy cập không hợp lệ, đã hết hạn hoặc đã bị thu hồi.")
     return principal

@@ -1,16 +1,24 @@
-"""One place that turns domain and database errors into clear 4xx answers."""
+"""One place that turns domain and database errors into clear 4xx answers.
+
+API clients get JSON ({"detail": ...}); a browser asking for a page (Accept: text/html, outside /api)
+gets the same words as a readable page, for an unknown address (404) and for an unexpected fault (500).
+"""
 
 import logging
+from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.validation_text import error_clause, validation_message
 from core.errors import Busy, Conflict, DomainError, Forbidden, Gone, Invalid, NotFound, TooLarge, TooMany
 
 log = logging.getLogger(__name__)
@@ -19,6 +27,45 @@ BUSY_RETRY_AFTER_S = 2
 BUSY = "Máy chủ đang bận, vui lòng thử lại sau ít giây."
 STATUS_BY_ERROR = {NotFound: 404, Invalid: 422, Conflict: 409, Forbidden: 403, Gone: 410, TooMany: 429,
                    TooLarge: 413, Busy: 503}
+
+
+# Starlette's stock English reasons, in the users' words; a detail a route wrote itself is kept as it is.
+HTTP_WORDS = {
+    404: "Không tìm thấy trang hoặc dữ liệu này. Địa chỉ có thể đã gõ sai hoặc đã bị xóa.",
+    405: "Địa chỉ này không nhận kiểu yêu cầu đó.",
+    406: "Không trả lời được theo định dạng yêu cầu.",
+    415: "Định dạng dữ liệu gửi lên không được hỗ trợ.",
+}
+SERVER_FAULT = ("Máy chủ gặp lỗi ngoài dự kiến. Vui lòng thử lại; nếu lỗi còn lặp lại, "
+                "hãy báo quản trị viên kèm thời điểm xảy ra.")
+API_PATH = "/api/"
+# (request, message, status) -> a page; set by the web pages (api.web.install_web) when they are mounted.
+PageRenderer = Callable[[Request, str, int], Response]
+
+
+def wants_page(request: Request) -> bool:
+    """A browser navigating to a page, not an API client (which gets JSON whatever it accepts)."""
+    return (not request.url.path.startswith(API_PATH)
+            and "text/html" in request.headers.get("accept", "")
+            and getattr(request.app.state, "error_page", None) is not None)
+
+
+BAD_BODY = "Không đọc được dữ liệu gửi lên: biểu mẫu, tệp hoặc JSON bị hỏng hay sai định dạng."
+
+
+def http_words(status_code: int, detail: Any) -> Any:
+    try:
+        stock = HTTPStatus(status_code).phrase
+    except ValueError:
+        stock = None
+    if detail == stock:
+        return HTTP_WORDS.get(status_code, detail)
+    if status_code == 400 and isinstance(detail, str) and detail.isascii():
+        # The body parsers' own English (multipart: 'The Content-Disposition header field "name" must be
+        # provided.'); every message of ours is Vietnamese, with its diacritics.
+        log.info("unreadable request body: %s", detail)
+        return BAD_BODY
+    return detail
 
 
 def _status_for(exc: DomainError) -> int:
@@ -35,13 +82,29 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
         return JSONResponse({"detail": exc.message}, status_code=_status_for(exc), headers=headers)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        detail = http_words(exc.status_code, exc.detail)
+        if wants_page(request) and isinstance(detail, str):
+            return request.app.state.error_page(request, detail, exc.status_code)
+        return await http_exception_handler(request, StarletteHTTPException(exc.status_code, detail, exc.headers))
+
+    @app.exception_handler(Exception)
+    async def server_fault(request: Request, exc: Exception) -> Response:
+        # Starlette logs the traceback and re-raises after this answer: the fault is still seen, never hidden.
+        if wants_page(request):
+            try:
+                return request.app.state.error_page(request, SERVER_FAULT, 500)
+            except Exception:  # noqa: BLE001  (a page that cannot render falls back to the JSON answer)
+                log.exception("the error page itself failed")
+        return JSONResponse({"detail": SERVER_FAULT}, status_code=500)
+
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{k: v for k, v in err.items() if k in ("loc", "msg", "type")} for err in exc.errors()]
-        summary = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'] if p != 'body') or 'body'}: {err['msg']}" for err in errors[:5]
-        )
-        return JSONResponse({"detail": jsonable_encoder(errors), "message": f"Dữ liệu không hợp lệ: {summary}"},
+        # Same shape as FastAPI's (loc, msg, type), but msg in Vietnamese: never pydantic's "Value error, ...".
+        errors = [{"loc": err.get("loc", ()), "msg": error_clause(err), "type": err.get("type")}
+                  for err in exc.errors()]
+        return JSONResponse({"detail": jsonable_encoder(errors), "message": validation_message(exc.errors())},
                             status_code=422)
 
     @app.exception_handler(IntegrityError)
@@ -56,6 +119,14 @@ def install_error_handlers(app: FastAPI) -> None:
         log.info("unencodable text: %s", exc)
         return JSONResponse({"detail": "Văn bản chứa ký tự không hợp lệ (nửa cặp UTF-16 đứng riêng): hãy nhập lại."},
                             status_code=422)
+
+    @app.exception_handler(OverflowError)
+    async def out_of_range(_request: Request, exc: OverflowError) -> JSONResponse:
+        # A date at the calendar's edge (0001-01-01, 9999-12-31) overflows once a day is added or a time
+        # zone applied: the caller asked for something impossible, the server is not broken.
+        log.info("out of range: %s", exc)
+        return JSONResponse({"detail": "Ngày hoặc giá trị nằm ngoài phạm vi xử lý được (quá xa trong quá khứ "
+                                       "hoặc tương lai): hãy chọn ngày gần hơn."}, status_code=422)
 
     @app.exception_handler(DataError)
     async def data_error(_request: Request, exc: DataError) -> JSONResponse:

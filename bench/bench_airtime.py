@@ -252,8 +252,12 @@ def run_http_sample(engine: Engine, url: str, clusters: list[int], contents: lis
                     token, _ = issue_device_token(s, get_area(s, cluster))
                 evs: list[dict[str, Any]] = []
                 day = later
+                with engine.connect() as conn:  # a device reports only what its playlists carried
+                    carried = set(conn.execute(sa.select(PlaylistItem.content_id)  # type: ignore[call-overload]
+                                               .where(PlaylistItem.cluster_id == cluster).distinct()).scalars())
                 while len(evs) < batch:
-                    evs.extend(cluster_day_events(rng, commune_plan(rng, day, contents)))
+                    evs.extend(e for e in cluster_day_events(rng, commune_plan(rng, day, contents))
+                               if e["content_id"] in carried)
                     day += timedelta(days=1)
                 payload = evs[:batch]
                 t0 = time.perf_counter()
@@ -261,6 +265,7 @@ def run_http_sample(engine: Engine, url: str, clusters: list[int], contents: lis
                                   headers={"Authorization": f"Bearer {token}"})
                 elapsed += time.perf_counter() - t0
                 res.raise_for_status()
+                assert res.json()["rejected"] == 0, res.json()["errors"][:3]  # every event really stored
                 sent += len(payload)
     finally:
         server.should_exit = True
@@ -449,14 +454,15 @@ def run_backend(backend: str, args) -> dict[str, Any]:
         ingest = run_ingest(engine, clusters, commune_of, contents, days, args.batch, args.events, plans)
         result: dict[str, Any] = {"url": make_url(url).render_as_string(hide_password=True),
                                   "clusters": clusters_total, "days": days, "ingest": ingest}
-        if args.http_sample:
-            result["ingest_http_sample"] = run_http_sample(engine, url, clusters, contents, args.http_sample,
-                                                           args.batch)
         log(f"{backend}: ingest {ingest}")
         if plans is not None:
             log(f"{backend}: inserting the plan")
             result["plan"] = insert_plan(engine, plans)
             plans.clear()
+        if args.http_sample and plans is not None:
+            # After the plan: a device may only report contents its cluster's playlists carried.
+            result["ingest_http_sample"] = run_http_sample(engine, url, clusters, contents, args.http_sample,
+                                                           args.batch)
         with engine.connect() as conn:
             if backend == "postgresql":
                 conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
@@ -489,7 +495,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--pg-base", default=PG_BASE, help="a database to connect to for CREATE DATABASE")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-plan", dest="plan", action="store_false", help="skip the published plan")
-    parser.add_argument("--http-sample", type=int, default=20_000, help="events sent over HTTP too (0: none)")
+    parser.add_argument("--http-sample", type=int, default=20_000,
+                        help="events sent over HTTP too, after the plan (0 or --no-plan: none)")
     parser.add_argument("--keep", action="store_true", help="keep the databases")
     parser.add_argument("--no-save", dest="save", action="store_false")
     args = parser.parse_args(argv)

@@ -129,7 +129,7 @@ def create_area(session: Session, data: AreaCreate, *, scope: Area | None = None
     if scope is not None and (parent is None or not is_within(parent, scope)):
         raise Forbidden("Bạn chỉ được tạo địa bàn trong phạm vi được giao.")
     _check_code_free(session, data.code, level, parent.id if parent else None)
-    area = Area(name=data.name.strip(), level=level, code=data.code, parent_id=parent.id if parent else None)
+    area = Area(name=_area_name(data.name), level=level, code=data.code, parent_id=parent.id if parent else None)
     session.add(area)
     session.flush()
     area.path = f"{parent.path if parent else '/'}{area.id}/"
@@ -138,13 +138,19 @@ def create_area(session: Session, data: AreaCreate, *, scope: Area | None = None
     return area
 
 
+def _area_name(name: str) -> str:
+    if not name.strip():
+        raise Invalid("Tên địa bàn không được để trống.")
+    return name.strip()
+
+
 def update_area(session: Session, area: Area, data: AreaUpdate) -> Area:
     changes = data.model_dump(exclude_unset=True)
     if "code" in changes and changes["code"] != area.code:
         _check_code_free(session, changes["code"], AreaLevel(area.level), area.parent_id, exclude_id=area.id)
     for key, value in changes.items():
         if value is not None:
-            setattr(area, key, value.strip() if key == "name" else value)
+            setattr(area, key, _area_name(value) if key == "name" else value)
     session.add(area)
     session.flush()
     return area

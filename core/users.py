@@ -77,6 +77,10 @@ def user_public(user: User) -> UserPublic:
                       area_id=user.area_id, is_active=user.is_active, role_label=ROLE_LABELS[Role(user.role)])
 
 
+TOKEN_API = "api"
+TOKEN_WEB = "web"
+
+
 class AccessToken(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(max_length=64, sa_column_kwargs={"unique": True})
@@ -87,6 +91,9 @@ class AccessToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime)
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # "api": a bearer token handed to a client. "web": the server side of a browser session; its secret is
+    # only ever a cookie's session id, so a stolen cookie cannot be replayed as a bearer token (no CSRF check).
+    kind: str = Field(default=TOKEN_API, max_length=8, sa_column_kwargs={"server_default": TOKEN_API})
 
 
 class DeviceTokenPublic(SQLModel):
@@ -234,7 +241,7 @@ def _login_wait(session: Session, attempt: LoginFailure, *, max_failures: int, w
 
 
 def authenticate(session: Session, username: str, password: str, *, max_failures: int,
-                 window_seconds: int, token_minutes: int, client: str = "") -> str:
+                 window_seconds: int, token_minutes: int, client: str = "", kind: str = TOKEN_API) -> str:
     """Check a password and issue a user token; repeated failures make the next try wait longer.
 
     The attempt is recorded and committed *before* the count, so concurrent attempts all see each other
@@ -257,12 +264,12 @@ def authenticate(session: Session, username: str, password: str, *, max_failures
         raise Forbidden("Sai tên đăng nhập hoặc mật khẩu.")
     session.exec(sa.delete(LoginFailure).where(col(LoginFailure.username) == attempt.username,
                                                col(LoginFailure.client) == attempt.client))
-    return issue_user_token(session, user, minutes=token_minutes)
+    return issue_user_token(session, user, minutes=token_minutes, kind=kind)
 
 
-def issue_user_token(session: Session, user: User, *, minutes: int) -> str:
+def issue_user_token(session: Session, user: User, *, minutes: int, kind: str = TOKEN_API) -> str:
     token, hashed = new_token()
-    session.add(AccessToken(token_hash=hashed, role=user.role, user_id=user.id,
+    session.add(AccessToken(token_hash=hashed, role=user.role, user_id=user.id, kind=kind,
                             expires_at=now_utc() + timedelta(minutes=minutes)))
     session.flush()
     return token
@@ -305,9 +312,11 @@ def _revoke_user_tokens(session: Session, user_id: int) -> None:
                  .values(revoked_at=now_utc()))
 
 
-def principal_for_token(session: Session, token: str) -> Principal | None:
+def principal_for_token(session: Session, token: str, *, kind: str = TOKEN_API) -> Principal | None:
+    """Who holds this secret: a bearer token (`kind="api"`) or a browser's session id (`kind="web"`).
+    Each is accepted only where it was issued for, never the other way round."""
     row = session.exec(select(AccessToken).where(AccessToken.token_hash == token_hash(token))).first()
-    if row is None or row.revoked_at is not None:
+    if row is None or row.revoked_at is not None or row.kind != kind:
         return None
     if row.expires_at is not None and row.expires_at <= now_utc():
         return None

@@ -4,7 +4,7 @@ One module per format (`csv`, `xlsx`, `pdf`) and the administrative layout they 
 the names callers use are gathered here.
 """
 
-from airtime.exports.csv import CSV_COLUMNS, QUOTA_CSV_COLUMNS, csv_bytes, quota_to_csv, safe_cell, to_csv
+from airtime.exports.csv import CSV_COLUMNS, QUOTA_CSV_COLUMNS, csv_bytes, quota_to_csv, safe_cell, to_csv, to_csv_vi
 from airtime.exports.layout import (
     MOTTO,
     NATIONAL_TITLE,
@@ -20,5 +20,5 @@ from airtime.exports.xlsx import quota_to_xlsx, to_xlsx
 __all__ = [
     "CSV_COLUMNS", "MOTTO", "NATIONAL_TITLE", "QUOTA_CSV_COLUMNS", "SIGN_HINT", "csv_bytes", "period_line",
     "place_date_line", "quota_to_csv", "quota_to_pdf", "quota_to_xlsx", "register_fonts", "report_day",
-    "report_filename", "safe_cell", "to_csv", "to_pdf", "to_xlsx",
+    "report_filename", "safe_cell", "to_csv", "to_csv_vi", "to_pdf", "to_xlsx",
 ]

@@ -17,6 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from airtime.exports import layout
 from airtime.report_values import ReportMeta, ReportRow, totals
 from campaigns.quotas import QuotaRow
+from core.formatting import shown_ratio
 
 _THIN = Side(style="thin", color="000000")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -24,6 +25,14 @@ _HEADER_FILL = PatternFill("solid", fgColor="D9E2F3")
 _TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
 _MINUTES_FORMAT = "#,##0.0"
 _PERCENT_FORMAT = "0.0%"
+
+
+def _ratio(ratio: float | None) -> float | None:
+    # The exact fraction, for computing with it, unless the cell's 0.0% would round it up to the target:
+    # then the fraction as the pages show it (0.99996 reads 99,9%, never a "100%" that was not met).
+    if ratio is None or ratio >= 1 or ratio < 0.999:
+        return ratio
+    return float(shown_ratio(ratio, 1) / 100)
 
 
 def _put(ws: Worksheet, cell_ref: str, value: Any, **style: Any) -> None:
@@ -156,7 +165,7 @@ def to_xlsx(rows: Sequence[ReportRow], meta: ReportMeta, chart_png: bytes | None
         values: list[tuple[Any, str | None]] = [
             (stt, None), (r.label, None),
             (_minutes(r.planned_seconds), _MINUTES_FORMAT), (_minutes(r.aired_seconds), _MINUTES_FORMAT),
-            (_minutes(r.target_seconds), _MINUTES_FORMAT), (r.compliance, _PERCENT_FORMAT),
+            (_minutes(r.target_seconds), _MINUTES_FORMAT), (_ratio(r.compliance), _PERCENT_FORMAT),
             (None if bold else r.key, None),
         ]
         for col, (value, fmt) in enumerate(values, start=1):

@@ -124,9 +124,10 @@ class StoredEventsOut(BaseModel):
 def post_plays(gate: WriteGateDep, session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal,
                _cluster: DeviceOrOperatorCluster, cluster_id: IdPath, body: PlaysIn) -> Any:
     entered_by = None if principal.role == Role.device else principal.user_id  # a person's entry is marked
+    # A device may only report what reached it; a person entering plays by hand is trusted with any content.
     with gate.slot():  # many devices at once: a bounded wait, then 503 + Retry-After (core/write_gate.py)
         result = ingest.ingest_plays(session, cluster_id=cluster_id, events=body.events, tz=settings.tz,
-                                     entered_by=entered_by)
+                                     entered_by=entered_by, only_sent=principal.role == Role.device)
         session.commit()  # inside the slot: the next writer starts when this one's lock is gone
     errors = [EventErrorOut(index=e.index, event_id=e.event_id, field=e.field, message=e.message)
               for e in result.errors]

@@ -31,6 +31,8 @@ router = APIRouter(tags=["reports"])
 
 GroupBy = Literal["campaign", "directive", "area", "cluster", "content", "day"]
 Format = Literal["json", "csv", "xlsx", "pdf"]
+# The airtime report also comes as `csv_vi`: the CSV for people (Vietnamese headers, rounded, dd/mm/yyyy).
+AirtimeFormat = Literal["json", "csv", "csv_vi", "xlsx", "pdf"]
 FromDate = Annotated[date, Query(alias="from", description="First local date, YYYY-MM-DD")]
 ToDate = Annotated[date, Query(alias="to", description="Last local date (inclusive), YYYY-MM-DD")]
 AreaId = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Report on this area's subtree")]
@@ -151,7 +153,7 @@ def airtime(session: SessionDep, settings: SettingsDep, principal: Reader, day_f
             group_by: GroupBy = "campaign", area_id: AreaId = None, campaign_id: CampaignId = None,
             area_level: Annotated[AreaLevel | None, Query(
                 description="group_by=area: rows at this level (default: the report area's children)")] = None,
-            format: Format = "json",
+            format: AirtimeFormat = "json",
             chart: Annotated[bool, Query(description="XLSX/PDF: include the chart")] = True,
             issuing_unit: Text = None, signer_name: Text = None) -> Any:
     area = _report_area(session, principal, area_id)

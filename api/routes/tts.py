@@ -70,6 +70,7 @@ def engines(principal: Reader) -> list[EngineOut]:
              summary=f"Render a short text (≤ {PREVIEW_MAX_CHARS} characters) to hear how it will sound")
 def preview(session: SessionDep, principal: OperatorUser, settings: SettingsDep, body: NormalizeIn,
             engine: Annotated[str | None, Query(max_length=32)] = None) -> AudioOut:
+    from media.loudness import LoudnessError
     from media.store import MediaStore
     from tts.pipeline import render
 
@@ -78,7 +79,11 @@ def preview(session: SessionDep, principal: OperatorUser, settings: SettingsDep,
     if engine is not None and engine not in ENGINE_NAMES:
         raise Invalid(f"Không có giọng đọc '{engine}'. Các giọng có: {', '.join(ENGINE_NAMES)}.")
     spoken = _spoken(session, principal, settings, body)
-    result = render(spoken, settings=render_settings(settings, engine=engine), store=MediaStore(settings.media_dir))
+    try:
+        result = render(spoken, settings=render_settings(settings, engine=engine),
+                        store=MediaStore(settings.media_dir))
+    except LoudnessError as exc:  # punctuation or symbols only: the voice says nothing
+        raise Invalid(f"Văn bản không có chữ nào đọc thành tiếng ({exc}): hãy nhập nội dung cần phát.") from exc
     return AudioOut(url=f"/media/{result.sha256}.{result.ext}", duration_ms=result.duration_ms, sha256=result.sha256,
                     engine=result.engine_used, spoken_text=spoken.text)
 

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from api.deps import IdPath, SessionDep, area_in_scope
-from api.web.area_choices import area_options, visible_areas
+from api.web.area_choices import area_options, by_name, visible_areas
 from api.web.common import (
     FormDep,
     OperatorPage,
@@ -35,16 +35,19 @@ from core.areas import (
     list_areas,
     update_area,
 )
+from core.collation import vn_fold
 from core.db import saved_id
 from core.errors import DomainError, Forbidden, Invalid
 from core.users import Principal, Role, issue_device_token, list_device_tokens, revoke_cluster_token
 
 router = web_router()
 
+MAX_FOUND = 300
+
 
 
 def _tree(areas: list[Area]) -> tuple[list[Area], dict[int, list[Area]]]:
-    """Roots (areas whose parent is not shown) and each area's children, in path order."""
+    """Roots (areas whose parent is not shown) and each area's children, brothers in alphabetical order."""
     ids = {a.id for a in areas}
     children: dict[int, list[Area]] = defaultdict(list)
     roots = []
@@ -61,7 +64,9 @@ def _areas_page(request: Request, session: Session, principal: Principal, *, sta
                 q: str | None = None) -> HTMLResponse:
     children: dict[int, list[Area]]
     if q:
-        areas = list_areas(session, scope=principal.scope, q=q, limit=300)
+        # Matched without tones or letter marks: "dong" finds "Đông", "xa an" finds "Xã Ân Thi".
+        wanted = vn_fold(q)
+        areas = by_name([a for a in visible_areas(session, principal) if wanted in vn_fold(a.name)][:MAX_FOUND])
         roots, children = areas, {}
     else:
         areas = visible_areas(session, principal)
@@ -117,7 +122,7 @@ def _is_own_root(principal: Principal, area: Area) -> bool:
 def _area_page(request: Request, session: Session, principal: Principal, area: Area, *,
                new_token: str | None = None, status_code: int = 200, error: str | None = None,
                edit_error: str | None = None, values: dict | None = None) -> HTMLResponse:
-    children = list_areas(session, scope=principal.scope, parent_id=area.id, limit=1000)
+    children = by_name(list_areas(session, scope=principal.scope, parent_id=area.id, limit=1000))
     path = [a for a in ancestors(session, area) if principal.can_see(a)]
     tokens = list_device_tokens(session, saved_id(area)) if area.level == AreaLevel.cluster else []
     can_edit = principal.role in (Role.admin, Role.operator)

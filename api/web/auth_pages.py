@@ -1,13 +1,14 @@
-"""Log in, log out and the language switch. The session keeps the same bearer token the API issues."""
+"""Log in, log out and the language switch. The cookie keeps only a session id; the user behind it is
+kept server-side (a "web" access token row), so the cookie is no bearer token for the API."""
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.deps import SessionDep, SettingsDep
+from api.deps import SESSION_ID_KEY, SessionDep, SettingsDep, session_principal
 from api.web.common import FormDep, csrf_token, flash, form_value, redirect, render, tr, web_router
 from api.web.i18n import LANGUAGES
 from core.errors import DomainError, TooMany
-from core.users import authenticate, logout, principal_for_token
+from core.users import TOKEN_WEB, authenticate, logout
 
 router = web_router()
 
@@ -21,8 +22,7 @@ def _safe_next(target: str | None) -> str:
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, session: SessionDep, next: str | None = None) -> Response:
-    token = request.session.get("token")
-    if token and principal_for_token(session, token) is not None:
+    if session_principal(request, session) is not None:
         return redirect(_safe_next(next))
     csrf_token(request)
     return render(request, "login.html", next=_safe_next(next), error=None, username="")
@@ -41,7 +41,7 @@ def login_submit(request: Request, session: SessionDep, settings: SettingsDep, f
                              max_failures=settings.login_max_failures,
                              window_seconds=settings.login_window_seconds,
                              token_minutes=settings.access_token_minutes,
-                             client=request.client.host if request.client else "")
+                             client=request.client.host if request.client else "", kind=TOKEN_WEB)
     except DomainError as exc:
         session.rollback()
         return render(request, "login.html", 429 if isinstance(exc, TooMany) else 403,
@@ -51,15 +51,14 @@ def login_submit(request: Request, session: SessionDep, settings: SettingsDep, f
     request.session.clear()
     if lang:
         request.session["lang"] = lang
-    request.session["token"] = token
+    request.session[SESSION_ID_KEY] = token
     csrf_token(request)
     return redirect(target)
 
 
 @router.post("/logout")
 def logout_submit(request: Request, session: SessionDep) -> RedirectResponse:
-    token = request.session.get("token")
-    principal = principal_for_token(session, token) if token else None
+    principal = session_principal(request, session)
     if principal is not None:
         logout(session, principal)
     lang = request.session.get("lang")

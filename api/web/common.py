@@ -4,7 +4,7 @@ Web concerns only: which areas a page offers is api/web/area_choices.py; rules l
 
 import hmac
 import secrets
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,13 +19,15 @@ from jinja2 import pass_context
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from api.deps import SessionDep
+from api.deps import SESSION_ID_KEY, SessionDep, session_principal
 from api.errors import STATUS_BY_ERROR
+from api.validation_text import validation_message
 from api.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
+from campaigns.models import MAX_BODY_CHARS
 from core import formatting, timeutil
 from core.areas import LEVEL_LABELS, AreaLevel
 from core.errors import DomainError, Forbidden
-from core.users import ROLE_LABELS, Principal, Role, principal_for_token
+from core.users import ROLE_LABELS, Principal, Role
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -89,10 +91,9 @@ class LoginRequired(Exception):
 
 
 def page_principal(request: Request, session: SessionDep) -> Principal:
-    token = request.session.get("token")
-    principal = principal_for_token(session, token) if token else None
+    principal = session_principal(request, session)
     if principal is None or principal.role == Role.device:
-        request.session.pop("token", None)
+        request.session.pop(SESSION_ID_KEY, None)
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         if request.method != "GET":
             target = "/"
@@ -155,7 +156,6 @@ def _context(request: Request) -> dict[str, Any]:
         "role_label": ROLE_LABELS.get(principal.role, "") if principal else "",
         "nav": nav_for(principal),
         "lang": lang,
-        "_": lambda text: translate(text, lang),
         "csrf": csrf_token(request) if "session" in request.scope else "",
         "flashes": flashes,
         "path": request.url.path,
@@ -163,6 +163,21 @@ def _context(request: Request) -> dict[str, Any]:
 
 
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR), context_processors=[_context])
+templates.env.add_extension("jinja2.ext.i18n")
+
+
+# jinja2.ext.i18n's _()/gettext/{% trans %} look the text up in the page's language (the context's `lang`).
+@pass_context
+def _page_gettext(ctx, text: str) -> str:
+    return translate(text, ctx.get("lang", DEFAULT_LANGUAGE))
+
+
+@pass_context
+def _page_ngettext(ctx, singular: str, plural: str, count: int) -> str:
+    return translate(singular if count == 1 else plural, ctx.get("lang", DEFAULT_LANGUAGE))
+
+
+templates.env.install_gettext_callables(_page_gettext, _page_ngettext, newstyle=False)  # type: ignore[attr-defined]
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -182,7 +197,21 @@ def redirect(url: str) -> RedirectResponse:
 def error_page(request: Request, message: str, status_code: int) -> HTMLResponse:
     if request.headers.get("hx-request"):
         return HTMLResponse(f'<p class="msg err" role="alert">{_escape(message)}</p>', status_code=status_code)
-    return render(request, "error.html", status_code=status_code, message=message)
+    return render(request, "error.html", status_code=status_code, message=message, status=status_code)
+
+
+def app_error_page(request: Request, message: str, status_code: int) -> HTMLResponse:
+    """The error page for an address no page route answered (404) or a fault (500): no page dependency ran,
+    so the logged-in user (for the menu) is looked up here."""
+    if "session" in request.scope and request.session.get(SESSION_ID_KEY) \
+            and getattr(request.state, "principal", None) is None:
+        from sqlmodel import Session
+
+        with Session(request.app.state.engine) as session:
+            principal = session_principal(request, session)
+        if principal is not None and principal.role != Role.device:
+            request.state.principal = principal
+    return error_page(request, message, status_code)
 
 
 def _escape(text: str) -> str:
@@ -227,60 +256,6 @@ def web_router() -> APIRouter:
 
 # --- forms ----------------------------------------------------------------------------------
 
-FIELD_LABELS = {
-    "name": "Tên", "code": "Mã", "level": "Cấp", "parent_id": "Cấp trên", "username": "Tên đăng nhập",
-    "password": "Mật khẩu", "full_name": "Họ và tên", "role": "Vai trò", "area_id": "Địa bàn",
-    "title": "Tiêu đề", "body": "Nội dung", "campaign_id": "Chiến dịch", "valid_from": "Hiệu lực từ ngày",
-    "valid_until": "Hiệu lực đến ngày", "starts_on": "Từ ngày", "ends_on": "Đến ngày", "area_ids": "Địa bàn",
-    "target_minutes_per_week": "Chỉ tiêu (phút/tuần/cụm loa)", "start_time": "Giờ bắt đầu",
-    "duration_minutes": "Thời lượng (phút)", "weekdays": "Các ngày trong tuần", "reason": "Lý do",
-    "number": "Số hiệu", "issued_on": "Ngày ban hành", "issuer": "Cơ quan ban hành", "color": "Màu",
-    "term": "Từ viết", "spoken": "Cách đọc", "label": "Nhãn", "date": "Ngày",
-    "stream_url": "Địa chỉ luồng",
-}
-
-_MESSAGES = {
-    "missing": "{field}: chưa nhập.",
-    "string_too_short": "{field}: không được để trống hoặc quá ngắn.",
-    "string_too_long": "{field}: quá dài.",
-    "string_pattern_mismatch": "{field}: có ký tự không hợp lệ.",
-    "int_parsing": "{field}: phải là một số nguyên.",
-    "int_from_float": "{field}: phải là một số nguyên.",
-    "float_parsing": "{field}: phải là một số.",
-    "date_parsing": "{field}: phải là ngày hợp lệ (dd/mm/yyyy).",
-    "date_from_datetime_parsing": "{field}: phải là ngày hợp lệ (dd/mm/yyyy).",
-    "time_parsing": "{field}: phải là giờ hợp lệ (HH:MM).",
-    "greater_than_equal": "{field}: phải từ {ge} trở lên.",
-    "greater_than": "{field}: phải lớn hơn {gt}.",
-    "less_than_equal": "{field}: không được quá {le}.",
-    "less_than": "{field}: phải nhỏ hơn {lt}.",
-    "enum": "{field}: giá trị không hợp lệ.",
-    "literal_error": "{field}: giá trị không hợp lệ.",
-}
-
-
-def validation_message(errors: Iterable[Mapping[str, Any]]) -> str:
-    """Pydantic errors in plain Vietnamese, one clause per field."""
-    parts = []
-    for err in list(errors)[:6]:
-        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "form")]
-        name = loc[0] if loc else ""
-        field = FIELD_LABELS.get(name, name or "Dữ liệu")
-        template = _MESSAGES.get(str(err.get("type")))
-        ctx = err.get("ctx") or {}
-        if template:
-            try:
-                parts.append(template.format(field=field, **ctx))
-                continue
-            except (KeyError, IndexError):
-                pass
-        msg = str(err.get("msg", ""))
-        if msg.startswith("Value error, "):
-            msg = msg[len("Value error, "):]
-        parts.append(f"{field}: {msg}")
-    return "Dữ liệu không hợp lệ: " + " ".join(parts)
-
-
 def form_error(exc: DomainError | ValidationError) -> str:
     if isinstance(exc, ValidationError):
         return validation_message(exc.errors())
@@ -296,6 +271,10 @@ def form_value(form: FormData, key: str) -> str | None:
     return value or None
 
 
+# Days a page can be asked about (the API's own bounds for dates a broadcast schedule can mean).
+MIN_PAGE_DAY, MAX_PAGE_DAY = date(1945, 1, 1), date(2100, 12, 31)
+
+
 def parse_date(text: str | None) -> date | str | None:
     """dd/mm/yyyy (what users type) or yyyy-mm-dd; anything else is handed on for pydantic to reject."""
     if text is None:
@@ -308,9 +287,19 @@ def parse_date(text: str | None) -> date | str | None:
     return text
 
 
-def parse_day_param(text: str | None, default: date) -> date:
-    parsed = parse_date(text)
-    return parsed if isinstance(parsed, date) else default
+def parse_day_param(text: str | None, default: date, request: Request | None = None) -> date:
+    """A day from the address (`?day=`, `?from=`…): blank means `default`. A day that cannot be read or is
+    impossible (31/02, year 20266) also falls back to `default`, but never silently: with the request, the
+    page says which day it shows instead."""
+    if text is None or not text.strip():
+        return default
+    parsed = parse_date(text.strip())
+    if isinstance(parsed, date) and MIN_PAGE_DAY <= parsed <= MAX_PAGE_DAY:
+        return parsed
+    if request is not None:
+        flash(request, f"Ngày “{text[:40]}” không hợp lệ (nhập theo dạng dd/mm/yyyy, ví dụ {default:%d/%m/%Y}); "
+                       f"đang hiển thị ngày {default:%d/%m/%Y}.", "err")
+    return default
 
 
 def form_ids(form: FormData, key: str) -> list[int]:
@@ -377,5 +366,9 @@ def tomorrow(request: Request) -> date:
 
 
 templates.env.filters.update(d=fmt_date, dt=fmt_datetime, t=fmt_time, hm=fmt_hm, dur=formatting.duration_text,
-                             minutes=fmt_minutes, pct=fmt_percent, level_label=level_label)
+                             minutes=fmt_minutes, pct=fmt_percent, level_label=level_label,
+                             thousands=formatting.thousands, shorten=formatting.shorten,
+                             docno=formatting.document_number)
+# The one content length limit, which the editor states and counts (the API's, campaigns.models).
+templates.env.globals["body_limit"] = MAX_BODY_CHARS
 

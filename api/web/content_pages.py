@@ -34,7 +34,9 @@ from campaigns import emergencies
 from campaigns.campaigns import get_campaigns, list_campaigns
 from campaigns.models import KIND_LABELS, STATUS_LABELS, Campaign, ContentStatus
 from campaigns.recordings import upload_limits_vi, upload_recording
+from campaigns.render import SYSTEM_USERNAME
 from campaigns.schemas import ContentCreate, ContentUpdate, RejectBody
+from core import formatting
 from core.areas import AreaLevel, get_area_names
 from core.config import Settings
 from core.errors import DomainError, Invalid
@@ -49,12 +51,16 @@ EnderPage = Annotated[Principal, roles(Role.operator, Role.approver)]
 
 PAGE_SIZE = 50
 EVENT_LABELS = {
-    "created": "Soạn mới", "updated": "Sửa", "revised": "Sửa (bản mới)", "submitted": "Gửi duyệt",
+    "created": "Soạn mới", "updated": "Sửa", "edited": "Sửa", "revised": "Sửa (bản mới)", "submitted": "Gửi duyệt",
     "withdrawn": "Rút lại", "approved": "Duyệt", "rejected": "Từ chối", "archived": "Lưu trữ",
-    "render_queued": "Tạo âm thanh", "rendered": "Đã có âm thanh", "render_failed": "Lỗi tạo âm thanh",
+    "render_queued": "Tạo âm thanh", "rendered": "Đã có âm thanh", "render_done": "Đã có âm thanh",
+    "render_failed": "Lỗi tạo âm thanh",
     "audio_uploaded": "Tải bản ghi âm", "priority_order": "Sắp xếp thứ tự tin ưu tiên",
     "ended": "Kết thúc ngay",
 }
+# An action recorded by a newer version than this page knows reads as a plain "change", never a code name.
+OTHER_EVENT_LABEL = "Thay đổi khác"
+
 # What a normal item is valid for when the form's "đến ngày" is left blank (an emergency: today only).
 DEFAULT_VALID_DAYS = 30
 STATUS_FILTERS = [(s.value, STATUS_LABELS[s]) for s in ContentStatus] + [("expired", "Hết hiệu lực")]
@@ -103,7 +109,8 @@ def _form_values(form: FormData) -> dict[str, Any]:
     values: dict[str, Any] = {k: form_value(form, k) for k in ("title", "campaign_id", "level", "kind",
                                                                 "valid_from", "valid_until", "ends_at")}
     body = form.get("body")
-    values["body"] = body if isinstance(body, str) else ""
+    # A browser sends a textarea's line breaks as CRLF; the box and its counter see one character each.
+    values["body"] = body.replace("\r\n", "\n") if isinstance(body, str) else ""
     values["area_ids"] = form_ids(form, "area_ids")
     return values
 
@@ -146,7 +153,7 @@ def content_new(request: Request, session: SessionDep, principal: OperatorPage,
     values: dict[str, Any] = {
         "title": "", "body": "", "campaign_id": str(campaign_id) if campaign_id else None,
         "level": level if level in CONTENT_LEVEL_LABELS else "normal", "kind": "news",
-        "valid_from": today.strftime("%d/%m/%Y"), "valid_until": "", "ends_at": "", "area_ids": [], "new": True}
+        "valid_from": formatting.date_text(today), "valid_until": "", "ends_at": "", "area_ids": [], "new": True}
     return _editor(request, session, principal, values=values)
 
 
@@ -180,8 +187,8 @@ def _content_page(request: Request, session: Session, settings: Settings, princi
     editable = writer and view.status != ContentStatus.archived
     if values is None:
         values = {"title": view.title, "body": view.body, "campaign_id": str(view.campaign_id or ""),
-                  "level": view.level, "kind": view.kind, "valid_from": view.valid_from.strftime("%d/%m/%Y"),
-                  "valid_until": view.valid_until.strftime("%d/%m/%Y"),
+                  "level": view.level, "kind": view.kind, "valid_from": formatting.date_text(view.valid_from),
+                  "valid_until": formatting.date_text(view.valid_until),
                   "ends_at": view.ends_at.astimezone(settings.tz).strftime("%Y-%m-%dT%H:%M") if view.ends_at else "",
                   "area_ids": view.area_ids}
     reach = None
@@ -190,7 +197,8 @@ def _content_page(request: Request, session: Session, settings: Settings, princi
     return render(request, "content.html", status_code, c=view, events=events, users=users, campaign=campaign,
                   names=get_area_names(session, set(view.area_ids)), editable=editable, writer=writer,
                   decider=decider and principal.user_id not in {view.created_by},
-                  error=error, values=values, event_labels=EVENT_LABELS,
+                  error=error, values=values, event_labels=EVENT_LABELS, other_event=OTHER_EVENT_LABEL,
+                  system_username=SYSTEM_USERNAME,
                   campaigns=_campaign_choices(session, principal) if editable else [],
                   areas=area_options(session, principal, [AreaLevel.province, AreaLevel.district,
                                                           AreaLevel.commune, AreaLevel.cluster]) if editable else [],
@@ -345,7 +353,7 @@ def approvals_page(request: Request, session: SessionDep, settings: SettingsDep,
 
 
 def _local_text(value: datetime | None, tz) -> str | None:
-    return value.astimezone(tz).strftime("%d/%m/%Y %H:%M") if value is not None else None
+    return formatting.local_datetime_text(value, tz) if value is not None else None
 
 
 def reach_view(reach: Reach, tz) -> dict:

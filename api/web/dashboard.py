@@ -1,7 +1,6 @@
 """The dashboard: what needs the user's attention today, by role."""
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -11,9 +10,11 @@ from airtime.aggregate import ReportQuery
 from airtime.reports import airtime_rows
 from airtime.silent import silent_clusters
 from api.deps import SessionDep, SettingsDep
+from api.web.airtime_pages import default_period
 from api.web.common import ReaderPage, local_today, render, tomorrow, web_router
 from campaigns import contents
 from campaigns.models import ContentStatus
+from core import formatting
 from core.areas import get_areas
 from core.config import Settings
 from core.formatting import percent_label
@@ -27,8 +28,6 @@ router = web_router()
 
 SHOWN = 5
 MAX_MISSING_COUNTED = 2000
-# "Behind target" is judged on the last full week: today's airtime is still coming in.
-BEHIND_WINDOW_DAYS = 7
 
 
 @dataclass
@@ -51,7 +50,7 @@ def _approvals(request: Request, session: Session, principal: Principal) -> Pane
     panel = Panel("approvals", "Tin bài chờ duyệt",
                   "/approvals" if principal.role in (Role.approver, Role.admin) else "/contents?status=submitted",
                   total)
-    panel.rows = [(c.title, c.valid_from.strftime("%d/%m/%Y"), f"/contents/{c.id}") for c in rows]
+    panel.rows = [(c.title, formatting.date_text(c.valid_from), f"/contents/{c.id}") for c in rows]
     return panel
 
 
@@ -73,15 +72,16 @@ def _missing_playlists(request: Request, session: Session, principal: Principal)
 
 
 def _behind_target(request: Request, session: Session, settings: Settings, principal: Principal) -> Panel:
-    end = local_today(request) - timedelta(days=1)
-    start = end - timedelta(days=BEHIND_WINDOW_DAYS - 1)
+    start, end = default_period(local_today(request))  # the airtime page's default period, which it links to
     rows = airtime_rows(session, ReportQuery(start, end, "campaign", principal.scope, tz=settings.tz))
     behind = sorted((r for r in rows if r.compliance is not None and r.compliance < 1),
                     key=lambda r: r.compliance or 0)
-    panel = Panel("behind", "Chiến dịch chưa đạt chỉ tiêu", "/airtime", len(behind))
+    panel = Panel("behind", "Chiến dịch chưa đạt chỉ tiêu", f"/airtime?from={start:%d/%m/%Y}&to={end:%d/%m/%Y}",
+                  len(behind))
     # Each row opens the campaign, where more content for it is written ("Soạn tin mới").
-    panel.rows = [(r.label, f"{percent_label(r.compliance or 0)} ({start:%d/%m}–{end:%d/%m})",
-                   f"/campaigns/{r.key}" if r.key.isdigit() else "/airtime") for r in behind[:SHOWN]]
+    panel.rows = [(r.label, percent_label(r.compliance or 0),
+                   f"/campaigns/{r.key}" if r.key.isdigit() else panel.href) for r in behind[:SHOWN]]
+    panel.note = (f"Kỳ báo cáo: {start:%d/%m/%Y} – {end:%d/%m/%Y}", panel.href)
     return panel
 
 

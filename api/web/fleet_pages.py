@@ -22,6 +22,7 @@ from api.web.common import (
 from campaigns.contents import list_contents
 from campaigns.models import ContentStatus
 from core.areas import AreaLevel
+from core.collation import vn_sort_key
 from core.errors import DomainError, Forbidden
 from core.timeutil import now_utc
 from core.users import Role
@@ -31,10 +32,10 @@ from devices.status import STATE_LABELS, DeviceState, StatusRules, counts_by_com
 router = web_router()
 
 SORTS = {
-    "name": lambda r: (r.commune_name or "", r.cluster_name),
-    "state": lambda r: (list(DeviceState).index(r.state), r.cluster_name),
+    "name": lambda r: (vn_sort_key(r.commune_name), vn_sort_key(r.cluster_name)),
+    "state": lambda r: (list(DeviceState).index(r.state), vn_sort_key(r.cluster_name)),
     "seen": lambda r: (r.last_seen_at is None, -(r.last_seen_at.timestamp() if r.last_seen_at else 0)),
-    "alarms": lambda r: (-r.open_alarms, r.cluster_name),
+    "alarms": lambda r: (-r.open_alarms, vn_sort_key(r.cluster_name)),
 }
 
 

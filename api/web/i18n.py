@@ -1,380 +1,57 @@
-"""A tiny dict-based translation: pages are written in Vietnamese, English is a lookup away.
+"""Translations from gettext catalogues: pages are written in Vietnamese, English is a lookup away.
 
-The Vietnamese text itself is the key, so templates stay readable in the users' language and a
-missing English entry simply shows the Vietnamese. Messages that come from the services (errors)
-stay Vietnamese: they are the same words the API gives.
+The Vietnamese text itself is the msgid, so templates stay readable in the users' language and a
+missing English entry simply shows the Vietnamese (tests/web/test_i18n_catalogue.py fails on one).
+The English catalogue is api/web/locale/en/LC_MESSAGES/messages.po, a file a translator edits; it is
+read once at start (no compiled .mo in the repository to drift out of sync). Messages that come from the
+services (errors) are Vietnamese too: they are the same words the API gives.
+
+A new string: write it in Vietnamese in the page (`_("...")` in a template, `tr(request, "...")` in
+Python) and add its msgid/msgstr pair to the .po (or list it in a file's `EN = {...}` dict and run
+scripts/i18n_dict_to_po.py FILE).
 """
+
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
 
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "messages"
 
-EN: dict[str, str] = {
-    # layout and navigation
-    "Loa xã": "Loa xã",
-    "Lịch phát thanh loa truyền thanh cơ sở": "Commune loudspeaker broadcast schedule",
-    "Tổng quan": "Dashboard",
-    "Địa bàn": "Areas",
-    "Chiến dịch": "Campaigns",
-    "Tin bài": "Content",
-    "Chờ duyệt": "Approval queue",
-    "Lịch phát": "Slots",
-    "Danh sách phát": "Playlists",
-    "Thời lượng": "Airtime",
-    "Thiết bị": "Devices",
-    "Thiết bị cụm loa": "Cluster devices",
-    "Cảnh báo đang mở": "Open alarms",
-    "Ghép nối thiết bị": "Pair a device",
-    "Lệnh trực tiếp": "Live commands",
-    "Phát ngay": "Play now",
-    "Đồng bộ ngay": "Sync now",
-    "Âm lượng": "Volume",
-    "Gửi lệnh": "Send command",
-    "Xác nhận": "Acknowledge",
-    "Đang hoạt động": "Online",
-    "Chậm báo cáo": "Late",
-    "Mất kết nối": "Offline",
-    "Chưa kết nối": "Never connected",
-    "Từ điển phát âm": "Pronunciation lexicon",
-    "Người dùng": "Users",
-    "Đăng xuất": "Log out",
-    "Đăng nhập": "Log in",
-    "Tên đăng nhập": "Username",
-    "Mật khẩu": "Password",
-    "Phạm vi": "Scope",
-    "Toàn quốc": "Whole country",
-    "Chuyển ngôn ngữ": "Switch language",
-    "Có lỗi": "Error",
-    "Về trang tổng quan": "Back to the dashboard",
-    "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng tải lại trang và thử lại.":
-        "Your session expired or the form is not valid. Please reload the page and try again.",
-    "Vui lòng đăng nhập để tiếp tục.": "Please log in to continue.",
-    "Đã đăng xuất.": "Logged out.",
-    # common words
-    "Tên": "Name",
-    "Mã": "Code",
-    "Cấp": "Level",
-    "Cấp trên": "Parent",
-    "Thao tác": "Actions",
-    "Lưu": "Save",
-    "Tạo": "Create",
-    "Thêm": "Add",
-    "Hủy": "Cancel",
-    "Xóa": "Delete",
-    "Sửa": "Edit",
-    "Xem": "View",
-    "Lọc": "Filter",
-    "Tất cả": "All",
-    "Trạng thái": "Status",
-    "Ngày": "Date",
-    "Từ ngày": "From",
-    "Đến ngày": "To",
-    "Chưa có dữ liệu": "No data yet",
-    "Chưa có dữ liệu.": "No data yet.",
-    "Chức năng này đang được hoàn thiện.": "This feature is being finished.",
-    "Vai trò": "Role",
-    "Họ và tên": "Full name",
-    "Hoạt động": "Active",
-    "Đã khóa": "Locked",
-    "Ghi chú": "Note",
-    # dashboard
-    "Việc cần làm hôm nay": "What needs attention today",
-    "Tin bài chờ duyệt": "Content waiting for approval",
-    "Cụm loa chưa có danh sách phát ngày mai": "Clusters without a playlist for tomorrow",
-    "Chiến dịch chưa đạt chỉ tiêu": "Campaigns behind target",
-    "Cụm loa im lặng": "Silent clusters",
-    "Không có.": "None.",
-    "Xem tất cả": "See all",
-    "cụm loa": "clusters",
-    # areas
-    "Địa bàn và cụm loa": "Areas and clusters",
-    "Thêm địa bàn": "Add an area",
-    "Nhập cụm loa từ tệp CSV": "Import clusters from a CSV file",
-    "Tệp CSV": "CSV file",
-    "Nhập": "Import",
-    "Mỗi dòng: mã xã, tên cụm loa, mã cụm loa (không bắt buộc). Mã hóa UTF-8.":
-        "One line each: commune code, cluster name, cluster code (optional). UTF-8 encoded.",
-    "Mã thiết bị": "Device tokens",
-    "Cấp mã thiết bị": "Issue a device token",
-    "Thu hồi": "Revoke",
-    "Đã thu hồi": "Revoked",
-    "Đang dùng": "In use",
-    "Nhãn": "Label",
-    "Ngày cấp": "Issued",
-    "Sao chép mã này ngay: nó sẽ không được hiển thị lại.": "Copy this token now: it will not be shown again.",
-    "Tìm theo tên": "Search by name",
-    "Tìm": "Search",
-    "Thêm người dùng": "Add a user",
-    'Biểu đồ thời lượng theo tuần so với chỉ tiêu': 'Weekly airtime against target',
-    'Biểu đồ thời lượng theo địa bàn': 'Airtime by area',
-    'Bản': 'Revision',
-    'Bản ghi âm': 'Recording',
-    'Chưa bao giờ': 'Never',
-    'Chưa có': 'None yet',
-    'Chưa có cách đọc riêng: máy dùng cách đọc mặc định.': 'No overrides: the default readings apply.',
-    'Chưa có cụm loa nào.': 'No clusters yet.',
-    'Chưa có danh sách phát cho ngày này.': 'No playlist for this day yet.',
-    'Chưa có khung giờ nào.': 'No slots yet.',
-    'Chưa có âm thanh: âm thanh được tạo khi tin được duyệt, hoặc tải bản ghi âm lên.':
-        'No audio yet: it is made on approval, or upload a recording.',
-    'Chỉ phát vào ngày kỷ niệm': 'Commemorative days only',
-    'Chỉ tiêu': 'Target',
-    'Chỉ tiêu (phút)': 'Target (min)',
-    'Chỉ tiêu (phút/tuần/cụm loa)': 'Target (min/week/cluster)',
-    'Các khung giờ': 'Slots',
-    'Các ngày': 'Days',
-    'Các ngày trong tuần': 'Days of the week',
-    'Cách đọc': 'Reading',
-    'Cách đọc mặc định': 'Default readings',
-    'Cách đọc riêng của một địa bàn áp dụng cho mọi địa bàn cấp dưới; địa bàn gần nhất được ưu tiên.':
-        "An area's reading applies to every area below it; the nearest area wins.",
-    'Cách đọc riêng đang áp dụng': 'Overrides in force',
-    'Cơ quan ban hành': 'Issuer',
-    'Cả chiến dịch đã lưu trữ': 'Include archived',
-    'Cập nhật': 'Updated',
-    'Cụm loa': 'Cluster',
-    'Duyệt': 'Approve',
-    'Giọng đọc máy': 'Synthetic voice',
-    'Giờ': 'Time',
-    'Giờ bắt đầu': 'Start time',
-    'Gửi duyệt': 'Submit',
-    'Gửi lúc': 'Submitted',
-    'Hiệu lực': 'Valid',
-    'Hiệu lực từ': 'Valid from',
-    'Hằng ngày': 'Every day',
-    'Hết hiệu lực': 'Expired',
-    'Khung giờ trống.': 'Empty slot.',
-    'Khung viền nét đứt: khung giờ kế thừa từ địa bàn cấp trên.': 'Dashed: inherited from a parent area.',
-    'Không có tin nào chờ duyệt.': 'Nothing waiting for approval.',
-    'Không hoạt động': 'Inactive',
-    'Không xếp được': 'Left out',
-    'Kế hoạch (phút)': 'Planned (min)',
-    'Loại': 'Kind',
-    'Lý do từ chối': 'Reason for rejection',
-    'Lưu nháp': 'Save draft',
-    'Lưu trữ': 'Archive',
-    'Lưu trữ tin này? Tin sẽ ngừng phát.': 'Archive this item? It stops airing.',
-    'Lưu và gửi duyệt': 'Save and submit',
-    'Lập danh sách phát': 'Build playlists',
-    'Lập danh sách phát cho mọi cụm loa thuộc': 'Build the playlists of every cluster in',
-    'Lập lúc': 'Built at',
-    'Lập và phát hành': 'Build and publish',
-    'Lịch sử': 'History',
-    'Lỗi tạo âm thanh': 'Audio rendering failed',
-    'Màu': 'Colour',
-    'Máy sẽ đọc là': 'The machine will read',
-    'Mô tả': 'Description',
-    'Mặc định': 'Default',
-    'Mức độ': 'Level',
-    'Nghe': 'Listen',
-    'Ngày ban hành': 'Issued on',
-    'Ngày kỷ niệm': 'Commemorative day',
-    'Người thực hiện': 'By',
-    'Nhận nhật ký lần cuối': 'Last log received',
-    'Nơi nhận': 'Recipients',
-    'Nơi nhận (bỏ trống: toàn quốc)': 'Recipients (empty: national)',
-    'Nội dung': 'Body',
-    'Phiên bản': 'Version',
-    'Phát bất thường': 'Anomalies',
-    'Phát lần cuối': 'Last aired',
-    'Rút lại': 'Withdraw',
-    'Soạn tin mới': 'New content',
-    'Số hiệu': 'Number',
-    'Số mục': 'Items',
-    'Sửa khung giờ': 'Edit slot',
-    'Sửa tin đã duyệt sẽ tạo bản mới cần duyệt lại; bản cũ vẫn phát cho đến khi bản mới được duyệt.':
-        'Editing approved content makes a new revision that needs approval; the old one airs until then.',
-    'Theo chiến dịch, từng tuần': 'By campaign, per week',
-    'Theo văn bản': 'Directive',
-    'Theo địa bàn': 'By area',
-    'Thêm cách đọc': 'Add a reading',
-    'Thêm khung giờ': 'Add a slot',
-    'Thêm văn bản': 'Add a directive',
-    'Thời gian': 'Time',
-    'Thời gian áp dụng': 'Period',
-    'Thời lượng (phút)': 'Duration (min)',
-    'Thời lượng phát thanh': 'Airtime',
-    'Thử đọc': 'Try it',
-    'Tin của tôi': 'Mine',
-    'Tin do bạn soạn: cần người khác duyệt.': 'Yours: someone else must approve it.',
-    'Tiêu đề': 'Title',
-    'Tiến độ': 'Progress',
-    'Toàn văn': 'Full text',
-    'Trích yếu': 'Subject',
-    'Tuần': 'Week',
-    'Tuần có ngày': 'Week of',
-    'Tên chiến dịch': 'Campaign name',
-    'Tên khung giờ': 'Slot name',
-    'Tạo chiến dịch': 'New campaign',
-    'Tạo lại âm thanh': 'Render again',
-    'Tải M3U8': 'Download M3U8',
-    'Tải bản ghi âm (WAV, MP3, OGG, M4A)': 'Upload a recording (WAV, MP3, OGG, M4A)',
-    'Tải gói (zip)': 'Download bundle (zip)',
-    'Tải nhật ký phát (CSV)': 'Download as-run log (CSV)',
-    'địa bàn không có kế hoạch, không phát trong kỳ': 'areas with nothing planned or aired in the period',
-    'Tải lên': 'Upload',
-    'Tải về': 'Download',
-    'Từ chối': 'Reject',
-    'Từ viết': 'Term',
-    'Văn bản': 'Text',
-    'Văn bản chỉ đạo': 'Directives',
-    'Xuất báo cáo': 'Export',
-    'Xã/Phường': 'Commune',
-    'Xóa cách đọc riêng này?': 'Delete this reading?',
-    'Xóa khung giờ này?': 'Delete this slot?',
-    'bản sửa này cần được duyệt lại.': 'this edit needs approval again.',
-    'chưa có danh sách phát': 'without a playlist',
-    'hoặc nhập văn bản mới': 'or enter a new directive',
-    'hết hiệu lực': 'expired',
-    'không phát gì trong': 'nothing aired in',
-    'kế thừa': 'inherited',
-    'lập lúc': 'built',
-    'lập lại sẽ tạo phiên bản mới.': 'building again makes a new version.',
-    'ngày': 'days',
-    'phút': 'min',
-    'phút/tuần/cụm': 'min/week/cluster',
-    'phút/tuần/cụm loa': 'min/week/cluster',
-    'theo địa bàn': 'by area',
-    'Áp dụng cho mọi cụm loa thuộc': 'Applies to every cluster in',
-    'Âm thanh': 'Audio',
-    'Đang phát bản': 'Airing revision',
-    'Đang tạo âm thanh…': 'Rendering audio…',
-    'Đã dùng': 'Used',
-    'Đã phát (phút)': 'Aired (min)',
-    'Đạt': 'Met',
-    'Đặt tại': 'Set on',
-    'Địa bàn cấp dưới': 'Areas below',
-    'Địa bàn phát (bỏ trống: theo chiến dịch)': "Target areas (empty: the campaign's)",
-    'đã duyệt': 'approved',
-    'Đã lập': 'Built',
-    'danh sách phát': 'playlists',
-    'bản mới': 'new',
-    'đến': 'to',
-    'Thông thường': 'Normal',
-    'Ưu tiên': 'Priority',
-    'Khẩn cấp': 'Emergency',
-    'Bản nháp': 'Draft',
-    'Đã duyệt': 'Approved',
-    'Bị từ chối': 'Rejected',
-    'Đã lưu trữ': 'Archived',
-    'Tin, bài': 'News',
-    'Gương ĐHTT, NTVT': 'Exemplar',
-    'Thông báo': 'Announcement',
-    'Thông tin cần biết': 'Notice',
-    'Nhạc, nhạc hiệu': 'Music',
-    'Thứ Hai': 'Mon',
-    'Thứ Ba': 'Tue',
-    'Thứ Tư': 'Wed',
-    'Thứ Năm': 'Thu',
-    'Thứ Sáu': 'Fri',
-    'Thứ Bảy': 'Sat',
-    'Chủ nhật': 'Sun',
-    'Quản trị': 'Admin',
-    'Biên tập viên': 'Operator',
-    'Người duyệt': 'Approver',
-    'Giám sát': 'Supervisor',
-    'Soạn mới': 'Created',
-    'Sửa (bản mới)': 'Edited (new revision)',
-    'Tạo âm thanh': 'Render queued',
-    'Đã có âm thanh': 'Audio ready',
-    'Tải bản ghi âm': 'Recording uploaded',
-    'Đang chờ': 'Queued',
-    'Đang chạy': 'Running',
-    'Hoàn thành': 'Done',
-    'Lỗi': 'Failed',
-    'Tin bài chờ bạn duyệt': 'Content waiting for you',
-    'Nhạc hiệu': 'Intro',
-    'Nhạc kết': 'Outro',
-    'Nhạc đệm': 'Filler',
-    'Tìm theo tên ': 'Search',
-    'Địa bàn cấp dưới ': 'Areas below',
-    # quotas, import, commemorations, user and area edits
-    'Chỉ tiêu tin, bài': 'Content quotas',
-    'Chỉ tiêu tin bài': 'Quotas',
-    'Tình hình tính đến ngày': 'Status as of',
-    'Đơn vị chưa đạt chỉ tiêu': 'Units behind their quota',
-    'Tháng': 'Month',
-    'hạn chót': 'deadline',
-    'Chưa đạt': 'Behind',
-    'Mỗi': 'Each',
-    'ít nhất': 'at least',
-    'tin, bài (mọi loại)': 'items (any kind)',
-    'Đơn vị': 'Unit',
-    'Đã gửi': 'Submitted',
-    'Gửi lần cuối': 'Last submitted',
-    'Kết quả': 'Result',
-    'Chưa gửi': 'Nothing sent',
-    'Chưa đủ': 'Not enough',
-    'Trễ hạn': 'Late',
-    'đúng hạn': 'on time',
-    'Không có đơn vị nào thuộc chỉ tiêu này trong phạm vi đang xem.': 'No unit of this quota in the area shown.',
-    'Không có chỉ tiêu nào áp dụng vào ngày này.': 'No quota applies on this day.',
-    'Các chỉ tiêu': 'Quota rules',
-    'Đơn vị phải nộp': 'Units that must supply',
-    'Số lượng': 'Count',
-    'Kỳ': 'Period',
-    'Theo': 'From',
-    'thuộc': 'in',
-    'mọi loại': 'any kind',
-    'Xóa chỉ tiêu này?': 'Delete this quota?',
-    'Thêm chỉ tiêu': 'Add a quota',
-    'Tên chỉ tiêu': 'Quota name',
-    'Mỗi xã 01 gương ĐHTT mỗi tháng': 'Each commune 1 exemplar a month',
-    'Địa bàn áp dụng': 'Applies to',
-    'Loại tin': 'Kind',
-    'Mọi loại': 'Any kind',
-    'Tối thiểu': 'Minimum',
-    'Tối đa': 'Maximum',
-    'Đến ngày (hạn chót)': 'To (deadline)',
-    'Chỉ tính tin của chiến dịch': "Only this campaign's items",
-    'Hàng tháng': 'Monthly',
-    'Theo hạn chót': 'By a deadline',
-    'Nhập tin bài từ tệp': 'Import content',
-    'Nhập tin bài từ tệp CSV hoặc Excel': 'Import content from CSV or Excel',
-    'Tệp CSV hoặc Excel (.xlsx)': 'CSV or Excel (.xlsx) file',
-    'Chiến dịch cho các dòng không ghi chiến dịch': 'Campaign for rows without one',
-    'Gửi duyệt ngay sau khi nhập': 'Submit for approval right away',
-    ('Tất cả hoặc không: nếu có một dòng lỗi, chưa tin nào được lưu; sửa các dòng được liệt kê '
-     'rồi nhập lại.'):
-        ('All or nothing: if one row is wrong nothing is saved; fix the rows listed and import '
-         'again.'),
-    'tin, tệp không quá': 'items, file at most',
-    'Tệp mẫu': 'Template',
-    'Tải tệp mẫu (CSV)': 'Download the template (CSV)',
-    ('Dòng đầu tiên là tên cột. Bắt buộc: tiêu đề, nội dung, từ ngày, đến ngày (dd/mm/yyyy).'):
-        ('The first row names the columns. Required: title, body, from, to (dd/mm/yyyy).'),
-    'Cột': 'Column',
-    'Giá trị': 'Values',
-    'mã hoặc số ID của địa bàn, cách nhau bởi dấu ;  — bỏ trống: địa bàn của chiến dịch':
-        ("area codes or ids separated by ; — empty: the campaign's "
-         'areas'),
-    'số ID của chiến dịch (không bắt buộc)': 'campaign id (optional)',
-    'Nhập từ tệp CSV/Excel': 'Import CSV/Excel',
-    'Ngày kỷ niệm và ngày lễ': 'Commemorations and holidays',
-    'Năm nay': 'This year',
-    ('Ngày kỷ niệm theo bảng của hệ thống; ngày nghỉ lễ theo luật (gói holidays). '
-     'Chiến dịch gắn với một ngày kỷ niệm được liệt kê bên cạnh ngày đó.'):
-        ("Commemorations from the system's table; statutory days off from the holidays "
-         'package. Campaigns building toward a day are listed beside it.'),
-    'Thứ': 'Weekday',
-    'Chiến dịch hướng tới': 'Campaigns toward it',
-    'kỷ niệm': 'anniversary',
-    'năm': 'years',
-    'Nghỉ lễ': 'Day off',
-    'Kỷ niệm': 'Commemoration',
-    'Hướng tới': 'Building toward',
-    'Mật khẩu mới': 'New password',
-    'để trống nếu không đổi; ≥ 8 ký tự': 'leave empty to keep; ≥ 8 characters',
-    'Cho phép đăng nhập': 'May log in',
-    ('Đặt lại mật khẩu hoặc khóa tài khoản sẽ đăng xuất người dùng khỏi mọi phiên.'):
-        ('Resetting the password or locking the account logs the user out everywhere.'),
-    'Đổi tên hoặc xóa': 'Rename or delete',
-    'Xóa địa bàn này? Không thể hoàn tác.': 'Delete this area? This cannot be undone.',
-    ('Chỉ xóa được địa bàn không còn địa bàn cấp dưới và chưa được dùng.'):
-        ('Only an area with nothing below it and not in use can be deleted.'),
-}
+
+def po_path(lang: str) -> Path:
+    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def read_catalog(lang: str) -> Catalog:
+    with po_path(lang).open("rb") as handle:
+        return read_po(handle, locale=lang)
+
+
+@cache
+def translations(lang: str) -> NullTranslations:
+    """The language's catalogue, compiled in memory from its .po; Vietnamese (the msgids) needs none."""
+    if lang == DEFAULT_LANGUAGE or not po_path(lang).exists():
+        return NullTranslations()
+    compiled = BytesIO()
+    write_mo(compiled, read_catalog(lang), use_fuzzy=False)  # empty or fuzzy entries fall back to Vietnamese
+    compiled.seek(0)
+    return Translations(compiled, domain=DOMAIN)
+
+
+def english_catalogue() -> dict[str, str]:
+    """msgid -> English for every translated, settled entry (checks and tools)."""
+    return {str(m.id): str(m.string) for m in read_catalog("en") if m.id and m.string and not m.fuzzy}
 
 
 def translate(text: str, lang: str) -> str:
-    if lang == "en":
-        return EN.get(text, text)
-    return text
+    if lang not in LANGUAGES or lang == DEFAULT_LANGUAGE:
+        return text
+    return translations(lang).gettext(text)

@@ -3,10 +3,11 @@
 from datetime import date, timedelta
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
 
+from airtime.unreported import unreported_days
 from api.deps import IdPath, SessionDep, SettingsDep
 from api.web.area_choices import area_options, area_or_scope
 from api.web.common import (
@@ -22,9 +23,11 @@ from api.web.common import (
     render,
     web_router,
 )
+from api.web.tasks_pages import task_view, visible_task
 from campaigns.campaigns import get_campaigns
 from core.areas import Area, AreaLevel, get_area_names, list_areas
-from core.db import saved_id
+from core.collation import vn_sort_key
+from core.db import MAX_ID, saved_id
 from core.errors import DomainError, Invalid, NotFound
 from core.timeutil import as_utc
 from core.users import Principal, Role
@@ -38,31 +41,42 @@ from playlists.tasks import submit_build
 router = web_router()
 
 MAX_CLUSTERS_SHOWN = 500
+UNREPORTED_LOOKBACK_DAYS = 14
 
 
 def _page(request: Request, session: Session, principal: Principal, area: Area | None, day: date, *,
-          task=None, status_code: int = 200, error: str | None = None) -> HTMLResponse:
+          build: dict | None = None, status_code: int = 200, error: str | None = None) -> HTMLResponse:
     clusters = list_areas(session, scope=area, level=AreaLevel.cluster, limit=MAX_CLUSTERS_SHOWN)
     current = get_current_playlists(session, day=day, cluster_ids=[c.id for c in clusters if c.id is not None])
     parents = get_area_names(session, {c.parent_id for c in clusters})
+    # By commune, then cluster, in Vietnamese alphabetical order.
+    clusters.sort(key=lambda c: (vn_sort_key(parents.get(c.parent_id, "") if c.parent_id else ""),
+                                 vn_sort_key(c.name)))
     return render(request, "playlists.html", status_code, area=area, day=day, clusters=clusters, current=current,
                   parents=parents, areas=area_options(session, principal, [AreaLevel.province, AreaLevel.district,
                                                                           AreaLevel.commune]),
-                  missing=sum(1 for c in clusters if c.id not in current), task=task, error=error,
+                  missing=sum(1 for c in clusters if c.id not in current), build=build, error=error,
                   can_build=principal.role in (Role.admin, Role.operator), today=local_today(request),
                   prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1))
 
 
 @router.get("/playlists", response_class=HTMLResponse)
 def playlists_page(request: Request, session: SessionDep, principal: ReaderPage, area_id: int | None = None,
-                   day: str | None = None) -> HTMLResponse:
-    the_day = parse_day_param(day, local_today(request))
-    return _page(request, session, principal, area_or_scope(session, principal, area_id), the_day)
+                   day: str | None = None, task: int | None = None) -> HTMLResponse:
+    """The day's playlists; `task` (after "Lập danh sách phát") shows that build's progress, then its result."""
+    the_day = parse_day_param(day, local_today(request), request)
+    build = None
+    if task is not None and 1 <= task <= MAX_ID:
+        try:
+            build = task_view(visible_task(session, principal, task))
+        except NotFound:
+            flash(request, f"Không tìm thấy tác vụ #{task}.", "err")
+    return _page(request, session, principal, area_or_scope(session, principal, area_id), the_day, build=build)
 
 
 @router.post("/playlists/build", response_class=HTMLResponse)
 def playlists_build(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
-                    form: FormDep) -> HTMLResponse:
+                    form: FormDep) -> Response:
     area_text = form_value(form, "area_id")
     area = area_or_scope(session, principal, int(area_text) if area_text and area_text.isdigit() else None)
     day = parse_date(form_value(form, "day"))
@@ -73,7 +87,11 @@ def playlists_build(request: Request, session: SessionDep, settings: SettingsDep
                             actor=principal, background=True, reason="web")
     except Invalid as exc:
         return _page(request, session, principal, area, local_today(request), status_code=422, error=exc.message)
-    return _page(request, session, principal, area, day, task=done.task)
+    # Post/redirect/get: the page that follows the build is an address (a reload neither builds again nor
+    # loses the progress box), and when the build ends it reloads to show the new playlists.
+    where = f"&area_id={area.id}" if area is not None else ""
+    task_id = done.task.id if done.task is not None else ""
+    return redirect(f"/playlists?day={day:%d/%m/%Y}{where}&task={task_id}")
 
 
 @router.get("/playlists/{cluster_id}", response_class=HTMLResponse)
@@ -82,7 +100,7 @@ def playlist_timeline(request: Request, session: SessionDep, settings: SettingsD
     cluster = area_or_scope(session, principal, cluster_id)
     if cluster is None or cluster.level != AreaLevel.cluster:
         raise NotFound("cụm loa", cluster_id)
-    the_day = parse_day_param(day, local_today(request))
+    the_day = parse_day_param(day, local_today(request), request)
     try:
         view = load_view(session, saved_id(cluster), the_day)
     except NotFound:
@@ -104,7 +122,11 @@ def playlist_timeline(request: Request, session: SessionDep, settings: SettingsD
             slots.append({"index": s["index"], "name": s["name"], "starts_at": starts, "ends_at": ends,
                           "entries": items, "used_ms": used, "length_ms": length_ms})
     clashes = {c.slot_index: c for c in priority_clashes(session, view, cluster)} if view is not None else {}
+    # The cluster's recent days with a plan and no as-run report at all, up to the day shown.
+    unreported, _total = unreported_days(session, day_from=the_day - timedelta(days=UNREPORTED_LOOKBACK_DAYS - 1),
+                                         day_to=the_day, today=local_today(request), cluster_id=saved_id(cluster))
     return render(request, "timeline.html", cluster=cluster, day=the_day, view=view, slots=slots,
+                  unreported=unreported, day_unreported=any(u.day == the_day for u in unreported),
                   left_out=view.left_out if view else [], reasons=REASON_LABELS, clashes=clashes,
                   can_reorder=principal.role in (Role.admin, Role.operator) and the_day >= local_today(request),
                   prev_day=the_day - timedelta(days=1), next_day=the_day + timedelta(days=1))

@@ -67,7 +67,7 @@ def _page(request: Request, session: Session, settings: Settings, principal: Pri
 @router.get("/quotas", response_class=HTMLResponse)
 def quotas_page(request: Request, session: SessionDep, settings: SettingsDep, principal: ReaderPage,
                 on: str | None = None, area_id: int | None = None) -> HTMLResponse:
-    day = parse_day_param(on, local_today(request))
+    day = parse_day_param(on, local_today(request), request)
     return _page(request, session, settings, principal, on=day,
                  focus=area_in_scope(session, principal, area_id) if area_id is not None else None)
 

@@ -25,6 +25,7 @@ from api.web.common import (
     web_router,
 )
 from api.web.slots_pages import WEEKDAY_NAMES
+from core import formatting
 from core.areas import Area
 from core.errors import DomainError, Forbidden
 from core.users import Principal, Role
@@ -123,8 +124,8 @@ def relay_edit_page(request: Request, session: SessionDep, principal: OperatorPa
     areas = relay_readable(session, row, principal.scope)
     values = {"name": row.name, "stream_url": row.stream_url, "start_time": f"{row.start_time:%H:%M}",
               "duration_minutes": row.duration_minutes, "weekdays": [int(d) for d in row.weekdays],
-              "starts_on": row.starts_on.strftime("%d/%m/%Y") if row.starts_on else "",
-              "ends_on": row.ends_on.strftime("%d/%m/%Y") if row.ends_on else ""}
+              "starts_on": formatting.date_text(row.starts_on) if row.starts_on else "",
+              "ends_on": formatting.date_text(row.ends_on) if row.ends_on else ""}
     return render(request, "relay_edit.html", relay=publics(session, [row])[0], areas=areas, values=values,
                   weekday_names=WEEKDAY_NAMES, error=None)
 

@@ -12,6 +12,8 @@ from starlette.datastructures import FormData
 from api.deps import IdPath, SessionDep, SettingsDep
 from api.web.area_choices import area_options, area_or_scope
 from api.web.common import (
+    MAX_PAGE_DAY,
+    MIN_PAGE_DAY,
     FormDep,
     OperatorPage,
     ReaderPage,
@@ -26,8 +28,9 @@ from api.web.common import (
     render,
     web_router,
 )
+from core import formatting
 from core.areas import Area, is_within
-from core.errors import DomainError, Forbidden
+from core.errors import DomainError, Forbidden, Invalid
 from core.timeutil import iso_week_start
 from core.users import Principal, Role
 from media.store import MediaStore
@@ -102,7 +105,7 @@ def slots_page(request: Request, session: SessionDep, principal: ReaderPage, are
                week: str | None = None) -> HTMLResponse:
     if principal.role == Role.approver:
         raise Forbidden("Vai trò của bạn không được dùng trang này.")
-    start = iso_week_start(parse_day_param(week, local_today(request)))
+    start = iso_week_start(parse_day_param(week, local_today(request), request))
     return _page(request, session, principal, area_or_scope(session, principal, area_id), start)
 
 
@@ -125,6 +128,7 @@ def slots_create(request: Request, session: SessionDep, settings: SettingsDep, p
     area_id = int(v["area_id"]) if v["area_id"] and v["area_id"].isdigit() else None
     area = area_or_scope(session, principal, area_id)
     try:
+        check_new_slot_dates(v, local_today(request))
         data = SlotCreate.model_validate({
             "area_id": area.id if area else 0, "name": v["name"] or "", "start_time": v["start_time"] or "",
             "duration_minutes": v["duration_minutes"] or 0, "weekdays": v["weekdays"] or None,
@@ -140,6 +144,32 @@ def slots_create(request: Request, session: SessionDep, settings: SettingsDep, p
     return redirect(f"/slots?area_id={slot.area_id}")
 
 
+def _day_field(text: str | None, label: str) -> date | None:
+    """A date field of the slot form: blank, or a real day (31/02 and 20266 are said, not guessed)."""
+    if not text:
+        return None
+    parsed = parse_date(text)
+    if not isinstance(parsed, date) or not MIN_PAGE_DAY <= parsed <= MAX_PAGE_DAY:
+        raise Invalid(f"{label} “{text[:40]}” không phải một ngày có thật: nhập theo dạng dd/mm/yyyy, "
+                      "ví dụ 01/01/2027.")
+    return parsed
+
+
+def check_new_slot_dates(values: dict, today: date) -> None:
+    """A new slot's dates: real days, and none in the past. Playlists of past days are never built again, so a
+    past start would only pretend the slot ran then (it applies from today whatever it says), and a past end
+    makes a slot that never runs: refused with the reason, instead of "Đã thêm khung giờ"."""
+    starts_on = _day_field(values.get("starts_on"), "Ngày bắt đầu")
+    ends_on = _day_field(values.get("ends_on"), "Ngày kết thúc")
+    if ends_on is not None and ends_on < today:
+        raise Invalid(f"Ngày kết thúc {ends_on:%d/%m/%Y} đã qua: khung giờ này sẽ không bao giờ được phát. "
+                      f"Chọn một ngày từ hôm nay ({today:%d/%m/%Y}), hoặc để trống nếu dùng lâu dài.")
+    if starts_on is not None and starts_on < today:
+        raise Invalid(f"Ngày bắt đầu {starts_on:%d/%m/%Y} đã qua: danh sách phát những ngày đã qua không được lập "
+                      f"lại, nên khung giờ mới chỉ áp dụng từ hôm nay ({today:%d/%m/%Y}). Để trống ngày bắt đầu "
+                      "để áp dụng ngay, hoặc chọn một ngày từ hôm nay.")
+
+
 def _code(exc: Exception) -> int:
     from api.web.common import status_for
 
@@ -151,8 +181,8 @@ def slot_edit_page(request: Request, session: SessionDep, principal: OperatorPag
     row = get_slot(session, slot_id)
     area = slot_readable(session, row, principal.scope)
     values = {"name": row.name, "start_time": f"{row.start_time:%H:%M}", "duration_minutes": row.duration_minutes,
-              "weekdays": weekdays_of(row), "starts_on": row.starts_on.strftime("%d/%m/%Y") if row.starts_on else "",
-              "ends_on": row.ends_on.strftime("%d/%m/%Y") if row.ends_on else "",
+              "weekdays": weekdays_of(row), "starts_on": formatting.date_text(row.starts_on) if row.starts_on else "",
+              "ends_on": formatting.date_text(row.ends_on) if row.ends_on else "",
               "commemorative_only": row.commemorative_only}
     return render(request, "slot_edit.html", slot=row, area=area, values=values, weekday_names=WEEKDAY_NAMES,
                   error=None)

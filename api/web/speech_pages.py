@@ -19,10 +19,12 @@ from api.web.common import (
     render,
     web_router,
 )
+from campaigns.models import MAX_BODY_CHARS, MAX_TITLE_CHARS
 from campaigns.speech import text_to_read
 from core.areas import Area, get_area_names
 from core.config import Settings
 from core.errors import DomainError, Forbidden
+from core.formatting import thousands
 from core.users import Principal, Role
 from tts.lexicon import DEFAULT_LEXICON
 from tts.lexicon_store import (
@@ -38,7 +40,8 @@ from tts.normalizer import NormalizeError, NormalizeOptions, normalize
 
 router = web_router()
 
-MAX_PREVIEW_CHARS = 20_000
+# The preview reads the title and the body: the content's own limits (campaigns.models), stated the same way.
+MAX_PREVIEW_CHARS = MAX_BODY_CHARS + MAX_TITLE_CHARS + 2
 
 
 def spoken_form(session: Session, settings: Settings, text: str, area: Area | None) -> str:
@@ -52,7 +55,8 @@ def preview_spoken(request: Request, session: SessionDep, settings: SettingsDep,
                    form: FormDep) -> HTMLResponse:
     """htmx: the 'Máy sẽ đọc là' box, refreshed while the operator types."""
     text = form.get("body")
-    text = text if isinstance(text, str) else ""
+    text = text.replace("\r\n", "\n") if isinstance(text, str) else ""
+    body_chars = len(text.strip())
     title = form_value(form, "title")
     if title and text.strip():
         text = text_to_read(title, text)
@@ -61,8 +65,9 @@ def preview_spoken(request: Request, session: SessionDep, settings: SettingsDep,
     spoken, error = None, None
     if not text.strip():
         error = "Nhập nội dung để xem máy sẽ đọc thế nào."
-    elif len(text) > MAX_PREVIEW_CHARS:
-        error = f"Văn bản quá dài để xem trước (tối đa {MAX_PREVIEW_CHARS} ký tự)."
+    elif body_chars > MAX_BODY_CHARS or len(text) > MAX_PREVIEW_CHARS:
+        error = (f"Nội dung dài {thousands(body_chars)} ký tự, vượt giới hạn {thousands(MAX_BODY_CHARS)} ký tự: "
+                 "hãy rút gọn hoặc tách thành nhiều tin.")
     else:
         try:
             spoken = spoken_form(session, settings, text, area)

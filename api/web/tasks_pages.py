@@ -26,11 +26,17 @@ def task_view(task: Task) -> dict:
 
 
 @router.get("/tasks/{task_id}/progress", response_class=HTMLResponse)
-def task_progress(request: Request, session: SessionDep, principal: WebUser, task_id: IdPath) -> HTMLResponse:
-    """htmx partial: replaces itself every second until the task has finished."""
-    return render(request, "_task.html", **task_view(visible_task(session, principal, task_id)))
+def task_progress(request: Request, session: SessionDep, principal: WebUser, task_id: IdPath,
+                  refresh: bool = False) -> HTMLResponse:
+    """htmx partial: replaces itself every second until the task has finished; with `refresh`, the finished
+    answer also reloads the page (htmx's HX-Refresh), which then shows the task's result and its effects."""
+    view = task_view(visible_task(session, principal, task_id))
+    response = render(request, "_task.html", **view, refresh=refresh)
+    if refresh and view["finished"]:
+        response.headers["HX-Refresh"] = "true"
+    return response
 
 
 @router.get("/tasks/{task_id}", response_class=HTMLResponse)
 def task_page(request: Request, session: SessionDep, principal: WebUser, task_id: IdPath) -> HTMLResponse:
-    return render(request, "task.html", **task_view(visible_task(session, principal, task_id)))
+    return render(request, "task.html", **task_view(visible_task(session, principal, task_id)), refresh=False)

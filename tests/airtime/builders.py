@@ -126,3 +126,12 @@ def event(content_id: int, started_at: datetime, duration_ms: int, status: str =
     """An event as a device sends it (JSON-ready)."""
     return {"event_id": event_id or f"ev-{next(_counter)}", "content_id": content_id,
             "started_at": started_at.isoformat(), "duration_ms": duration_ms, "status": status}
+
+
+def send_to(session: Session, cluster_id: int, content: Content, day: date | None = None) -> Playlist:
+    """Put `content` in one of the cluster's playlists, so its device may report playing it."""
+    day = day or date(2020, 1, 1)
+    starts = datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=1)
+    version = session.query(Playlist).filter_by(cluster_id=cluster_id, day=day).count() + 1
+    return make_playlist(session, cluster_id, day, [PlanItem(content, starts, 60_000)], version=version,
+                         current=False)

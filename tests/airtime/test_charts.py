@@ -87,7 +87,7 @@ def test_area_chart_bars_and_compliance_labels() -> None:
     assert decode(data).shape[1] == charts.WIDTH_IN * charts.DPI
     assert has_color(decode(data), charts.AIRED_COLOR) and has_color(decode(data), charts.TARGET_COLOR)
     texts = svg_texts(charts.area_chart(rows, fmt="svg"))
-    assert {"Phường Cam Đường", "Xã Bản Hồ", "Kế hoạch", "Đã phát", "Chỉ tiêu", "89%"} <= set(texts)
+    assert {"Phường Cam Đường", "Xã Bản Hồ", "Kế hoạch", "Đã phát", "Chỉ tiêu", "89,3%"} <= set(texts)
 
 
 def test_area_chart_without_targets_draws_no_target_bars() -> None:

@@ -32,6 +32,11 @@ def test_airtime_to_stdout_and_files(run, scenario, world, tmp_path):
     made = run("airtime", "--from", FROM.isoformat(), "--to", "2026-03-15", "--format", "pdf", "-o", str(pdf))
     assert made.exit_code == 0, made.output
     assert pdf.read_bytes().startswith(b"%PDF") and not list(tmp_path.glob(".*.tmp"))
+    people = tmp_path / "bao-cao.vi.csv"
+    made = run("airtime", "--from", FROM.isoformat(), "--to", "2026-03-15", "--format", "csv_vi", "-o", str(people))
+    assert made.exit_code == 0, made.output
+    text = people.read_bytes()
+    assert text.startswith(b"\xef\xbb\xbf") and "STT;Chiến dịch;Kế hoạch (phút)" in text.decode("utf-8-sig")
     assert run("airtime", "--from", "2026-03-15", "--to", "2026-03-01").exit_code == 1
     assert run("airtime", "--from", "15/03/2026", "--to", "2026-03-20").exit_code == 1
     assert run("airtime", "--from", "2026-03-01", "--to", "2026-03-20", "--format", "docx").exit_code == 1

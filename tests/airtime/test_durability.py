@@ -15,9 +15,9 @@ from sqlmodel import Session
 
 from airtime.chain import verify_cluster
 from core.areas import AreaLevel
-from core.db import make_engine, session_scope, upgrade_database
+from core.db import make_engine, saved_id, session_scope, upgrade_database
 from core.users import issue_device_token
-from tests.airtime.builders import make_content
+from tests.airtime.builders import make_content, send_to
 from tests.factories import area
 from tests.ports import free_port
 
@@ -70,6 +70,7 @@ def served(tmp_path):
         commune = area(s, "Xã Gia Phú", AreaLevel.commune, province, code="02923")
         cluster = area(s, "Cụm loa bản 1", AreaLevel.cluster, commune, code="B1")
         content = make_content(s, "Tin phòng chống cháy rừng")
+        send_to(s, saved_id(cluster), content)
         token, _ = issue_device_token(s, cluster)
     engine.dispose()
     return data_dir, url, cluster.id, content.id, token

@@ -328,3 +328,14 @@ def test_an_empty_report_still_renders_every_format(meta: ReportMeta) -> None:
     assert _find_row(ws, "Tổng cộng") == _find_row(ws, "STT") + 1
     (quota_text,) = pdf_pages_text(exports.quota_to_pdf([], meta))
     assert "0/0 đạt" in quota_text
+
+
+def test_a_ratio_just_short_of_the_target_never_reads_100_percent(meta: ReportMeta) -> None:
+    """59,998 of 60,000 seconds: the XLSX cell's 0.0% and the PDF show 99,9, not a "100" that was not met."""
+    rows = [ReportRow.of("1", "Sắp đạt", 60_000, 59_998, 60_000), ReportRow.of("2", "Đạt", 60_000, 60_000, 60_000)]
+    ws = load_workbook(io.BytesIO(exports.to_xlsx(rows, meta)))["Báo cáo"]
+    header = _find_row(ws, "STT")
+    assert ws.cell(header + 1, 6).value == pytest.approx(0.999) and ws.cell(header + 1, 6).number_format == "0.0%"
+    assert ws.cell(header + 2, 6).value == 1.0
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(exports.to_pdf(rows, meta))).pages)
+    assert "99,9" in text and "100,0" in text

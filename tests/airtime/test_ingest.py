@@ -11,7 +11,7 @@ from airtime.chain import verify_cluster
 from airtime.ingest import MAX_BATCH, ingest_plays
 from airtime.models import PlayChain, PlayEvent
 from core.db import session_scope
-from tests.airtime.builders import TZ, event, make_content
+from tests.airtime.builders import TZ, event, make_content, send_to
 from tests.factories import device_headers
 
 TODAY = datetime.now(TZ).date()
@@ -20,7 +20,9 @@ TODAY = datetime.now(TZ).date()
 @pytest.fixture
 def content(engine, world):
     with session_scope(engine) as s:
-        return make_content(s, "Tin phòng chống bão lũ")
+        item = make_content(s, "Tin phòng chống bão lũ")
+        send_to(s, world.clusters_a[0].id, item)  # what a device reports must have reached it
+        return item
 
 
 @pytest.fixture
@@ -233,3 +235,38 @@ def test_last(client, device, auth, cluster, content):
     # An older event sent late does not move "last" back.
     client.post(_url(cluster.id), json={"events": [event(content.id, start, 1000, event_id="late")]}, headers=device)
     assert client.get(url, headers=device).json()["last_event_id"] == "l40"
+
+
+def test_a_device_reports_only_what_reached_its_cluster(client, engine, auth, device, cluster, content, world):
+    """Another commune's draft, content never sent here and a made-up id are refused alike; an emergency
+    alert for the cluster's commune and a play-now command are what reached it too."""
+    from campaigns.models import ContentArea, ContentRevision
+    from core.levels import ContentLevel
+    from devices.models import DeviceCommand
+
+    with session_scope(engine) as s:
+        foreign_draft = make_content(s, "Bản nháp của xã khác", approved=False)
+        never_sent = make_content(s, "Tin chưa gửi tới cụm")
+        alert = make_content(s, "Cảnh báo lũ quét")
+        alert_revision = s.get(ContentRevision, alert.airing_revision_id)
+        alert_revision.level = ContentLevel.emergency
+        s.add(ContentArea(revision_id=alert.airing_revision_id, content_id=alert.id, area_id=world.commune_a.id))
+        played_now = make_content(s, "Thông báo phát ngay")
+        s.add(DeviceCommand(command_id="cmd-1", cluster_id=cluster.id, type="play_now",
+                            payload={"content_id": played_now.id}, expires_at=datetime.now(UTC)))
+        ids = (foreign_draft.id, never_sent.id, alert.id, played_now.id)
+    now = datetime.now(UTC) - timedelta(minutes=5)
+    events = [event(cid, now, 1000, event_id=f"x{cid}") for cid in (*ids, 999_999)]
+    res = client.post(_url(cluster.id), json={"events": events}, headers=device)
+    assert res.status_code == 200, res.text
+    body = res.json()
+    assert (body["accepted"], body["rejected"]) == (2, 3)
+    refused = {err["index"]: err["message"] for err in body["errors"]}
+    assert set(refused) == {0, 1, 4}
+    # Same words for a content that exists elsewhere and one that does not: nothing learnt about others.
+    assert refused[0] == f"Không có tin, bài mã {ids[0]}." and refused[4] == "Không có tin, bài mã 999999."
+    assert {e.content_id for e in _stored(engine, cluster.id)} == {ids[2], ids[3]}
+    # An operator entering plays by hand for the cluster is trusted with any content of the system.
+    typed = client.post(_url(cluster.id), headers=auth("operator_a"),
+                        json={"events": [event(ids[1], now, 1000, event_id="by-hand")]})
+    assert typed.status_code == 200 and typed.json()["accepted"] == 1

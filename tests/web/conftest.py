@@ -6,6 +6,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -57,21 +58,13 @@ class LiveServer:
     world: object
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory) -> Iterator[LiveServer]:
+@contextmanager
+def serving(settings, engine, world) -> Iterator[LiveServer]:
+    """The app on a free loopback port in a uvicorn thread, for as long as the block runs."""
     import uvicorn
 
     from api.app import create_app
-    from core.config import Settings
-    from core.db import create_all, make_engine
-    from tests.factories import build_world
 
-    data_dir = tmp_path_factory.mktemp("web-live")
-    settings = Settings(data_dir=data_dir, secret_key="browser-test-secret-0123456789", scheduler_enabled=False,
-                        task_backend="thread", task_workers=2)
-    engine = make_engine(settings.sqlalchemy_url)
-    create_all(engine)
-    world = build_world(engine)
     app = create_app(settings, engine=engine, migrate=False, start_scheduler=False)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
@@ -82,9 +75,31 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
         assert thread.is_alive(), "uvicorn did not start"
         assert time.monotonic() < deadline, "uvicorn did not start within 20 s"
         time.sleep(0.05)
-    yield LiveServer(f"http://127.0.0.1:{port}", engine, settings, world)
-    server.should_exit = True
-    thread.join(timeout=20)
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", engine, settings, world)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+
+
+def live_settings(data_dir: Path):
+    from core.config import Settings
+
+    return Settings(data_dir=data_dir, secret_key="browser-test-secret-0123456789", scheduler_enabled=False,
+                    task_backend="thread", task_workers=2)
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory) -> Iterator[LiveServer]:
+    from core.db import create_all, make_engine
+    from tests.factories import build_world
+
+    settings = live_settings(tmp_path_factory.mktemp("web-live"))
+    engine = make_engine(settings.sqlalchemy_url)
+    create_all(engine)
+    world = build_world(engine)
+    with serving(settings, engine, world) as server:
+        yield server
     engine.dispose()
 
 
@@ -156,10 +171,10 @@ def assert_no_horizontal_scroll(page) -> None:
     assert overflow <= 0, f"page scrolls horizontally by {overflow}px at 1366x768"
 
 
-def browser_login(page, base_url: str, username: str) -> None:
+def browser_login(page, base_url: str, username: str, password: str = PASSWORD) -> None:
     page.goto(f"{base_url}/login")
     page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=password]", password)
     page.click("button.primary")
     page.wait_for_url(re.compile(r".*/(\?.*)?$|.*/(?!login).*"))
     assert "/login" not in page.url, "login failed"

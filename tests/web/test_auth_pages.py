@@ -1,5 +1,14 @@
 """Logging in and out through the pages, the CSRF guard, the language switch."""
 
+import base64
+import json
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from api.web import SESSION_COOKIE
+from core.security import token_hash
+from core.users import TOKEN_WEB, AccessToken
 from tests.factories import PASSWORD
 from tests.web.conftest import csrf_of
 
@@ -37,6 +46,32 @@ def test_login_sets_a_session_the_api_also_accepts_and_logout_revokes_it(client,
     assert out.status_code == 303 and out.headers["location"] == "/login"
     assert client.get("/api/v1/users/me").status_code == 401
     assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def _cookie_payload(client) -> dict:
+    # Starlette's session cookie: base64(JSON).timestamp.signature, signed but readable by whoever holds it.
+    raw = client.cookies.get(SESSION_COOKIE)
+    return json.loads(base64.b64decode(raw.split(".")[0] + "=="))
+
+
+def test_the_cookie_holds_a_session_id_that_is_no_bearer_token(client, world, engine):
+    token = csrf_of(client.get("/login").text)
+    client.post("/login", data={"username": "operator_a", "password": PASSWORD, "csrf_token": token})
+    payload = _cookie_payload(client)
+    assert set(payload) >= {"sid", "csrf"} and "token" not in payload
+    sid = payload["sid"]
+    # A stolen cookie's id replayed as a bearer token (no cookie, so no CSRF check) is refused.
+    stranger = TestClient(client.app)
+    stolen = stranger.get("/api/v1/users/me", headers={"Authorization": f"Bearer {sid}"})
+    assert stolen.status_code == 401 and "không hợp lệ" in stolen.json()["detail"]
+    # ... and an API bearer token pasted into a cookie is no browser session either.
+    api_token = stranger.post("/api/v1/auth/token", data={"username": "operator_a", "password": PASSWORD}).json()
+    assert stranger.get("/api/v1/users/me", headers={"Authorization": f"Bearer {api_token['access_token']}"}
+                        ).status_code == 200
+    with Session(engine) as session:
+        kinds = {row.kind for row in session.exec(select(AccessToken)
+                                                  .where(AccessToken.token_hash == token_hash(sid)))}
+    assert kinds == {TOKEN_WEB}
 
 
 def test_login_never_redirects_to_another_host(client, world):

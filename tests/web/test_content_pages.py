@@ -88,6 +88,12 @@ def test_content_write_submit_approve_with_history(client, world, web_login, set
     history = client.get(f"/contents/{content_id}").text
     for action in ("Soạn mới", "Gửi duyệt", "Duyệt"):
         assert action in history
+    # The server's own render is a labelled system event, never "loaxa · render_done".
+    assert "Hệ thống (tự động)" in history and "Đã có âm thanh" in history
+    assert "render_done" not in history and "render_queued" not in history and ">loaxa<" not in history
+    client.post("/lang", data={"lang": "en", "next": "/", "csrf_token": csrf})
+    english = client.get(f"/contents/{content_id}").text
+    assert "System (automatic)" in english and "Audio ready" in english and "render_done" not in english
 
 
 def test_reject_with_reason_then_resubmit(client, world, web_login):
