@@ -1,11 +1,12 @@
 """Typed dependencies shared by every route: the session, the caller, role checks, the cluster of a path."""
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from core.areas import Area, get_area
@@ -13,6 +14,7 @@ from core.config import Settings
 from core.db import MAX_ID, session_scope
 from core.errors import Forbidden
 from core.users import OUTSIDE_SCOPE, TOKEN_WEB, Principal, Role, principal_for_token, readable_cluster
+from core.write_gate import WriteGate
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -34,6 +36,31 @@ def get_session(request: Request) -> Iterator[Session]:
 # (`max_concurrency` needs FastAPI 0.165, the floor in pyproject.toml; one Depends object = one shared limit.)
 DB_REQUESTS_AT_ONCE = 30
 SessionDep = Annotated[Session, Depends(get_session, scope="function", max_concurrency=DB_REQUESTS_AT_ONCE)]
+
+
+def make_write_gate(settings: Settings, engine: Engine) -> WriteGate:
+    """The gate of device writes (core/write_gate.py): SQLite has one writer; PostgreSQL's writers share
+    its pool with the readers (devices fetching playlists at the same moment), so they get half of it."""
+    slots = settings.write_slots
+    if slots is None:
+        slots = 1 if engine.dialect.name == "sqlite" else max(1, engine.pool.size() // 2)  # type: ignore[attr-defined]
+    # Admitted writes hold a session each: up to two thirds of them, so readers (the same devices fetching
+    # playlists) always have the rest; that many also keeps a writer ready whenever a slot frees up, though
+    # each request crosses a busy event loop several times (session, caller, cluster) before it writes.
+    return WriteGate(slots, in_flight=DB_REQUESTS_AT_ONCE * 2 // 3, wait_s=settings.write_wait_s,
+                     max_waiting=settings.write_queue, retry_after_max_s=settings.write_retry_after_max_s)
+
+
+async def admitted_write(request: Request) -> AsyncIterator[WriteGate]:
+    gate: WriteGate = request.app.state.write_gate
+    async with gate.admit():
+        yield gate
+
+
+# A device write declares it FIRST among its parameters, so the request waits for admission (or is refused:
+# 503 with Retry-After, core.errors.Busy) before it takes a database session; FastAPI leaves dependencies in
+# reverse, so it stays admitted until its session has committed. The write: `with gate.slot(): ...; commit()`.
+WriteGateDep = Annotated[WriteGate, Depends(admitted_write, scope="function")]
 
 
 def get_settings_dep(request: Request) -> Settings:

@@ -19,14 +19,14 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.validation_text import error_clause, validation_message
-from core.errors import Conflict, DomainError, Forbidden, Gone, Invalid, NotFound, TooLarge, TooMany
+from core.errors import Busy, Conflict, DomainError, Forbidden, Gone, Invalid, NotFound, TooLarge, TooMany
 
 log = logging.getLogger(__name__)
 
 BUSY_RETRY_AFTER_S = 2
 BUSY = "Máy chủ đang bận, vui lòng thử lại sau ít giây."
 STATUS_BY_ERROR = {NotFound: 404, Invalid: 422, Conflict: 409, Forbidden: 403, Gone: 410, TooMany: 429,
-                   TooLarge: 413}
+                   TooLarge: 413, Busy: 503}
 
 
 # Starlette's stock English reasons, in the users' words; a detail a route wrote itself is kept as it is.

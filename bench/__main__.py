@@ -21,9 +21,10 @@ BENCHES: dict[str, tuple[str, list[str], list[str]]] = {
     "playlists": ("bench_playlists.py", [], ["--quick"]),
     "airtime": ("bench_airtime.py", [], ["--quick"]),
     "agents": ("bench_agents.py", [], ["--quick"]),
+    "rush": ("bench_rush.py", [], ["--quick"]),
     "intelligibility": ("bench_intelligibility.py", [], ["--quick"]),
 }
-DEFAULT = ["normalizer", "render", "playlists", "airtime", "agents"]
+DEFAULT = ["normalizer", "render", "playlists", "airtime", "agents", "rush"]
 
 
 def _last_json(text: str):

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "changethis"}
@@ -71,6 +71,13 @@ class Settings(BaseSettings):
     stream_check_timeout_s: float = 4.0
     # Largest request body accepted (uploads of recordings are the big ones).
     max_request_bytes: int = 60_000_000
+    # Back-pressure on device writes (as-run batches, heartbeats; core/write_gate.py): writers at once
+    # (unset: 1 on SQLite, half the connection pool on PostgreSQL; 0 turns the gate off, to measure without
+    # it), the longest wait for a turn, how many requests may wait, the longest Retry-After of a refusal.
+    write_slots: int | None = Field(default=None, ge=0)
+    write_wait_s: float = Field(default=3.0, gt=0, le=20)
+    write_queue: int = Field(default=100, ge=1)
+    write_retry_after_max_s: int = Field(default=60, ge=1)
 
     @field_validator("timezone")
     @classmethod

@@ -43,3 +43,11 @@ class TooMany(DomainError):
 
 class TooLarge(DomainError):
     """An upload over its size limit (413)."""
+
+
+class Busy(DomainError):
+    """The server is busy, not broken (503): the same request may be sent again after `retry_after_s`."""
+
+    def __init__(self, message: str, retry_after_s: int):
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

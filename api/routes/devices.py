@@ -18,6 +18,7 @@ from api.deps import (
     ReaderOrDevice,
     SessionDep,
     SettingsDep,
+    WriteGateDep,
     area_in_scope,
 )
 from api.routes.clusters import base_url
@@ -178,15 +179,19 @@ def status_out(row: FleetRow, settings: Settings) -> ClusterStatusOut:
 
 
 @router.post("/clusters/{cluster_id}/heartbeat", response_model=HeartbeatOut,
-             summary="A device reports it is alive; the answer carries its cluster's pending commands")
-def heartbeat(request: Request, session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal,
-              _cluster: DeviceCluster, cluster_id: IdPath, body: heartbeats.HeartbeatIn) -> HeartbeatOut:
+             summary="A device reports it is alive; the answer carries its cluster's pending commands",
+             description="Many devices at once: 503 with Retry-After; send the heartbeat again after that.")
+def heartbeat(gate: WriteGateDep, request: Request, session: SessionDep, settings: SettingsDep,
+              principal: CurrentPrincipal, _cluster: DeviceCluster, cluster_id: IdPath,
+              body: heartbeats.HeartbeatIn) -> HeartbeatOut:
     if principal.role != Role.device:
         raise Forbidden("Chỉ thiết bị của cụm loa gửi tín hiệu hoạt động.")
     now = now_utc()
     device = heartbeats.device_for_token(session, principal.token_id)
-    pending = heartbeats.record_heartbeat(session, cluster_id=cluster_id, device_id=device.id if device else None,
-                                          beat=body, now=now)
+    with gate.slot():  # written under the same gate as the as-run batches they come with (core/write_gate.py)
+        pending = heartbeats.record_heartbeat(session, cluster_id=cluster_id,
+                                              device_id=device.id if device else None, beat=body, now=now)
+        session.commit()
     return HeartbeatOut(server_time=now.astimezone(settings.tz), interval_s=settings.device_heartbeat_s,
                         commands=[commands.absolute_audio(commands.command_json(c, settings.tz),
                                                           base_url(request, settings)) for c in pending])

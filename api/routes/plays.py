@@ -19,6 +19,7 @@ from api.deps import (
     ReaderCluster,
     SessionDep,
     SettingsDep,
+    WriteGateDep,
 )
 from core.users import Role
 
@@ -115,15 +116,19 @@ class StoredEventsOut(BaseModel):
         "counted in `duplicates` and never stored twice, so a device may resend any batch it is unsure of. "
         "Partial acceptance: good events are stored, bad ones are listed in `errors` by index and nothing "
         "is stored for them; when every event is bad the answer is 422. The answer is sent only after "
-        "the events are committed. Posted by the cluster's device, or by an admin or an operator of the "
+        "the events are committed. When many devices send at once the server answers 503 with Retry-After "
+        "(nothing of that batch is stored): send the same batch again after that many seconds. "
+        "Posted by the cluster's device, or by an admin or an operator of the "
         "area for manual entry (recorded as such in the log)."),
 )
-def post_plays(session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal,
+def post_plays(gate: WriteGateDep, session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal,
                _cluster: DeviceOrOperatorCluster, cluster_id: IdPath, body: PlaysIn) -> Any:
     entered_by = None if principal.role == Role.device else principal.user_id  # a person's entry is marked
     # A device may only report what reached it; a person entering plays by hand is trusted with any content.
-    result = ingest.ingest_plays(session, cluster_id=cluster_id, events=body.events, tz=settings.tz,
-                                 entered_by=entered_by, only_sent=principal.role == Role.device)
+    with gate.slot():  # many devices at once: a bounded wait, then 503 + Retry-After (core/write_gate.py)
+        result = ingest.ingest_plays(session, cluster_id=cluster_id, events=body.events, tz=settings.tz,
+                                     entered_by=entered_by, only_sent=principal.role == Role.device)
+        session.commit()  # inside the slot: the next writer starts when this one's lock is gone
     errors = [EventErrorOut(index=e.index, event_id=e.event_id, field=e.field, message=e.message)
               for e in result.errors]
     if body.events and result.rejected == len(body.events):
