@@ -18,7 +18,7 @@ def test_slot_flashes_follow_the_language_switch(client, world, web_login):
     assert added.status_code == 200 and '<html lang="en">' in added.text
     assert "Added the slot “Bản tin sáng” at 06:00." in added.text
     assert "Đã thêm khung giờ" not in added.text
-    slot_id = re.search(r"/slots/(\d+)/edit", added.text).group(1)  # type: ignore[union-attr]
+    slot_id = re.search(r"/slots/(\d+)/edit", added.text).group(1)
     saved = client.post(f"/slots/{slot_id}", data={"name": "Bản tin trưa", "start_time": "11:00",
                                                    "duration_minutes": "30", "weekdays": ["0"], "csrf_token": csrf})
     assert "Saved the slot “Bản tin trưa”." in saved.text
