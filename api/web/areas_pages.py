@@ -19,6 +19,8 @@ from api.web.common import (
     redirect,
     render,
     status_for,
+    tr,
+    trf,
     web_router,
 )
 from core.areas import (
@@ -96,7 +98,8 @@ def areas_create(request: Request, session: SessionDep, principal: OperatorPage,
     except (DomainError, ValidationError) as exc:
         session.rollback()
         return _areas_page(request, session, principal, status_code=422, error=form_error(exc), values=values)
-    flash(request, f"Đã tạo {LEVEL_LABELS[AreaLevel(area.level)].lower()} “{area.name}”.")
+    flash(request, trf(request, "Đã tạo {level} “{name}”.",
+                        level=tr(request, LEVEL_LABELS[AreaLevel(area.level)]).lower(), name=area.name))
     return redirect(f"/areas/{area.id}")
 
 
@@ -111,7 +114,8 @@ def areas_import(request: Request, session: SessionDep, principal: OperatorPage,
     except DomainError as exc:
         session.rollback()  # all or nothing, as in the API
         return _areas_page(request, session, principal, status_code=422, import_error=exc.message)
-    flash(request, f"Đã nhập {result.created} cụm loa mới; {result.existing} cụm loa đã có.")
+    flash(request, trf(request, "Đã nhập {created} cụm loa mới; {existing} cụm loa đã có.",
+                        created=result.created, existing=result.existing))
     return redirect("/areas")
 
 
@@ -157,7 +161,7 @@ def token_revoke(request: Request, session: SessionDep, principal: OperatorPage,
                  token_id: IdPath) -> RedirectResponse:
     area_in_scope(session, principal, area_id)
     revoke_cluster_token(session, area_id, token_id)
-    flash(request, "Đã thu hồi mã thiết bị.")
+    flash(request, tr(request, "Đã thu hồi mã thiết bị."))
     return redirect(f"/areas/{area_id}")
 
 
@@ -180,7 +184,7 @@ def area_rename(request: Request, session: SessionDep, principal: OperatorPage, 
         session.refresh(area)
         return _area_page(request, session, principal, area, status_code=422, edit_error=form_error(exc),
                           values=values)
-    flash(request, f"Đã lưu “{area.name}”.")
+    flash(request, trf(request, "Đã lưu “{name}”.", name=area.name))
     return redirect(f"/areas/{area.id}")
 
 
@@ -197,6 +201,6 @@ def area_delete(request: Request, session: SessionDep, principal: OperatorPage, 
         area = area_in_scope(session, principal, area_id)
         return _area_page(request, session, principal, area, status_code=status_for(exc), edit_error=exc.message,
                           values={"name": area.name, "code": area.code})
-    flash(request, f"Đã xóa “{name}”.")
+    flash(request, trf(request, "Đã xóa “{name}”.", name=name))
     parent = session.get(Area, parent_id) if parent_id else None
     return redirect(f"/areas/{parent_id}" if parent is not None and principal.can_see(parent) else "/areas")

@@ -22,6 +22,7 @@ from api.web.common import (
     parse_date,
     redirect,
     render,
+    trf,
     web_router,
 )
 from campaigns.campaigns import campaigns_public, create_campaign, get_campaign, list_campaigns
@@ -84,7 +85,7 @@ def campaigns_create(request: Request, session: SessionDep, principal: OperatorP
     except (DomainError, ValidationError) as exc:
         session.rollback()
         return _campaigns_page(request, session, principal, status_code=422, error=form_error(exc), values=v)
-    flash(request, f"Đã tạo chiến dịch “{campaign.name}”.")
+    flash(request, trf(request, "Đã tạo chiến dịch “{name}”.", name=campaign.name))
     return redirect(f"/campaigns/{campaign.id}")
 
 
@@ -121,7 +122,7 @@ def directives_create(request: Request, session: SessionDep, principal: Operator
     except (DomainError, ValidationError) as exc:
         session.rollback()
         return _directives_page(request, session, principal, status_code=422, error=form_error(exc), values=v)
-    flash(request, f"Đã thêm văn bản {directive.number}.")
+    flash(request, trf(request, "Đã thêm văn bản {number}.", number=directive.number))
     return redirect("/campaigns/directives")
 
 

@@ -46,6 +46,13 @@ def tr(request: Request, text: str) -> str:
     return translate(text, lang_of(request))
 
 
+def trf(request: Request, msgid: str, /, **values: Any) -> str:
+    """A message with values in it: the msgid keeps named placeholders ("Đã lưu “{name}”.") so the
+    extractor and the translator see one literal text, and the values go in after the lookup.
+    (Positional-only, so any placeholder name is free, `text` or `request` included.)"""
+    return translate(msgid, lang_of(request)).format(**values)
+
+
 # --- CSRF -----------------------------------------------------------------------------------
 
 def csrf_token(request: Request) -> str:
@@ -297,8 +304,8 @@ def parse_day_param(text: str | None, default: date, request: Request | None = N
     if isinstance(parsed, date) and MIN_PAGE_DAY <= parsed <= MAX_PAGE_DAY:
         return parsed
     if request is not None:
-        flash(request, f"Ngày “{text[:40]}” không hợp lệ (nhập theo dạng dd/mm/yyyy, ví dụ {default:%d/%m/%Y}); "
-                       f"đang hiển thị ngày {default:%d/%m/%Y}.", "err")
+        flash(request, trf(request, "Ngày “{text}” không hợp lệ (nhập theo dạng dd/mm/yyyy, ví dụ {day}); "
+                                    "đang hiển thị ngày {day}.", text=text[:40], day=f"{default:%d/%m/%Y}"), "err")
     return default
 
 

@@ -27,6 +27,7 @@ from api.web.common import (
     render,
     roles,
     status_for,
+    tr,
     web_router,
 )
 from campaigns import contents as workflow
@@ -170,7 +171,8 @@ def content_create(request: Request, session: SessionDep, settings: SettingsDep,
     except (DomainError, ValidationError) as exc:
         session.rollback()
         return _editor(request, session, principal, values=values, status_code=422, error=form_error(exc))
-    flash(request, "Đã gửi tin để duyệt." if form.get("action") == "submit" else "Đã lưu bản nháp.")
+    flash(request, tr(request, "Đã gửi tin để duyệt.") if form.get("action") == "submit"
+          else tr(request, "Đã lưu bản nháp."))
     return redirect(f"/contents/{content.id}")
 
 
@@ -229,7 +231,7 @@ def content_update(request: Request, session: SessionDep, settings: SettingsDep,
         session.rollback()
         return _content_page(request, session, settings, principal, content_id, status_code=422,
                              error=form_error(exc), values=values)
-    flash(request, "Đã gửi tin để duyệt." if form.get("action") == "submit" else "Đã lưu.")
+    flash(request, tr(request, "Đã gửi tin để duyệt.") if form.get("action") == "submit" else tr(request, "Đã lưu."))
     return redirect(f"/contents/{content_id}")
 
 
@@ -237,6 +239,7 @@ def content_update(request: Request, session: SessionDep, settings: SettingsDep,
 
 def _transition(request: Request, session: Session, settings: Settings, principal: Principal, content_id: int,
                 action, done: str, back: str | None = None) -> Response:
+    """Runs a workflow step; `done` is the flash message, already translated (`tr(request, "...")`)."""
     try:
         content = workflow.get_content(session, content_id, actor=principal)
         action(content)
@@ -254,14 +257,15 @@ def content_submit(request: Request, session: SessionDep, settings: SettingsDep,
                    content_id: IdPath) -> Response:
     return _transition(request, session, settings, principal, content_id,
                        lambda c: workflow.submit_content(session, c, actor=principal, settings=settings),
-                       "Đã gửi tin để duyệt.")
+                       tr(request, "Đã gửi tin để duyệt."))
 
 
 @router.post("/contents/{content_id}/withdraw", response_class=HTMLResponse)
 def content_withdraw(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
                      content_id: IdPath) -> Response:
     return _transition(request, session, settings, principal, content_id,
-                       lambda c: workflow.withdraw_content(session, c, actor=principal), "Đã rút lại, tin về bản nháp.")
+                       lambda c: workflow.withdraw_content(session, c, actor=principal),
+                       tr(request, "Đã rút lại, tin về bản nháp."))
 
 
 @router.post("/contents/{content_id}/archive", response_class=HTMLResponse)
@@ -269,7 +273,7 @@ def content_archive(request: Request, session: SessionDep, settings: SettingsDep
                     content_id: IdPath) -> Response:
     return _transition(request, session, settings, principal, content_id,
                        lambda c: workflow.archive_content(session, c, actor=principal),
-                       "Đã lưu trữ tin, tin ngừng phát.")
+                       tr(request, "Đã lưu trữ tin, tin ngừng phát."))
 
 
 @router.post("/contents/{content_id}/render", response_class=HTMLResponse)
@@ -277,7 +281,7 @@ def content_render(request: Request, session: SessionDep, settings: SettingsDep,
                    content_id: IdPath) -> Response:
     return _transition(request, session, settings, principal, content_id,
                        lambda c: workflow.retry_render(session, c, actor=principal, settings=settings),
-                       "Đang tạo lại âm thanh.")
+                       tr(request, "Đang tạo lại âm thanh."))
 
 
 @router.post("/contents/{content_id}/approve", response_class=HTMLResponse)
@@ -287,7 +291,7 @@ def content_approve(request: Request, session: SessionDep, settings: SettingsDep
     return _transition(request, session, settings, principal, content_id,
                        lambda c: workflow.approve_content(session, c, actor=principal, settings=settings,
                                                           heard_sha256=form_value(form, "audio_sha256")),
-                       "Đã duyệt tin; đúng âm thanh bạn đã nghe sẽ được phát.", back)
+                       tr(request, "Đã duyệt tin; đúng âm thanh bạn đã nghe sẽ được phát."), back)
 
 
 @router.post("/contents/{content_id}/end", response_class=HTMLResponse)
@@ -298,7 +302,7 @@ def content_end(request: Request, session: SessionDep, settings: SettingsDep, pr
         emergencies.end_emergency(session, content, actor=principal, areas=areas, reason=form_value(form, "reason"))
 
     return _transition(request, session, settings, principal, content_id, end,
-                       "Đã kết thúc tin khẩn cấp: tin ngừng phát ở mọi cụm loa.")
+                       tr(request, "Đã kết thúc tin khẩn cấp: tin ngừng phát ở mọi cụm loa."))
 
 
 @router.post("/contents/{content_id}/reject", response_class=HTMLResponse)
@@ -310,7 +314,8 @@ def content_reject(request: Request, session: SessionDep, settings: SettingsDep,
         body = RejectBody(reason=form_value(form, "reason") or "")
         workflow.reject_content(session, content, actor=principal, reason=body.reason)
 
-    return _transition(request, session, settings, principal, content_id, reject, "Đã từ chối tin.", back)
+    return _transition(request, session, settings, principal, content_id, reject,
+                       tr(request, "Đã từ chối tin."), back)
 
 
 @router.post("/contents/{content_id}/audio", response_class=HTMLResponse)
@@ -323,7 +328,8 @@ def content_upload(request: Request, session: SessionDep, settings: SettingsDep,
             raise Invalid("Chưa chọn tệp ghi âm.")
         upload_recording(session, content, upload.file, upload.filename, actor=principal, settings=settings)
 
-    return _transition(request, session, settings, principal, content_id, attach, "Đã tải bản ghi âm lên.")
+    return _transition(request, session, settings, principal, content_id, attach,
+                       tr(request, "Đã tải bản ghi âm lên."))
 
 
 @router.get("/contents/{content_id}/audio-box", response_class=HTMLResponse)

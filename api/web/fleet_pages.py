@@ -17,6 +17,8 @@ from api.web.common import (
     local_today,
     redirect,
     render,
+    tr,
+    trf,
     web_router,
 )
 from campaigns.contents import list_contents
@@ -82,10 +84,14 @@ def fleet_command(request: Request, session: SessionDep, settings: SettingsDep, 
             volume=int(volume) if volume and volume.isdigit() else None, tz=settings.tz)
     except (DomainError, ValueError) as exc:
         session.rollback()
-        flash(request, exc.message if isinstance(exc, DomainError) else str(exc), "err")
+        if isinstance(exc, DomainError):
+            flash(request, exc.message, "err")
+        else:  # an unknown command kind (CommandType(...) refused it, in English)
+            flash(request, trf(request, "Không có lệnh “{command}”.", command=kind), "err")
         return redirect("/fleet")
     label = commands.COMMAND_LABELS[commands.CommandType(sent.type)]
-    flash(request, f"Đã gửi lệnh “{label}” tới {len(sent.cluster_ids)} cụm loa.")
+    flash(request, trf(request, "Đã gửi lệnh “{command}” tới {count} cụm loa.", command=tr(request, label),
+                        count=len(sent.cluster_ids)))
     return redirect("/fleet")
 
 
@@ -94,7 +100,7 @@ def fleet_ack(request: Request, session: SessionDep, principal: OperatorPage, al
     alarm = alarms.get_alarm(session, alarm_id)
     area_or_scope(session, principal, alarm.cluster_id)
     alarms.acknowledge_alarm(session, alarm, by=principal.user_id, now=now_utc())
-    flash(request, "Đã xác nhận cảnh báo.")
+    flash(request, tr(request, "Đã xác nhận cảnh báo."))
     return redirect("/fleet")
 
 

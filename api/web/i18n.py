@@ -7,7 +7,8 @@ read once at start (no compiled .mo in the repository to drift out of sync). Mes
 services (errors) are Vietnamese too: they are the same words the API gives.
 
 A new string: write it in Vietnamese in the page (`_("...")` in a template, `tr(request, "...")` in
-Python) and add its msgid/msgstr pair to the .po (or list it in a file's `EN = {...}` dict and run
+Python, `trf(request, "Đã lưu “{name}”.", name=...)` for one with values: never an f-string, which no
+extractor can see) and add its msgid/msgstr pair to the .po (or list it in a file's `EN = {...}` dict and run
 scripts/i18n_dict_to_po.py FILE).
 """
 

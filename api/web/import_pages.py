@@ -13,7 +13,17 @@ from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 from api.deps import SessionDep, SettingsDep
-from api.web.common import FormDep, OperatorPage, flash, form_value, local_today, redirect, render, web_router
+from api.web.common import (
+    FormDep,
+    OperatorPage,
+    flash,
+    form_value,
+    local_today,
+    redirect,
+    render,
+    trf,
+    web_router,
+)
 from campaigns.campaigns import list_campaigns
 from campaigns.importer import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, area_token, import_contents
 from campaigns.models import KIND_LABELS
@@ -97,6 +107,9 @@ def import_upload(request: Request, session: SessionDep, settings: SettingsDep, 
         head, rows = split_errors(exc.message)
         return _page(request, session, principal, status_code=422, error=head, error_rows=rows, values=values)
     created = len(outcome.ids)
-    message = f"Đã nhập {created} tin bài"
-    flash(request, message + (f", đã gửi duyệt {outcome.submitted}." if outcome.submitted else " (bản nháp)."))
+    if outcome.submitted:
+        flash(request, trf(request, "Đã nhập {created} tin bài, đã gửi duyệt {submitted}.", created=created,
+                           submitted=outcome.submitted))
+    else:
+        flash(request, trf(request, "Đã nhập {created} tin bài (bản nháp).", created=created))
     return redirect("/contents?mine=true" + ("&status=submitted" if outcome.submitted else "&status=draft"))

@@ -21,6 +21,8 @@ from api.web.common import (
     parse_day_param,
     redirect,
     render,
+    tr,
+    trf,
     web_router,
 )
 from api.web.tasks_pages import task_view, visible_task
@@ -70,7 +72,7 @@ def playlists_page(request: Request, session: SessionDep, principal: ReaderPage,
         try:
             build = task_view(visible_task(session, principal, task))
         except NotFound:
-            flash(request, f"Không tìm thấy tác vụ #{task}.", "err")
+            flash(request, trf(request, "Không tìm thấy tác vụ #{task}.", task=task), "err")
     return _page(request, session, principal, area_or_scope(session, principal, area_id), the_day, build=build)
 
 
@@ -159,10 +161,10 @@ def playlist_priority_order(request: Request, session: SessionDep, settings: Set
         return redirect(back)
     except ValidationError:
         session.rollback()
-        flash(request, "Dữ liệu sắp xếp không hợp lệ.", "err")
+        flash(request, tr(request, "Dữ liệu sắp xếp không hợp lệ."), "err")
         return redirect(back)
-    flash(request, "Đã về thứ tự mặc định." if not ordered else
-          "Đã lưu thứ tự tin ưu tiên; danh sách phát của ngày này đang được lập lại theo thứ tự mới.")
+    flash(request, tr(request, "Đã về thứ tự mặc định.") if not ordered else
+          tr(request, "Đã lưu thứ tự tin ưu tiên; danh sách phát của ngày này đang được lập lại theo thứ tự mới."))
     return redirect(back)
 
 

@@ -22,6 +22,7 @@ from api.web.common import (
     parse_day_param,
     redirect,
     render,
+    trf,
     web_router,
 )
 from campaigns.campaigns import list_campaigns
@@ -93,7 +94,7 @@ def quotas_create(request: Request, session: SessionDep, settings: SettingsDep, 
         session.rollback()
         return _page(request, session, settings, principal, on=local_today(request), status_code=422,
                      error=form_error(exc), values=v)
-    flash(request, f"Đã thêm chỉ tiêu “{rule.name}”.")
+    flash(request, trf(request, "Đã thêm chỉ tiêu “{name}”.", name=rule.name))
     return redirect("/quotas")
 
 
@@ -102,5 +103,5 @@ def quotas_delete(request: Request, session: SessionDep, principal: OperatorPage
     rule = get_rule(session, rule_id, actor=principal)
     name = rule.name
     delete_rule(session, rule, actor=principal)
-    flash(request, f"Đã xóa chỉ tiêu “{name}”.")
+    flash(request, trf(request, "Đã xóa chỉ tiêu “{name}”.", name=name))
     return redirect("/quotas")

@@ -22,6 +22,7 @@ from api.web.common import (
     redirect,
     render,
     status_for,
+    trf,
     web_router,
 )
 from api.web.slots_pages import WEEKDAY_NAMES
@@ -81,12 +82,21 @@ def _code(exc: Exception) -> int:
     return status_for(exc) if isinstance(exc, DomainError) else 422
 
 
-def _flash_check(request: Request, row: RelayProgramme, verb: str) -> None:
-    if row.check_ok is False:
-        flash(request, f"Đã {verb} tiếp sóng “{row.name}”, nhưng CẢNH BÁO: {row.check_message} "
-                       "Thiết bị sẽ phát nhạc đệm nếu luồng không phát được.", "warn")
+def _flash_check(request: Request, row: RelayProgramme, added: bool) -> None:
+    """Added or saved, and what the stream check found (its words are the service's, like an error's)."""
+    name, check, time = row.name, row.check_message or "", f"{row.start_time:%H:%M}"
+    if row.check_ok is False and added:
+        flash(request, trf(request, "Đã thêm tiếp sóng “{name}”, nhưng CẢNH BÁO: {check} Thiết bị sẽ phát nhạc "
+                                    "đệm nếu luồng không phát được.", name=name, check=check), "warn")
+    elif row.check_ok is False:
+        flash(request, trf(request, "Đã lưu tiếp sóng “{name}”, nhưng CẢNH BÁO: {check} Thiết bị sẽ phát nhạc "
+                                    "đệm nếu luồng không phát được.", name=name, check=check), "warn")
+    elif added:
+        flash(request, trf(request, "Đã thêm tiếp sóng “{name}” lúc {time}. {check}", name=name, time=time,
+                           check=check))
     else:
-        flash(request, f"Đã {verb} tiếp sóng “{row.name}” lúc {row.start_time:%H:%M}. {row.check_message or ''}")
+        flash(request, trf(request, "Đã lưu tiếp sóng “{name}” lúc {time}. {check}", name=name, time=time,
+                           check=check))
 
 
 @router.get("/relays", response_class=HTMLResponse)
@@ -114,7 +124,7 @@ def relays_create(request: Request, session: SessionDep, settings: SettingsDep, 
     except (DomainError, ValidationError) as exc:
         session.rollback()
         return _page(request, session, principal, area, status_code=_code(exc), error=form_error(exc), values=v)
-    _flash_check(request, row, "thêm")
+    _flash_check(request, row, added=True)
     return redirect(f"/relays?area_id={area.id}" if area else "/relays")
 
 
@@ -148,7 +158,7 @@ def relay_update(request: Request, session: SessionDep, settings: SettingsDep, p
         row = get_relay(session, relay_id)
         return render(request, "relay_edit.html", _code(exc), relay=publics(session, [row])[0], areas=areas,
                       values=v, weekday_names=WEEKDAY_NAMES, error=form_error(exc))
-    _flash_check(request, row, "lưu")
+    _flash_check(request, row, added=False)
     return redirect(f"/relays?area_id={areas[0].id}" if areas else "/relays")
 
 
@@ -159,5 +169,5 @@ def relay_delete(request: Request, session: SessionDep, settings: SettingsDep, p
     areas = relay_readable(session, row, principal.scope)
     name = row.name
     delete_relay(session, row, scope=principal.scope, tz=settings.tz, actor_id=principal.user_id)
-    flash(request, f"Đã xóa tiếp sóng “{name}”.")
+    flash(request, trf(request, "Đã xóa tiếp sóng “{name}”.", name=name))
     return redirect(f"/relays?area_id={areas[0].id}" if areas else "/relays")

@@ -26,6 +26,7 @@ from api.web.common import (
     parse_day_param,
     redirect,
     render,
+    trf,
     web_router,
 )
 from core import formatting
@@ -140,7 +141,8 @@ def slots_create(request: Request, session: SessionDep, settings: SettingsDep, p
         session.rollback()
         return _page(request, session, principal, area, _week_of(v, request), status_code=_code(exc),
                      error=form_error(exc), values=v)
-    flash(request, f"Đã thêm khung giờ “{slot.name}” lúc {slot.start_time:%H:%M}.")
+    flash(request, trf(request, "Đã thêm khung giờ “{name}” lúc {time}.", name=slot.name,
+                        time=f"{slot.start_time:%H:%M}"))
     return redirect(f"/slots?area_id={slot.area_id}")
 
 
@@ -205,7 +207,7 @@ def slot_update(request: Request, session: SessionDep, settings: SettingsDep, pr
         session.rollback()
         return render(request, "slot_edit.html", _code(exc), slot=get_slot(session, slot_id), area=area, values=v,
                       weekday_names=WEEKDAY_NAMES, error=form_error(exc))
-    flash(request, f"Đã lưu khung giờ “{row.name}”.")
+    flash(request, trf(request, "Đã lưu khung giờ “{name}”.", name=row.name))
     return redirect(f"/slots?area_id={area.id}")
 
 
@@ -214,5 +216,5 @@ def slot_delete(request: Request, session: SessionDep, principal: OperatorPage, 
     row = get_slot(session, slot_id)
     area_id, name = row.area_id, row.name
     delete_slot(session, row, scope=principal.scope)
-    flash(request, f"Đã xóa khung giờ “{name}”.")
+    flash(request, trf(request, "Đã xóa khung giờ “{name}”.", name=name))
     return redirect(f"/slots?area_id={area_id}")

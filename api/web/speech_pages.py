@@ -17,6 +17,7 @@ from api.web.common import (
     form_value,
     redirect,
     render,
+    trf,
     web_router,
 )
 from campaigns.models import MAX_BODY_CHARS, MAX_TITLE_CHARS
@@ -165,7 +166,7 @@ def lexicon_add(request: Request, session: SessionDep, settings: SettingsDep, pr
         session.rollback()
         return _lexicon_page(request, session, settings, principal, area, status_code=422,
                              error=form_error(exc), values=values)
-    flash(request, f"Đã thêm cách đọc «{entry.term}» → “{entry.spoken}”.")
+    flash(request, trf(request, "Đã thêm cách đọc «{term}» → “{spoken}”.", term=entry.term, spoken=entry.spoken))
     return redirect(f"/lexicon?area_id={area.id}" if area else "/lexicon")
 
 
@@ -182,7 +183,7 @@ def lexicon_update(request: Request, session: SessionDep, settings: SettingsDep,
     except (DomainError, ValidationError) as exc:
         session.rollback()
         return _lexicon_page(request, session, settings, principal, area, status_code=422, error=form_error(exc))
-    flash(request, f"Đã lưu cách đọc «{entry.term}».")
+    flash(request, trf(request, "Đã lưu cách đọc «{term}».", term=entry.term))
     return redirect(f"/lexicon?area_id={area.id}" if area else "/lexicon")
 
 
@@ -194,6 +195,6 @@ def lexicon_delete(request: Request, session: SessionDep, principal: OperatorPag
         raise Forbidden("Bạn không được xóa mục này.")
     term = entry.term
     session.delete(entry)
-    flash(request, f"Đã xóa cách đọc riêng của «{term}».")
+    flash(request, trf(request, "Đã xóa cách đọc riêng của «{term}».", term=term))
     back = form_value(form, "back_area_id")
     return redirect(f"/lexicon?area_id={back}" if back and back.isdigit() else "/lexicon")

@@ -9,7 +9,17 @@ from sqlmodel import Session
 
 from api.deps import IdPath, SessionDep
 from api.web.area_choices import area_options
-from api.web.common import AdminPage, FormDep, flash, form_error, form_value, redirect, render, web_router
+from api.web.common import (
+    AdminPage,
+    FormDep,
+    flash,
+    form_error,
+    form_value,
+    redirect,
+    render,
+    trf,
+    web_router,
+)
 from core.areas import get_area, get_area_names
 from core.errors import DomainError, Forbidden, Invalid
 from core.users import (
@@ -59,7 +69,7 @@ def users_create(request: Request, session: SessionDep, principal: AdminPage, fo
     except (DomainError, ValidationError) as exc:
         session.rollback()
         return _page(request, session, principal, status_code=422, error=form_error(exc), values=values)
-    flash(request, f"Đã tạo người dùng {user.username}.")
+    flash(request, trf(request, "Đã tạo người dùng {username}.", username=user.username))
     return redirect("/users")
 
 
@@ -111,10 +121,15 @@ def user_update(request: Request, session: SessionDep, principal: AdminPage, use
     except (DomainError, ValidationError) as exc:
         session.rollback()
         return _edit_page(request, session, principal, user, status_code=422, error=form_error(exc), values=values)
-    done = [f"Đã lưu người dùng {user.username}"]
-    if password is not None:
-        done.append("đặt lại mật khẩu")
-    if not user.is_active:
-        done.append("tài khoản đang bị khóa")
-    flash(request, "; ".join(done) + ".")
+    # One whole sentence per case, so a translator sees each as it is shown.
+    username = user.username
+    if password is not None and not user.is_active:
+        flash(request, trf(request, "Đã lưu người dùng {username}; đặt lại mật khẩu; tài khoản đang bị khóa.",
+                           username=username))
+    elif password is not None:
+        flash(request, trf(request, "Đã lưu người dùng {username}; đặt lại mật khẩu.", username=username))
+    elif not user.is_active:
+        flash(request, trf(request, "Đã lưu người dùng {username}; tài khoản đang bị khóa.", username=username))
+    else:
+        flash(request, trf(request, "Đã lưu người dùng {username}.", username=username))
     return redirect("/users")

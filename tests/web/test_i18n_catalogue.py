@@ -1,10 +1,13 @@
 """The English catalogue (api/web/locale/en/LC_MESSAGES/messages.po) covers every text the pages show.
 
 The strings are found the way a translator's tools find them: Babel's Jinja2 extractor over the templates
-(every `_("...")`), Babel's Python extractor over the web code (`tr(request, "...")`), plus the label tables
-the templates translate through a variable (menu, roles, levels, content history)."""
+(every `_("...")`), Babel's Python extractor over the web code (`tr(request, "...")`, `trf(request, "...")`),
+plus the label tables the templates translate through a variable (menu, roles, levels, content history).
+An extractor only sees literal texts, so every flash message is checked to be one (an f-string is not)."""
 
+import ast
 import re
+import string
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
@@ -26,7 +29,7 @@ def template_strings() -> set[tuple[str, str]]:
 
 def code_strings() -> set[tuple[str, str]]:
     found = extract_from_dir(str(ROOT / "api"), method_map=[("**.py", "python")],
-                             keywords={"tr": (2,), "_": None, "gettext": None})
+                             keywords={"tr": (2,), "trf": (2,), "_": None, "gettext": None})
     return {(str(message), filename) for filename, _line, message, _comments, _ctx in found}
 
 
@@ -37,6 +40,7 @@ def table_strings() -> set[tuple[str, str]]:
     from campaigns.models import KIND_LABELS, STATUS_LABELS
     from core.levels import CONTENT_LEVEL_LABELS
     from devices.alarms import KIND_LABELS as ALARM_LABELS
+    from devices.commands import COMMAND_LABELS
     from devices.status import STATE_LABELS
     from playlists.priority_orders import ORIGIN_LABELS
 
@@ -49,7 +53,7 @@ def table_strings() -> set[tuple[str, str]]:
         "content levels": CONTENT_LEVEL_LABELS.values(), "weekdays": WEEKDAY_NAMES,
         "quota periods": PERIOD_LABELS.values(), "unplanned plays": UNPLANNED_LABELS.values(),
         "alarms": ALARM_LABELS.values(), "device states": STATE_LABELS.values(),
-        "priority origins": ORIGIN_LABELS.values(),
+        "priority origins": ORIGIN_LABELS.values(), "device commands": COMMAND_LABELS.values(),
     }
     return {(text, name) for name, texts in tables.items() for text in texts}
 
@@ -68,6 +72,117 @@ def test_every_page_string_has_an_english_translation():
                       if text not in english})
     assert not missing, ("no English in messages.po for:\n" + "\n".join(f"  {where}: {text!r}"
                                                                      for text, where in missing))
+
+
+# --- flash messages ------------------------------------------------------------------------------
+
+TRANSLATORS = {"tr", "trf"}  # api/web/common.py: tr(request, msgid), trf(request, msgid, **values)
+
+
+def _called(call: ast.Call) -> str | None:
+    return call.func.id if isinstance(call.func, ast.Name) else None
+
+
+def _argument(call: ast.Call, index: int, name: str) -> ast.expr | None:
+    if len(call.args) > index:
+        return call.args[index]
+    return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+def _functions(tree: ast.AST):
+    """(function, every call inside it, nested functions' calls included) for each def of the module."""
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield node, [c for c in ast.walk(node) if isinstance(c, ast.Call)]
+
+
+def _params(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    return [a.arg for a in (*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs)]
+
+
+def untranslatable_flashes(sources: dict[str, str]) -> list[str]:
+    """Each `flash(request, message)` whose message an extractor cannot see: it must be `tr(request, "…")` or
+    `trf(request, "…", **values)` of a literal, a choice between such (`a if c else b`), or a DomainError's
+    `exc.message` (the service's own words, Vietnamese as the API gives them). A helper that passes one of its
+    parameters on as the message (content_pages._transition's `done`) is held to the same rule at its calls."""
+    trees = {name: ast.parse(text) for name, text in sources.items()}
+    senders = {"flash": (1, "message")}  # function -> (position, name) of its message argument
+    changed = True
+    while changed:  # find the helpers that forward a parameter to flash (or to another such helper)
+        changed = False
+        for tree in trees.values():
+            for func, calls in _functions(tree):
+                for call in calls:
+                    sent = senders.get(_called(call) or "")
+                    message = _argument(call, *sent) if sent else None
+                    if isinstance(message, ast.Name) and message.id in _params(func) and func.name not in senders:
+                        senders[func.name] = (_params(func).index(message.id), message.id)
+                        changed = True
+
+    def readable(node: ast.expr | None, forwarded: set[str]) -> bool:
+        if isinstance(node, ast.IfExp):
+            return readable(node.body, forwarded) and readable(node.orelse, forwarded)
+        if isinstance(node, ast.Call) and _called(node) in TRANSLATORS:
+            msgid = _argument(node, 1, "text")  # tr's keyword; trf's msgid is positional only
+            return isinstance(msgid, ast.Constant) and isinstance(msgid.value, str)
+        if isinstance(node, ast.Attribute) and node.attr == "message":
+            return True
+        return isinstance(node, ast.Name) and node.id in forwarded
+
+    bad = []
+    for name, tree in trees.items():
+        for func, calls in _functions(tree):
+            forwarded = {senders[func.name][1]} if func.name in senders else set()
+            for call in calls:
+                called = _called(call) or ""
+                if called in senders and not readable(_argument(call, *senders[called]), forwarded):
+                    bad.append(f"{name}:{call.lineno}: {ast.get_source_segment(sources[name], call)}")
+    return sorted(set(bad))
+
+
+def web_sources() -> dict[str, str]:
+    return {str(p.relative_to(ROOT)): p.read_text(encoding="utf-8") for p in sorted(WEB.glob("*.py"))}
+
+
+def test_every_flash_message_is_a_literal_the_extractor_sees():
+    bad = untranslatable_flashes(web_sources())
+    assert not bad, ("flash messages the .po cannot translate (write trf(request, \"… {name} …\", name=...) "
+                     "instead of an f-string or a built-up text):\n" + "\n".join(f"  {b}" for b in bad))
+
+
+def test_the_flash_check_catches_what_the_extractor_misses():
+    # Guards the check above: each of these once stayed Vietnamese in English mode.
+    sources = {"page.py": '''
+def made_up(request, name, ok):
+    flash(request, f"Đã lưu “{name}”.")
+    flash(request, "Đã lưu." if ok else "Đã lưu bản nháp.")
+    flash(request, "; ".join(["Đã lưu", "đặt lại mật khẩu"]))
+    flash(request, tr(request, f"Đã lưu {name}."))
+    flash(request, tr(request, "Đã lưu") + f" “{name}”.")
+    _step(request, f"Đã xóa “{name}”.")
+    _step(request, done=tr(request, "Đã xóa."))
+    flash(request, trf(request, "Đã lưu “{name}”.", name=name))
+    flash(request, tr(request, "Đã lưu.") if ok else tr(request, "Đã lưu bản nháp."), "ok")
+    flash(request, exc.message, "err")
+
+def _step(request, done):
+    flash(request, done)
+'''}
+    bad = {line.split(": ", 1)[1] for line in untranslatable_flashes(sources)}
+    assert bad == {'flash(request, f"Đã lưu “{name}”.")',
+                   'flash(request, "Đã lưu." if ok else "Đã lưu bản nháp.")',
+                   'flash(request, "; ".join(["Đã lưu", "đặt lại mật khẩu"]))',
+                   'flash(request, tr(request, f"Đã lưu {name}."))',
+                   'flash(request, tr(request, "Đã lưu") + f" “{name}”.")',
+                   '_step(request, f"Đã xóa “{name}”.")'}
+
+
+def test_english_keeps_every_placeholder_of_the_vietnamese():
+    """A msgstr that drops or renames a `{name}` would show a wrong message or fail with a KeyError."""
+    fields = lambda text: {f for _lit, f, _spec, _conv in string.Formatter().parse(text) if f is not None}  # noqa: E731
+    wrong = [(vi, en) for vi, en in english_catalogue().items() if "{" in vi and fields(vi) != fields(en)]
+    assert not wrong, f"placeholders differ: {wrong}"
+    assert len([vi for vi in english_catalogue() if "{name}" in vi]) > 10
 
 
 def test_catalogue_is_a_clean_po_file():
