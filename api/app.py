@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
 from api.deps import make_write_gate
-from api.errors import BodySizeLimit, install_error_handlers
+from api.errors import AnonymousWriteGuard, BodySizeLimit, install_error_handlers
 from api.routes import (
     areas,
     auth,
@@ -30,6 +30,7 @@ from api.routes import (
     users,
 )
 from api.security_headers import SecurityHeaders
+from api.web import SESSION_COOKIE
 from api.wiring import wire_events
 from core import tasks as task_queue
 from core.config import Settings, get_settings
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.write_gate = make_write_gate(settings, engine)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(AnonymousWriteGuard, session_cookie=SESSION_COOKIE)  # outermost: runs before the cap
     app.add_middleware(SecurityHeaders)
     app.include_router(health.router)
     for router in API_ROUTERS:

@@ -196,3 +196,28 @@ class BodySizeLimit:
             if exc.status_code != 413 or started:
                 raise
             await self._refusal()(scope, receive, send)
+
+
+class AnonymousWriteGuard:
+    """An API write that carries no credentials (no `Authorization` header, no session cookie) is answered
+    401 before a byte of its body is read: nobody unknown can make the server parse, buffer or spool an
+    upload only to be refused afterwards. Logging in and pairing a device are the writes made before one
+    has credentials."""
+
+    OPEN_WRITES = ("/api/v1/auth/token", "/api/v1/devices/pair")
+    UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+    def __init__(self, app: Any, session_cookie: str) -> None:
+        self.app, self.cookie = app, session_cookie.encode()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if (scope["type"] == "http" and scope["method"] in self.UNSAFE and scope["path"].startswith("/api/")
+                and scope["path"] not in self.OPEN_WRITES):
+            headers = dict(scope.get("headers") or {})
+            if b"authorization" not in headers and self.cookie + b"=" not in headers.get(b"cookie", b""):
+                refusal = JSONResponse({"detail": "Chưa đăng nhập: cần mã truy cập (Authorization: Bearer ...)."},
+                                       status_code=401, headers={"WWW-Authenticate": "Bearer"})
+                await refusal(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
