@@ -12,6 +12,7 @@ SIGTERM or Ctrl-C stops it cleanly: the item on air is recorded as interrupted.
 """
 
 import logging
+import math
 import signal
 import threading
 import time
@@ -131,7 +132,8 @@ class Agent:
             if playing else None,
             "clock_offset_ms": self.offsets.offset_ms(),
             "disk_free_mb": disk_free_mb(str(self.paths.root)),
-            "cache_mb": round(self.media.size_bytes() / 1024 / 1024, 2),
+            # Whole megabytes, rounded up (the protocol's field is an integer; 0.4 MB of audio is not "0").
+            "cache_mb": math.ceil(self.media.size_bytes() / 1024 / 1024),
             "unsent_events": self.outbox.counts().unsent,
             "volume": self.onair.volume,
             "last_error": last_error["message"] if last_error else None,

@@ -135,6 +135,12 @@ def test_heartbeat_commands_are_obeyed_once_and_acknowledged(tmp_path: Path) -> 
         assert last["agent_version"] and last["push"] == "off" and last["playlist_date"] == start.date().isoformat()
         assert isinstance(last["clock_offset_ms"], int) and last["clock_offset_ms"] < -1_500_000  # 30 min ahead
         assert last["volume"] == 42 and "disk_free_mb" in last and "unsent_events" in last
+        # Every heartbeat is one the real server accepts: its model, not the stub's leniency, decides.
+        from devices.heartbeats import HeartbeatIn
+
+        for beat in beats:
+            HeartbeatIn.model_validate(beat)
+        assert last["cache_mb"] >= 1  # a few kB of cached audio is reported as 1 MB, never as 0.01
         # the refused filler event waits aside; it never held the content event back
         [(body, rejections)] = local_rows(state, "SELECT body, rejections FROM outbox")
         assert '"kind": "filler"' in body and rejections == 1
