@@ -26,7 +26,8 @@ def alert_command(alert: dict[str, Any]) -> dict[str, Any] | None:
         return None
     return {"id": f"alert-{content_id}-{sha256[:16]}", "type": "emergency", "content_id": content_id,
             "title": alert.get("title") or "", "audio_url": alert["audio_url"], "sha256": sha256,
-            "duration_ms": alert.get("duration_ms"), "issued_at": alert.get("issued_at")}
+            "duration_ms": alert.get("duration_ms"), "issued_at": alert.get("issued_at"),
+            "tone_in_audio": alert.get("tone_in_audio") is True}
 
 
 class AlertPoller:

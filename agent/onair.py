@@ -48,6 +48,8 @@ class Special:
     level: int
     sha256: str
     arrived_mono: float = field(default_factory=time.monotonic)
+    # An emergency whose audio starts with the alert tone (the server's TTS render): no tone of our own.
+    tone_in_audio: bool = False
 
 
 @dataclass
@@ -285,6 +287,7 @@ class OnAir:
                 # The server also puts the emergency into today's playlist: not twice in this slot.
                 self.ledger.mark_done(slot.key, f"content:{special.content_id}#0", "emergency", self.clock.now())
             log.warning("KHẨN CẤP: phát tin %r (mã %d)", special.title, special.content_id)
+        if is_emergency and not special.tone_in_audio:
             with self._lock:
                 self._current_special = special
             tone_status = self._perform(Request(

@@ -191,7 +191,7 @@ class Agent:
             return None, f"failed: {exc}"
         return Special(source=source, content_id=content_id, title=str(body.get("title") or ""), path=path,
                        duration_ms=duration, level=level, sha256=str(body["sha256"]),
-                       arrived_mono=command.received_mono), "obeyed"
+                       arrived_mono=command.received_mono, tone_in_audio=body.get("tone_in_audio") is True), "obeyed"
 
     def _on_emergency(self, command: Command) -> str:
         content_id = command.body.get("content_id")

@@ -1,4 +1,5 @@
-"""The alert tone played before an emergency: three rising beeps, generated (no file to ship)."""
+"""The alert tone played before an emergency whose audio has none (a recording; a TTS render carries its
+own, `tone_in_audio`): three rising beeps, generated (no file to ship)."""
 
 import math
 import struct

@@ -41,6 +41,8 @@ class AirableContent:
     approved_at: datetime
     # Emergencies: the instant it stops airing (no slot starting then or later holds it); None: its validity.
     ends_at: datetime | None = None
+    # "tts" (an emergency's render carries its own alert tone) | "recording" | None (no audio yet)
+    audio_source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ def airable_contents(session: Session, *, day_from: date, day_to: date) -> list[
             audio_duration_ms=rev.audio_duration_ms if ready else None,
             approved_at=rev.decided_at or rev.created_at,
             ends_at=rev.ends_at if rev.level == "emergency" else None,
+            audio_source=rev.audio_source if ready else None,
         ))
     return result
 

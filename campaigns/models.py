@@ -85,6 +85,12 @@ class AudioSource(StrEnum):
     recording = "recording"
 
 
+def tone_in_audio(audio_source: str | None) -> bool:
+    """Whether an emergency's audio already starts with the alert tone: a TTS render has it (the
+    speech pipeline's `alert_tone`), an uploaded recording does not (the device plays its own then)."""
+    return audio_source == AudioSource.tts
+
+
 class QuotaPeriod(StrEnum):
     monthly = "monthly"  # every calendar month between starts_on and ends_on
     deadline = "deadline"  # once, between starts_on and ends_on (the deadline)

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from campaigns.contents import revision_areas
 from campaigns.emergencies import effective_end, end_of_day
-from campaigns.models import Content, ContentRevision, ContentStatus
+from campaigns.models import Content, ContentRevision, ContentStatus, tone_in_audio
 from core import events
 from core.areas import cluster_ids_under
 from core.config import get_settings
@@ -53,7 +53,7 @@ def on_content_changed(*, session: Session, content_id: int, reason: str) -> Non
     payload = {"content_id": content_id, "title": rev.title, "level": "emergency",
                "audio_url": (settings.public_base_url or "").rstrip("/") + media_url(rev.audio_sha256, rev.audio_ext),
                "sha256": rev.audio_sha256, "duration_ms": rev.audio_duration_ms,
-               "ends_at": end.astimezone(settings.tz).isoformat()}
+               "ends_at": end.astimezone(settings.tz).isoformat(), "tone_in_audio": tone_in_audio(rev.audio_source)}
     sent = _sent(session, CommandType.emergency, targets, now,
                  lambda p: p.get("content_id") == content_id and p.get("sha256") == rev.audio_sha256)
     fresh = [c for c in targets if c not in sent]

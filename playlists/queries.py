@@ -116,18 +116,20 @@ class Alert:
     issued_at: datetime
     valid_until: date
     ends_at: datetime | None = None
+    tone_in_audio: bool = False  # the audio starts with the alert tone: the device plays none of its own
 
 
 def cluster_alerts(session: Session, cluster: Area, today: date, now: datetime | None = None) -> list[Alert]:
     """Emergency content targeted at the cluster (directly or through an ancestor) that is approved, still
     valid today and not past its end (nor ended): a device polls this to interrupt what is on air."""
     from campaigns.eligibility import airable_contents
+    from campaigns.models import tone_in_audio
 
     now = now or now_utc()
     ancestors = set(cluster.ancestor_ids)
     found = [
         Alert(a.content_id, a.title, a.audio_sha256, a.audio_ext, a.audio_duration_ms, a.approved_at, a.valid_until,
-              a.ends_at)
+              a.ends_at, tone_in_audio(a.audio_source))
         for a in airable_contents(session, day_from=today, day_to=today)
         if a.level == "emergency" and a.valid_from <= today <= a.valid_until and ancestors.intersection(a.area_ids)
         and (a.ends_at is None or a.ends_at > now)

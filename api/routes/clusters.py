@@ -79,6 +79,8 @@ class AlertOut(BaseModel):
     issued_at: datetime
     valid_until: date
     ends_at: datetime | None = Field(default=None, description="when it stops airing (it leaves this list then)")
+    tone_in_audio: bool = Field(default=False, description="the audio already starts with the alert tone (a TTS "
+                                "render): the device plays none of its own; false: it plays its tone first")
 
 
 def base_url(request: Request, settings: Settings) -> str:
@@ -178,5 +180,6 @@ def alerts(request: Request, session: SessionDep, settings: SettingsDep,
                      audio_url=base + media_url(a.sha256, a.ext) if a.sha256 and a.ext else None,
                      sha256=a.sha256, duration_ms=a.duration_ms, issued_at=a.issued_at.astimezone(settings.tz),
                      valid_until=a.valid_until,
-                     ends_at=a.ends_at.astimezone(settings.tz) if a.ends_at else None)
+                     ends_at=a.ends_at.astimezone(settings.tz) if a.ends_at else None,
+                     tone_in_audio=a.tone_in_audio)
             for a in cluster_alerts(session, cluster, today)]

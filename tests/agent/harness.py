@@ -174,8 +174,10 @@ class Api:
                       files={"file": ("ghi-am.wav", recording, "audio/wav")})
         self.call("operator", "POST", f"/contents/{cid}/submit")
         if not approve:
-            assert recording is not None, "without approval only a recording has audio (TTS renders on approval)"
-            return {"id": cid, **self.call("operator", "GET", f"/contents/{cid}")["audio"]}
+            # without a recording, submission renders the words (TTS): the approver hears them first
+            audio = wait_for(lambda: self.call("operator", "GET", f"/contents/{cid}")["audio"], 120,
+                             f"audio of content {cid}", interval=0.5)
+            return {"id": cid, **audio}
         self.approve(cid)
         audio = wait_for(lambda: self.call("operator", "GET", f"/contents/{cid}")["audio"], 120,
                          f"audio of content {cid}", interval=0.5)

@@ -1,7 +1,9 @@
 """Emergencies end to end: approved on a real `loaxa serve` and found by polling /alerts, or pushed over
 the real Mosquitto on 127.0.0.1:1883 by the test, or pushed by the server itself on approval (its private
 Mosquitto). The item on air is interrupted, the alert tone and the emergency play, the programme resumes;
-ending the emergency stops it at once; the same emergency never plays twice."""
+ending the emergency stops it at once; the same emergency never plays twice. Those emergencies are
+recordings (no tone inside), so the agent plays its own tone (an `alert` event); a text-to-speech one
+carries the tone in its audio (`tone_in_audio`) and the agent adds none."""
 
 import json
 import time
@@ -215,3 +217,44 @@ def test_an_emergency_approved_on_the_server_is_pushed_by_it_and_ending_it_there
         world.api.events(cluster)), 30, "the emergency's event on the server")
     assert [e["status"] for e in server if e["content_id"] == emergency["id"]] == ["interrupted"]
     assert [e["status"] for e in server if e["content_id"] == case["long"]["id"]] == ["interrupted"]
+
+
+def test_a_tts_emergency_carries_its_own_tone_so_the_agent_plays_only_its_audio(live_world: World,
+                                                                               tmp_path: Path) -> None:
+    """Rendered by the server's real TTS (lead-in, the tone, the words twice), pushed by the server on
+    approval: the agent puts the file on air at once, with no tone of its own before it."""
+    world = live_world
+    assert world.broker is not None
+    api = world.api
+    cluster = world.cluster("Cụm chuông trong tệp")
+    long_item = api.content(f"Bản tin dài {cluster}", "Bản tin dài của cụm.", area_ids=[cluster],
+                            recording=tone_wav(30, 330))
+    emergency = api.content(f"Khẩn cấp: sạt lở {cluster}", "Bà con thôn 3 không đi qua ngầm tràn.",
+                            area_ids=[cluster], level="emergency", approve=False)
+    assert emergency["source"] == "tts"
+    start = slot_start(3)
+    api.slot(cluster, start, 3, outro_sha256=world.contents[0]["sha256"])
+    api.build(start.date(), cluster)
+    config = MqttConfig(url=world.broker.url, topic=f"loaxa/clusters/{cluster}/commands",
+                        client_id=f"loaxa-test-{uuid.uuid4().hex[:12]}")
+    state = write_state(tmp_path / "state", world.server, cluster, api.device_token(cluster), mqtt=config)
+    env = {"LOAXA_AGENT_ALERTS_INTERVAL_S": "600", "LOAXA_AGENT_SYNC_INTERVAL_S": "600"}
+    with running_agent(state, clock=start - timedelta(seconds=2), env=env) as agent:
+        wait_for(lambda: "Đã kết nối MQTT" in agent.output(), 20, "the agent subscribed")
+        wait_for(lambda: _on_air(state, content_id=long_item["id"]), 120, "the long bulletin on air")
+        api.approve(emergency["id"])
+        alerts = api.call("admin", "GET", f"/clusters/{cluster}/alerts")
+        assert [(a["content_id"], a["tone_in_audio"]) for a in alerts] == [(emergency["id"], True)]
+        wait_for(lambda: _on_air(state, content_id=emergency["id"]), 10, "the emergency on air", interval=0.05)
+        wait_for(lambda: not _on_air(state, content_id=emergency["id"]), emergency["duration_ms"] / 1000 + 10,
+                 "the emergency played to its end")
+        assert "Chuông báo khẩn cấp" not in agent.output()
+    # what the agent recorded, as the server received it (its outbox forwards and forgets)
+    events = wait_for(lambda: (lambda ev: ev if any(e["content_id"] == emergency["id"] for e in ev) else None)(
+        api.events(cluster)), 30, "the emergency's event on the server")
+    assert not [e for e in events if e["kind"] == "alert"], events
+    [played] = [e for e in events if e["content_id"] == emergency["id"]]
+    assert (played["kind"], played["source"], played["status"]) == ("content", "emergency", "played")
+    assert abs(played["duration_ms"] - emergency["duration_ms"]) < 1500
+    [stopped] = [e for e in events if e["content_id"] == long_item["id"]]
+    assert stopped["status"] == "interrupted"

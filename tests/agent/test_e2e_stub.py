@@ -210,3 +210,45 @@ def test_a_slow_emergency_download_does_not_hold_other_commands_and_a_relative_u
             wait_for(lambda: _events(stub, content_id=31), 15, "the emergency's event")
         assert [e["status"] for e in _events(stub, content_id=9)] == ["interrupted"]
         assert [(e["status"], e["source"]) for e in _events(stub, content_id=31)] == [("played", "emergency")]
+
+
+def test_an_emergency_whose_audio_carries_the_tone_plays_without_the_agents_own(tmp_path: Path) -> None:
+    """`tone_in_audio: true` (a TTS render, the tone is in the file): the player gets the file only, one
+    event. `false` (a recording): the agent's tone first, as an `alert` event, then the file."""
+    with StubServer() as stub:
+        start = _start()
+        bulletin = add_media(stub.state, os.urandom(8_000))
+        rendered, recorded = add_media(stub.state, os.urandom(6_000)), add_media(stub.state, os.urandom(7_000))
+        stub.state.playlists[start.date().isoformat()] = _playlist(start.date(), start, [
+            _item("content", start, 50, content_id=9, sha=bulletin, base=stub.url)])
+        state = _state(tmp_path, stub)
+        now = datetime.now(TZ)
+
+        def alert(content_id: int, sha: str, tone_in_audio: bool) -> dict[str, Any]:
+            return {"content_id": content_id, "title": f"Khẩn cấp {content_id}",
+                    "audio_url": f"{stub.url}/media/{sha}.mp3", "sha256": sha, "duration_ms": 1500,
+                    "issued_at": now.isoformat(), "tone_in_audio": tone_in_audio}
+
+        with running_agent(state, clock=start - timedelta(seconds=1),
+                           env={"LOAXA_AGENT_ALERTS_INTERVAL_S": "1"}) as agent:
+            wait_for(lambda: any(p["content_id"] == 9 for p in playing_now(state)), 20, "the bulletin on air")
+            with stub.state.lock:
+                stub.state.alerts = [alert(31, rendered, True)]
+            wait_for(lambda: _events(stub, content_id=31), 20, "the rendered emergency's event")
+            time.sleep(1)  # anything it would have played besides is recorded by now
+            assert not _events(stub, kind="alert"), _describe(stub)
+            assert "Chuông báo khẩn cấp" not in agent.output()
+            with stub.state.lock:
+                stub.state.alerts = [alert(32, recorded, False)]
+            wait_for(lambda: _events(stub, content_id=32), 20, "the recorded emergency's event")
+        [spoken] = _events(stub, content_id=31)
+        assert (spoken["kind"], spoken["source"], spoken["status"]) == ("content", "emergency", "played")
+        assert 1300 <= spoken["duration_ms"] <= 2000
+        [tone] = _events(stub, kind="alert")
+        [voice] = _events(stub, content_id=32)
+        assert (tone["source"], tone["status"], tone["content_id"]) == ("emergency", "played", None)
+        assert (voice["kind"], voice["source"], voice["status"]) == ("content", "emergency", "played")
+        # the tone (about 2.3 s) right before the recording, nothing between
+        tone_end = datetime.fromisoformat(tone["started_at"]) + timedelta(milliseconds=tone["duration_ms"])
+        assert 1500 <= tone["duration_ms"] <= 3500
+        assert timedelta(0) <= datetime.fromisoformat(voice["started_at"]) - tone_end <= timedelta(seconds=1)

@@ -1,7 +1,8 @@
 """Emergencies that are safe to send, end to end through the app, a real Mosquitto and real playlists:
 safe defaults, the reach shown before approval, the push on approval (every targeted cluster's topic and
-no other), "end now" (gone from alerts and today's playlists, the stop pushed, idempotent) and a broker
-that is down (requests stay fast, the heartbeat carries the commands)."""
+no other), "end now" (gone from alerts and today's playlists, the stop pushed, idempotent), a broker
+that is down (requests stay fast, the heartbeat carries the commands), and whether the audio carries the
+alert tone (a TTS render does, a recording does not), said in the alerts and the pushed command."""
 
 import json
 import re
@@ -19,7 +20,7 @@ from sqlmodel import Session, col, select
 from api.app import create_app
 from campaigns.models import ContentRevision
 from core.db import session_scope
-from core.tasks import Task, TaskStatus
+from core.tasks import Task, TaskStatus, wait
 from core.timeutil import local_today
 from playlists.service import build_day
 from tests.devices.conftest import pair_device
@@ -262,3 +263,40 @@ def test_a_broker_that_is_down_slows_nothing_and_the_heartbeat_carries_the_comma
                            headers=device["headers"]).json()["commands"]
         kinds = [c["type"] for c in beat]
         assert kinds[0] == "emergency" and "end_emergency" in kinds and "sync" in kinds
+
+
+def test_alerts_and_pushes_say_whether_the_tone_is_in_the_audio(settings, engine, world, auth, mqtt_broker,
+                                                                 subscriber, day_built):
+    a1 = world.clusters_a[0]
+    with app_client(settings, engine, mqtt_broker) as client:
+        device = pair_device(client, auth, a1.id)
+        # A text-to-speech emergency: rendered on submission with the tone after the lead-in.
+        spoken = compose(client, auth, [world.commune_a.id], title="Cảnh báo sạt lở",
+                         body="Bà con thôn 3 không đi qua ngầm tràn.")
+        submitted = client.post(f"{API}/contents/{spoken['id']}/submit", headers=auth("operator_a")).json()
+        assert wait(engine, submitted["render"]["task_id"], 120).status == "done"
+        heard = client.get(f"{API}/contents/{spoken['id']}", headers=auth("operator_a")).json()["audio"]
+        assert heard["source"] == "tts"
+        # An uploaded recording: no tone in it, the device plays its own.
+        recorded = submitted_with_audio(client, auth, engine, day_built, [world.commune_a.id])
+        for content_id in (spoken["id"], recorded):
+            approved = client.post(f"{API}/contents/{content_id}/approve", headers=auth("approver_a"))
+            assert approved.status_code == 200, approved.text
+        settle(engine)
+
+        alerts = client.get(f"{API}/clusters/{a1.id}/alerts", headers=device["headers"]).json()
+        assert {a["content_id"]: a["tone_in_audio"] for a in alerts} == {spoken["id"]: True, recorded: False}
+        assert {a["sha256"] for a in alerts if a["tone_in_audio"]} == {heard["sha256"]}
+
+        topic = f"loaxa/clusters/{a1.id}/commands"
+        deadline = time.monotonic() + 5
+        pushed: dict[int, dict] = {}
+        while len(pushed) < 2 and time.monotonic() < deadline:
+            pushed = {c["content_id"]: c for t, p in subscriber.messages
+                      if t == topic and (c := json.loads(p))["type"] == "emergency"}
+            time.sleep(0.05)
+        assert {cid: c["tone_in_audio"] for cid, c in pushed.items()} == {spoken["id"]: True, recorded: False}
+        beat = client.post(f"{API}/clusters/{a1.id}/heartbeat", json={"agent_version": "1"},
+                           headers=device["headers"]).json()["commands"]
+        assert {c["content_id"]: c["tone_in_audio"] for c in beat if c["type"] == "emergency"} == {
+            spoken["id"]: True, recorded: False}
