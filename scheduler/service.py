@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time
 
+import sqlalchemy as sa
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -46,7 +47,10 @@ from scheduler.lock import SchedulerLock
 log = logging.getLogger(__name__)
 
 JOBSTORE_TABLE = "apscheduler_jobs"
-WATCHDOG_SECONDS = 30.0
+# How often the active scheduler checks that it still holds its lock (a PostgreSQL connection can die
+# while the process lives). A standby that takes a PostgreSQL lock waits a little longer than this
+# before running jobs, so that a holder which lost its connection has stopped first.
+WATCHDOG_SECONDS = 5.0
 EXPIRE_AT = time(0, 5)
 PRUNE_AT = time(3, 30)
 
@@ -136,11 +140,12 @@ class RunningScheduler:
     """
 
     def __init__(self, lock: SchedulerLock, activate: Callable[[], BackgroundScheduler], *,
-                 retry_seconds: float, describe: str = "") -> None:
+                 retry_seconds: float, takeover_grace_seconds: float = 0.0, describe: str = "") -> None:
         self.lock = lock
         self.scheduler: BackgroundScheduler | None = None
         self._activate = activate
         self.retry_seconds = retry_seconds
+        self.takeover_grace_seconds = takeover_grace_seconds
         self._describe = describe
         self._stop = threading.Event()
         # Taken for every change of state, so that shutdown() never races an activation.
@@ -151,14 +156,25 @@ class RunningScheduler:
     def active(self) -> bool:
         return self.scheduler is not None and self.scheduler.running
 
-    def try_activate(self) -> bool:
-        """Take the lock if it is free and start the scheduler; True if this process is now active."""
+    def try_activate(self, grace_seconds: float = 0.0) -> bool:
+        """Take the lock if it is free and start the scheduler; True if this process is now active.
+
+        `grace_seconds`: hold the lock that long before starting, without running jobs (see WATCHDOG_SECONDS).
+        """
         with self._state:
             if self._stop.is_set():
                 return False
             if self.scheduler is not None:
                 return True
             if not self.lock.acquire():
+                return False
+        if grace_seconds and self._stop.wait(grace_seconds):
+            return False  # shut down meanwhile: shutdown() released the lock
+        with self._state:
+            if self._stop.is_set():
+                return False
+            if not self.lock.still_held():
+                self.lock.release()
                 return False
             try:
                 self.scheduler = self._activate()
@@ -182,9 +198,11 @@ class RunningScheduler:
         if self._stop.wait(self.retry_seconds):
             return
         try:
-            if self.try_activate():
+            if self.try_activate(self.takeover_grace_seconds):
                 log.warning("scheduler fail-over: this process took the lock (%s) and is now the active "
                             "scheduler", self._describe)
+        except sa.exc.DBAPIError as exc:
+            log.warning("scheduler standby: database unreachable (%s); retrying", type(exc).__name__)
         except Exception:
             log.exception("could not start the scheduler after taking its lock; retrying")
 
@@ -205,9 +223,8 @@ class RunningScheduler:
         with self._state:
             if self.scheduler is not None and self.scheduler.running:
                 self.scheduler.shutdown(wait=wait)
-            if self.scheduler is not None:
-                self.lock.release()
             self.scheduler = None
+            self.lock.release()  # also a lock taken during a takeover's grace; a no-op if not held
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=WATCHDOG_SECONDS)
 
@@ -243,6 +260,8 @@ def start(settings: Settings, engine: Engine, *, tablename: str = JOBSTORE_TABLE
         lock,
         lambda: activate(settings, engine, tablename=tablename, catch_up=catch_up, specs=specs),
         retry_seconds=settings.scheduler_standby_seconds if retry_seconds is None else retry_seconds,
+        # A flock is freed only by its holder's release or death; an advisory lock also by a lost connection.
+        takeover_grace_seconds=WATCHDOG_SECONDS + 1.0 if engine.dialect.name == "postgresql" else 0.0,
         describe=describe,
     )
     if not running.try_activate():

@@ -218,3 +218,32 @@ def test_prune_keeps_current_versions(engine, world, settings, scene):
     with Session(engine) as s:
         assert current_playlist(s, world.clusters_a[0].id, old).version == 2
         assert len(published_items(s, day_from=old, day_to=old)) == 4 * 2
+
+
+def test_a_holder_that_loses_its_lock_stops_and_one_scheduler_goes_on(engine, settings, table, monkeypatch):
+    """PostgreSQL: the server ends the holder's lock connection. The holder notices (watchdog), stops
+    its jobs and stands by; exactly one of the two processes' schedulers runs afterwards, never both."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("a flock cannot be lost while its holder lives")
+    from scheduler import service
+
+    monkeypatch.setattr(service, "WATCHDOG_SECONDS", 0.3)
+    first = start(settings, engine, tablename=table, catch_up=False, specs=probe_specs(), retry_seconds=0.2)
+    second = start(settings, engine, tablename=table, catch_up=False, specs=probe_specs(), retry_seconds=0.2)
+    try:
+        assert first.active and not second.active
+        with engine.connect() as conn:
+            killed = conn.execute(sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")).scalars().all()
+        assert killed == [True]
+        deadline = time.monotonic() + 6
+        while time.monotonic() < deadline:
+            assert not (first.active and second.active)
+            time.sleep(0.01)
+        assert _wait_for(lambda: first.active or second.active, timeout=10)
+        assert first.active != second.active
+        assert first._thread.is_alive() and second._thread.is_alive()
+    finally:
+        first.shutdown()
+        second.shutdown()
