@@ -26,7 +26,8 @@ app.add_typer(cli_playlists.app, name="playlists", help="Lịch phát và danh s
 app.add_typer(cli_reports.app, name="reports", help="Báo cáo thời lượng phát.")
 app.add_typer(cli_devices.app, name="devices", help="Thiết bị phát: mã ghép nối.")
 # The one scheduler process of a deployment (when LOAXA_SCHEDULER_ENABLED=false on the web hosts).
-app.command("scheduler", help="Chạy bộ lập lịch (duy nhất một tiến trình cho mỗi hệ thống).")(cli_playlists.scheduler)
+app.command("scheduler", help="Chạy bộ lập lịch (một tiến trình hoạt động; tiến trình sau chờ để tiếp quản).")(
+    cli_playlists.scheduler)
 app.add_typer(users_app, name="users")
 app.add_typer(areas_app, name="areas")
 

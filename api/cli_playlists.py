@@ -93,11 +93,10 @@ def forecast(campaign_id: Annotated[int, typer.Option("--campaign", help="Mã ch
 
 @app.command("scheduler")
 def scheduler() -> None:
-    """Chạy bộ lập lịch riêng (khi LOAXA_SCHEDULER_ENABLED=false cho loaxa serve). Chỉ một bộ chạy mỗi hệ thống."""
+    """Chạy bộ lập lịch riêng (khi LOAXA_SCHEDULER_ENABLED=false cho loaxa serve). Chỉ một bộ chạy mỗi hệ thống;
+    bộ khởi động sau sẽ chờ và tự tiếp quản khi bộ đang chạy dừng."""
     from scheduler.service import run_standalone
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings, engine = _engine()
-    code = run_standalone(settings, engine)
-    if code:
-        fail("Một bộ lập lịch khác đang chạy (hoặc mất khóa): tiến trình này không chạy tác vụ định kỳ nào.")
+    raise typer.Exit(run_standalone(settings, engine))

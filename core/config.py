@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     scheduler_enabled: bool = True
     nightly_build_time: str = "01:30"
     misfire_grace_seconds: int = 6 * 3600
+    # A process that finds the scheduler lock taken retries it this often and takes over when its holder dies.
+    scheduler_standby_seconds: float = 5.0
 
     access_token_minutes: int = 12 * 60
     login_max_failures: int = 5

@@ -81,6 +81,10 @@ class DatabaseLock:
                 self._conn.commit()
             except sa.exc.DBAPIError:
                 log.error("lock %s: connection lost", self.name)
+                # The lock went with the connection: drop it, so that release() has nothing to undo.
+                self._conn.invalidate()
+                self._conn.close()
+                self._conn = None
                 return False
             return True
         return self.held
@@ -90,7 +94,7 @@ class DatabaseLock:
             try:
                 self._conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": advisory_key(self.name)})
                 self._conn.commit()
-            except sa.exc.DBAPIError:
+            except sa.exc.SQLAlchemyError:  # a dead connection, or one that must be rolled back first
                 log.warning("lock %s: could not unlock (the connection is gone, so is the lock)", self.name)
             finally:
                 self._conn.close()

@@ -7,7 +7,9 @@ held on a dedicated connection for the scheduler's lifetime, or an exclusive `fl
 `scheduler.lock` in the data directory with SQLite). Either is released when its holder dies, so a
 crashed scheduler never blocks its successor.
 
-A second `loaxa serve` or `loaxa scheduler` finds the lock taken and runs without a scheduler.
+A second `loaxa serve` or `loaxa scheduler` finds the lock taken and stands by: it retries
+`acquire()` every LOAXA_SCHEDULER_STANDBY_SECONDS and starts the scheduler once the holder's death
+has released the lock (scheduler.service.RunningScheduler).
 """
 
 from pathlib import Path

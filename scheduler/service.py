@@ -12,15 +12,25 @@
   added only when missing, and rescheduled only when their configured time changed.
 - Exactly one scheduler runs per deployment: see scheduler.lock. `loaxa serve` starts one embedded
   (unless LOAXA_SCHEDULER_ENABLED=false); `loaxa scheduler` runs one on its own. Whichever starts
-  second finds the lock taken and runs no jobs.
+  second finds the lock taken and stands by: it retries the lock every
+  LOAXA_SCHEDULER_STANDBY_SECONDS (5 s) and, once its holder is gone, starts the scheduler exactly as
+  the holder did (fail-over). A holder that loses its lock stops its jobs and stands by in turn.
+- A successor never runs again what the dead holder ran: APScheduler advances a job's next run time
+  in the shared job store as it hands the run to its executor, so the successor reads the next
+  period; only a holder killed between those two steps leaves that run due, and then the successor
+  runs it once more (coalesced), which is harmless because every job is idempotent (a build of an
+  unchanged day writes nothing; expiry and pruning find nothing left to do). A run the holder began
+  but did not finish is completed by the start-up catch-up (today and tomorrow without a full build).
 """
 
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time
 
+import sqlalchemy as sa
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -37,7 +47,10 @@ from scheduler.lock import SchedulerLock
 log = logging.getLogger(__name__)
 
 JOBSTORE_TABLE = "apscheduler_jobs"
-WATCHDOG_SECONDS = 30.0
+# How often the active scheduler checks that it still holds its lock (a PostgreSQL connection can die
+# while the process lives). A standby that takes a PostgreSQL lock waits a little longer than this
+# before running jobs, so that a holder which lost its connection has stopped first.
+WATCHDOG_SECONDS = 5.0
 EXPIRE_AT = time(0, 5)
 PRUNE_AT = time(3, 30)
 
@@ -119,51 +132,110 @@ def ensure_jobs(scheduler: BackgroundScheduler, specs: list[JobSpec]) -> None:
 
 
 class RunningScheduler:
-    """A started scheduler and the lock that makes it the only one; `shutdown()` releases both."""
+    """This process's part in the deployment's scheduler: active (holds the lock and runs the jobs) or
+    standby (retries the lock every `retry_seconds` and activates once the holder is gone).
 
-    def __init__(self, scheduler: BackgroundScheduler | None, lock: SchedulerLock | None) -> None:
-        self.scheduler = scheduler
+    One supervisor thread does both: while standing by it retries the lock; while active it checks the
+    lock every WATCHDOG_SECONDS. `shutdown()` stops that thread, the scheduler and releases the lock.
+    """
+
+    def __init__(self, lock: SchedulerLock, activate: Callable[[], BackgroundScheduler], *,
+                 retry_seconds: float, takeover_grace_seconds: float = 0.0, describe: str = "") -> None:
         self.lock = lock
+        self.scheduler: BackgroundScheduler | None = None
+        self._activate = activate
+        self.retry_seconds = retry_seconds
+        self.takeover_grace_seconds = takeover_grace_seconds
+        self._describe = describe
         self._stop = threading.Event()
-        self._watchdog: threading.Thread | None = None
-        if scheduler is not None and lock is not None:
-            self._watchdog = threading.Thread(target=self._watch, name="loaxa-scheduler-lock", daemon=True)
-            self._watchdog.start()
+        # Taken for every change of state, so that shutdown() never races an activation.
+        self._state = threading.Lock()
+        self._thread: threading.Thread | None = None
 
     @property
     def active(self) -> bool:
         return self.scheduler is not None and self.scheduler.running
 
-    def _watch(self) -> None:
+    def try_activate(self, grace_seconds: float = 0.0) -> bool:
+        """Take the lock if it is free and start the scheduler; True if this process is now active.
+
+        `grace_seconds`: hold the lock that long before starting, without running jobs (see WATCHDOG_SECONDS).
+        """
+        with self._state:
+            if self._stop.is_set():
+                return False
+            if self.scheduler is not None:
+                return True
+            if not self.lock.acquire():
+                return False
+        if grace_seconds and self._stop.wait(grace_seconds):
+            return False  # shut down meanwhile: shutdown() released the lock
+        with self._state:
+            if self._stop.is_set():
+                return False
+            if not self.lock.still_held():
+                self.lock.release()
+                return False
+            try:
+                self.scheduler = self._activate()
+            except BaseException:
+                self.lock.release()
+                raise
+            return True
+
+    def supervise(self) -> None:
+        self._thread = threading.Thread(target=self._supervise, name="loaxa-scheduler-lock", daemon=True)
+        self._thread.start()
+
+    def _supervise(self) -> None:
+        while not self._stop.is_set():
+            if self.scheduler is None:
+                self._stand_by()
+            elif not self._stop.wait(WATCHDOG_SECONDS):
+                self._check_lock()
+
+    def _stand_by(self) -> None:
+        if self._stop.wait(self.retry_seconds):
+            return
+        try:
+            if self.try_activate(self.takeover_grace_seconds):
+                log.warning("scheduler fail-over: this process took the lock (%s) and is now the active "
+                            "scheduler", self._describe)
+        except sa.exc.DBAPIError as exc:
+            log.warning("scheduler standby: database unreachable (%s); retrying", type(exc).__name__)
+        except Exception:
+            log.exception("could not start the scheduler after taking its lock; retrying")
+
+    def _check_lock(self) -> None:
         # A PostgreSQL advisory lock dies with its connection: then another scheduler may start,
-        # so this one must stop running jobs at once.
-        while not self._stop.wait(WATCHDOG_SECONDS):
-            if self.lock is not None and not self.lock.still_held():
-                log.error("scheduler lock lost: stopping this scheduler so that jobs never run twice")
-                if self.scheduler is not None and self.scheduler.running:
-                    self.scheduler.shutdown(wait=False)
+        # so this one must stop running jobs at once, and stand by in its turn.
+        with self._state:
+            if self._stop.is_set() or self.lock.still_held():
                 return
+            log.error("scheduler lock lost: stopping this scheduler so that jobs never run twice; standing by")
+            if self.scheduler is not None and self.scheduler.running:
+                self.scheduler.shutdown(wait=False)
+            self.scheduler = None
+            self.lock.release()
 
     def shutdown(self, wait: bool = True) -> None:
         self._stop.set()
-        if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.shutdown(wait=wait)
-        if self.lock is not None:
-            self.lock.release()
+        with self._state:
+            if self.scheduler is not None and self.scheduler.running:
+                self.scheduler.shutdown(wait=wait)
+            self.scheduler = None
+            self.lock.release()  # also a lock taken during a takeover's grace; a no-op if not held
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=WATCHDOG_SECONDS)
 
 
-def start(settings: Settings, engine: Engine, *, tablename: str = JOBSTORE_TABLE, catch_up: bool = True,
-          specs: list[JobSpec] | None = None) -> RunningScheduler:
-    """Start the deployment's scheduler if no other process runs it; otherwise return an inactive one."""
-    lock = SchedulerLock(engine, settings.data_dir)
-    if not lock.acquire():
-        log.warning("another loaxa scheduler holds the lock (%s): this process runs no scheduled jobs",
-                    "PostgreSQL advisory lock" if engine.dialect.name == "postgresql" else lock.path)
-        return RunningScheduler(None, None)
+def activate(settings: Settings, engine: Engine, *, tablename: str = JOBSTORE_TABLE, catch_up: bool = True,
+             specs: list[JobSpec] | None = None) -> BackgroundScheduler:
+    """Start the scheduler; only for the lock's holder (see `start`)."""
+    jobs.configure(settings, engine)
+    scheduler = create_scheduler(settings, engine, tablename=tablename)
+    scheduler.start(paused=True)
     try:
-        jobs.configure(settings, engine)
-        scheduler = create_scheduler(settings, engine, tablename=tablename)
-        scheduler.start(paused=True)
         ensure_jobs(scheduler, job_specs(settings, engine) if specs is None else specs)
         if catch_up:
             scheduler.add_job("scheduler.jobs:ensure_days_built", DateTrigger(now_utc()), id="startup-catch-up",
@@ -171,12 +243,32 @@ def start(settings: Settings, engine: Engine, *, tablename: str = JOBSTORE_TABLE
                               misfire_grace_time=None)
         scheduler.resume()
     except BaseException:
-        lock.release()
+        scheduler.shutdown(wait=False)
         raise
     log.info("scheduler started; next runs: %s",
              ", ".join(f"{j.id} {j.next_run_time:%Y-%m-%d %H:%M %Z}" for j in scheduler.get_jobs()
                        if isinstance(j.next_run_time, datetime)))
-    return RunningScheduler(scheduler, lock)
+    return scheduler
+
+
+def start(settings: Settings, engine: Engine, *, tablename: str = JOBSTORE_TABLE, catch_up: bool = True,
+          specs: list[JobSpec] | None = None, retry_seconds: float | None = None) -> RunningScheduler:
+    """Start the deployment's scheduler if no other process runs it; otherwise stand by to take over."""
+    lock = SchedulerLock(engine, settings.data_dir)
+    describe = "PostgreSQL advisory lock" if engine.dialect.name == "postgresql" else str(lock.path)
+    running = RunningScheduler(
+        lock,
+        lambda: activate(settings, engine, tablename=tablename, catch_up=catch_up, specs=specs),
+        retry_seconds=settings.scheduler_standby_seconds if retry_seconds is None else retry_seconds,
+        # A flock is freed only by its holder's release or death; an advisory lock also by a lost connection.
+        takeover_grace_seconds=WATCHDOG_SECONDS + 1.0 if engine.dialect.name == "postgresql" else 0.0,
+        describe=describe,
+    )
+    if not running.try_activate():
+        log.warning("another loaxa scheduler holds the lock (%s): this process stands by and retries every %s s",
+                    describe, running.retry_seconds)
+    running.supervise()
+    return running
 
 
 def start_embedded(settings: Settings, engine: Engine) -> RunningScheduler:
@@ -185,15 +277,12 @@ def start_embedded(settings: Settings, engine: Engine) -> RunningScheduler:
 
 
 def run_standalone(settings: Settings, engine: Engine) -> int:
-    """`loaxa scheduler`: run the scheduler in the foreground until SIGINT/SIGTERM. Returns an exit code."""
+    """`loaxa scheduler`: run the scheduler (or stand by for it) in the foreground until SIGINT/SIGTERM."""
     from core import tasks
 
     tasks.configure(engine, backend=settings.task_backend, workers=settings.task_workers,
                     redis_url=settings.redis_url)
     running = start(settings, engine)
-    if not running.active:
-        tasks.shutdown()
-        return 1
     stop = threading.Event()
 
     def _signal(_signum, _frame) -> None:
@@ -202,10 +291,9 @@ def run_standalone(settings: Settings, engine: Engine) -> int:
     signal.signal(signal.SIGINT, _signal)
     signal.signal(signal.SIGTERM, _signal)
     try:
+        # Active or standing by, this process lives until it is told to stop.
         while not stop.wait(1.0):
-            if not running.active:
-                log.error("scheduler stopped (lock lost); exiting")
-                return 1
+            pass
     finally:
         running.shutdown()
         tasks.shutdown()

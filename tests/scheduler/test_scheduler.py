@@ -88,20 +88,43 @@ def test_restart_keeps_the_stored_schedule_and_applies_a_new_build_time(engine, 
         second.shutdown()
 
 
-def test_a_second_scheduler_does_not_start(engine, settings, table):
+def test_a_second_scheduler_stands_by(engine, settings, table):
     probe.RUNS.clear()
     first = start(settings, engine, tablename=table, catch_up=False, specs=probe_specs())
     try:
-        second = start(settings, engine, tablename=table, catch_up=False, specs=probe_specs())
+        second = start(settings, engine, tablename=table, catch_up=False, specs=probe_specs(), retry_seconds=60)
         assert first.active and not second.active and second.scheduler is None
-        second.shutdown()  # harmless, and must not release the first one's lock
-        third = start(settings, engine, tablename=table, catch_up=False, specs=probe_specs())
+        second.shutdown()  # stops its standby thread, and must not release the first one's lock
+        assert second._thread is not None and not second._thread.is_alive()
+        third = start(settings, engine, tablename=table, catch_up=False, specs=probe_specs(), retry_seconds=60)
         assert not third.active
+        third.shutdown()
     finally:
         first.shutdown()
     fourth = start(settings, engine, tablename=table, catch_up=False, specs=probe_specs())
     assert fourth.active
     fourth.shutdown()
+
+
+def test_a_standby_takes_over_without_running_the_holders_run_again(engine, settings, table):
+    probe.RUNS.clear()
+    first = start(settings, engine, tablename=table, catch_up=False, specs=probe_specs())
+    standby = start(settings, engine, tablename=table, catch_up=False, specs=probe_specs(), retry_seconds=0.2)
+    try:
+        assert first.active and not standby.active
+        # The holder runs the probe's period now ...
+        first.scheduler.modify_job("probe", next_run_time=now_utc())
+        assert _wait_for(lambda: len(probe.RUNS) == 1, timeout=15)
+        # ... and is gone: the standby takes over within its retry interval, and does not run it again.
+        first.shutdown()
+        assert _wait_for(lambda: standby.active, timeout=10)
+        time.sleep(1.0)
+        assert len(probe.RUNS) == 1
+        assert standby.scheduler.get_job("probe").next_run_time > now_utc()
+    finally:
+        first.shutdown()
+        standby.shutdown()
+    assert not standby.active and not standby.lock.held
 
 
 _HOLDER = """
@@ -125,19 +148,16 @@ def test_the_lock_is_shared_between_processes_and_dies_with_its_holder(engine, s
     )
     try:
         assert holder.stdout.readline().strip() == "held"
-        blocked = start(settings, engine, tablename=table, catch_up=False, specs=probe_specs())
+        blocked = start(settings, engine, tablename=table, catch_up=False, specs=probe_specs(), retry_seconds=0.2)
+        time.sleep(0.5)
         assert not blocked.active
     finally:
         holder.kill()
         holder.wait(timeout=30)
-    assert _wait_for(lambda: start_and_stop(settings, engine, table), timeout=15)
-
-
-def start_and_stop(settings, engine, table) -> bool:
-    running = start(settings, engine, tablename=table, catch_up=False, specs=probe_specs())
-    active = running.active
-    running.shutdown()
-    return active
+    try:
+        assert _wait_for(lambda: blocked.active, timeout=15)  # the holder's death frees the lock
+    finally:
+        blocked.shutdown()
 
 
 @pytest.fixture
@@ -198,3 +218,32 @@ def test_prune_keeps_current_versions(engine, world, settings, scene):
     with Session(engine) as s:
         assert current_playlist(s, world.clusters_a[0].id, old).version == 2
         assert len(published_items(s, day_from=old, day_to=old)) == 4 * 2
+
+
+def test_a_holder_that_loses_its_lock_stops_and_one_scheduler_goes_on(engine, settings, table, monkeypatch):
+    """PostgreSQL: the server ends the holder's lock connection. The holder notices (watchdog), stops
+    its jobs and stands by; exactly one of the two processes' schedulers runs afterwards, never both."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("a flock cannot be lost while its holder lives")
+    from scheduler import service
+
+    monkeypatch.setattr(service, "WATCHDOG_SECONDS", 0.3)
+    first = start(settings, engine, tablename=table, catch_up=False, specs=probe_specs(), retry_seconds=0.2)
+    second = start(settings, engine, tablename=table, catch_up=False, specs=probe_specs(), retry_seconds=0.2)
+    try:
+        assert first.active and not second.active
+        with engine.connect() as conn:
+            killed = conn.execute(sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")).scalars().all()
+        assert killed == [True]
+        deadline = time.monotonic() + 6
+        while time.monotonic() < deadline:
+            assert not (first.active and second.active)
+            time.sleep(0.01)
+        assert _wait_for(lambda: first.active or second.active, timeout=10)
+        assert first.active != second.active
+        assert first._thread.is_alive() and second._thread.is_alive()
+    finally:
+        first.shutdown()
+        second.shutdown()
