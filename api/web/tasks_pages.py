@@ -14,7 +14,9 @@ router = web_router()
 
 def visible_task(session, principal: Principal, task_id: int) -> Task:
     task = get_task(session, task_id)
-    if principal.role not in (Role.admin, Role.supervisor) and task.created_by != principal.user_id:
+    # Approvers follow the audio being made for what they will sign off (renders start on submission, by the
+    # operator), as supervisors follow everyone's work.
+    if principal.role not in (Role.admin, Role.supervisor, Role.approver) and task.created_by != principal.user_id:
         raise NotFound("tác vụ", task_id)
     return task
 
