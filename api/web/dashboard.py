@@ -11,7 +11,7 @@ from airtime.reports import airtime_rows
 from airtime.silent import silent_clusters
 from api.deps import SessionDep, SettingsDep
 from api.web.airtime_pages import default_period
-from api.web.common import ReaderPage, local_today, render, tomorrow, web_router
+from api.web.common import ReaderPage, local_today, render, tomorrow, tr, trf, web_router
 from campaigns import contents
 from campaigns.models import ContentStatus
 from core import formatting
@@ -81,11 +81,12 @@ def _behind_target(request: Request, session: Session, settings: Settings, princ
     # Each row opens the campaign, where more content for it is written ("Soạn tin mới").
     panel.rows = [(r.label, percent_label(r.compliance or 0),
                    f"/campaigns/{r.key}" if r.key.isdigit() else panel.href) for r in behind[:SHOWN]]
-    panel.note = (f"Kỳ báo cáo: {start:%d/%m/%Y} – {end:%d/%m/%Y}", panel.href)
+    panel.note = (trf(request, "Kỳ báo cáo: {start} – {end}", start=f"{start:%d/%m/%Y}", end=f"{end:%d/%m/%Y}"),
+                  panel.href)
     return panel
 
 
-def _silent(session: Session, settings: Settings, principal: Principal) -> Panel:
+def _silent(request: Request, session: Session, settings: Settings, principal: Principal) -> Panel:
     """Clusters with no as-run report for days, and clusters whose paired player is offline (the fleet)."""
     now = now_utc()
     found = silent_clusters(session, area=principal.scope, now=now, after_days=settings.silent_after_days)
@@ -94,12 +95,14 @@ def _silent(session: Session, settings: Settings, principal: Principal) -> Panel
                if r.devices]
     ids = {s.cluster_id for s in found} | {r.cluster_id for r in offline}
     panel = Panel("silent", "Cụm loa im lặng", "/fleet", len(ids))
-    rows = [(r.cluster_name, f"{r.state_label} (thiết bị)", f"/fleet?area_id={r.cluster_id}") for r in offline]
-    rows += [(s.label, f"{s.silent_days} ngày" if s.silent_days is not None else "chưa phát lần nào",
+    rows = [(r.cluster_name, trf(request, "{state} (thiết bị)", state=tr(request, r.state_label)),
+             f"/fleet?area_id={r.cluster_id}") for r in offline]
+    rows += [(s.label, trf(request, "{days} ngày", days=s.silent_days) if s.silent_days is not None
+              else tr(request, "chưa phát lần nào"),
               f"/areas/{s.cluster_id}") for s in found if s.cluster_id not in {r.cluster_id for r in offline}]
     panel.rows = rows[:SHOWN]
     open_alarms = len(list_alarms(session, area=principal.scope, tz=settings.tz, limit=1000))
-    panel.note = (f"Cảnh báo đang mở: {open_alarms}", "/fleet#alarms")
+    panel.note = (trf(request, "Cảnh báo đang mở: {count}", count=open_alarms), "/fleet#alarms")
     return panel
 
 
@@ -107,7 +110,7 @@ def _silent(session: Session, settings: Settings, principal: Principal) -> Panel
 def dashboard_page(request: Request, session: SessionDep, settings: SettingsDep,
                    principal: ReaderPage) -> HTMLResponse:
     panels = [_approvals(request, session, principal), _missing_playlists(request, session, principal),
-              _behind_target(request, session, settings, principal), _silent(session, settings, principal)]
+              _behind_target(request, session, settings, principal), _silent(request, session, settings, principal)]
     if principal.role == Role.approver:  # the queue is the approver's own work
         panels[0].title = "Tin bài chờ bạn duyệt"
     return render(request, "dashboard.html", panels=panels, tomorrow=tomorrow(request))

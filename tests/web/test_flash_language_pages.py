@@ -58,3 +58,12 @@ def test_an_unknown_command_is_refused_in_words_not_a_python_error(client, world
     sent = client.post("/fleet/commands", data={"csrf_token": csrf, "type": "volume", "volume": "55",
                                                 "area_ids": [str(world.commune_a.id)]}, follow_redirects=True)
     assert "Sent the command “Set volume” to 2 clusters." in sent.text
+
+
+def test_the_dashboards_notes_follow_the_language_switch(client, world, web_login):
+    csrf = web_login("supervisor")
+    assert "Kỳ báo cáo:" in client.get("/").text and "Cảnh báo đang mở:" in client.get("/").text
+    _english(client, csrf)
+    page = client.get("/").text
+    assert "Reporting period:" in page and "Open alarms: 0" in page
+    assert "Kỳ báo cáo" not in page and "Cảnh báo đang mở" not in page
