@@ -35,6 +35,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,15 +48,20 @@ from sqlalchemy.engine import Engine, make_url  # noqa: E402
 from campaigns.models import Campaign, CampaignArea, Content, ContentArea, ContentRevision  # noqa: E402
 from core.areas import Area  # noqa: E402
 from core.db import create_all, make_engine, table_of  # noqa: E402
-from playlists.models import Playlist, SlotTemplateRow  # noqa: E402
+from playlists.models import Playlist, PlaylistBuild, SlotTemplateRow  # noqa: E402
 from playlists.service import build_day  # noqa: E402
-from playlists.writer import ITEM_COLUMNS  # noqa: E402
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 MONDAY = date(2026, 6, 8)
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-SCENARIOS = ("province_day", "province_week", "national_day")
+SCENARIOS = ("province_api", "clusters_10k", "province_day", "province_week", "national_day")
 BASELINE_CHUNK = 40_000
+# The columns of an item row as it was stored for every cluster before shared plans.
+ITEM_COLUMNS = (
+    "playlist_id", "cluster_id", "day", "slot_index", "slot_name", "slot_starts_at", "slot_ends_at",
+    "position", "kind", "content_id", "revision_id", "campaign_id", "level", "title", "starts_at",
+    "duration_ms", "sha256", "ext", "relay_id", "stream_url",
+)
 
 
 # ---------------------------------------------------------------------------- synthetic data
@@ -74,8 +80,13 @@ def _fake_sha(rng: random.Random) -> str:
     return f"{rng.getrandbits(256):064x}"
 
 
+THREE_SLOTS = (("Bản tin sáng", 5, 30, 30), ("Bản tin trưa", 11, 0, 15), ("Bản tin chiều", 17, 0, 30))
+TWO_SLOTS = (("Bản tin sáng", 5, 30, 30), ("Bản tin chiều", 17, 0, 30))
+
+
 def make_country(engine: Engine, *, provinces: int, communes: int, clusters_per_commune: int, items: int,
-                 local_items: int, slot_variants: int, seed: int = 7) -> dict:
+                 local_items: int, slot_variants: int, seed: int = 7, slot_times: tuple = THREE_SLOTS,
+                 durations_s: tuple[int, int] = (30, 300)) -> dict:
     """Areas, slots, campaigns and approved content written with bulk inserts (ids assigned here)."""
     rng = random.Random(seed)
     now = datetime.now(UTC)
@@ -113,8 +124,7 @@ def make_country(engine: Engine, *, provinces: int, communes: int, clusters_per_
         slots = []
         for i, pid in enumerate(province_ids):
             shift = (i % slot_variants) * 15
-            for name, hh, mm, minutes in (("Bản tin sáng", 5, 30, 30), ("Bản tin trưa", 11, 0, 15),
-                                          ("Bản tin chiều", 17, 0, 30)):
+            for name, hh, mm, minutes in slot_times:
                 start = datetime.combine(MONDAY, dtime(hh, mm)) + timedelta(minutes=shift)
                 slots.append({"area_id": pid, "name": name, "start_time": start.time(), "duration_minutes": minutes,
                               "weekdays": "0123456", "commemorative_only": False, "created_at": now,
@@ -138,7 +148,7 @@ def make_country(engine: Engine, *, provinces: int, communes: int, clusters_per_
             else:  # local news: one to three communes
                 where = [commune_rows[rng.randrange(len(commune_rows))][0] for _ in range(rng.randint(1, 3))]
             campaign_id = None if n % 10 == 9 else 1 + n % 5
-            duration = rng.randint(30_000, 300_000)
+            duration = rng.randint(durations_s[0] * 1000, durations_s[1] * 1000)
             contents.append({"id": content_id, "campaign_id": campaign_id, "kind": "news", "language": "vi",
                              "title": f"Tin {content_id}", "level": level, "valid_from": date(2026, 1, 1),
                              "valid_until": date(2026, 12, 31), "status": "approved", "latest_revision_id": content_id,
@@ -157,23 +167,47 @@ def make_country(engine: Engine, *, provinces: int, communes: int, clusters_per_
         if engine.dialect.name == "postgresql":
             for table in ("campaign", "content", "contentrevision"):
                 conn.execute(sa.text(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))"))
-    return {"provinces": provinces, "communes": communes, "clusters": cluster_count, "items": items,
-            "local_items": local_items, "slots_per_day": 3}
+    return {"provinces": provinces, "province_ids": province_ids, "communes": communes, "clusters": cluster_count,
+            "items": items, "local_items": local_items, "slots_per_day": len(slot_times)}
 
 
 # ---------------------------------------------------------------------------- baseline
 
 
-def baseline_executemany(engine: Engine, rows_total: int) -> float:
-    """Seconds to insert `rows_total` playlist_item rows with a plain DBAPI executemany (same database)."""
+def _baseline_table(conn, pg: bool, bare: bool = False) -> None:
+    """`bench_item`: the item table as every item of every cluster was stored before shared plans (same
+    columns, types, key, foreign key and index), so the baseline means the same before and after;
+    `bare`: the same columns without the foreign key and the index (the cheapest table of those rows)."""
+    ts = "TIMESTAMP WITH TIME ZONE" if pg else "DATETIME"
+    key = "SERIAL PRIMARY KEY" if pg else "INTEGER PRIMARY KEY"
+    conn.exec_driver_sql("DROP TABLE IF EXISTS bench_item")
+    fk = "" if bare else "REFERENCES playlist (id)"
+    conn.exec_driver_sql(
+        f"CREATE TABLE bench_item (id {key}, playlist_id INTEGER NOT NULL {fk}, cluster_id INTEGER NOT NULL, "
+        f"day DATE NOT NULL, slot_index INTEGER NOT NULL, slot_name VARCHAR(120) NOT NULL, "
+        f"slot_starts_at {ts} NOT NULL, slot_ends_at {ts} NOT NULL, position INTEGER NOT NULL, "
+        f"kind VARCHAR(16) NOT NULL, content_id INTEGER, revision_id INTEGER, campaign_id INTEGER, "
+        f"level VARCHAR(16) NOT NULL, "
+        f"title VARCHAR(300) NOT NULL, starts_at {ts} NOT NULL, duration_ms INTEGER NOT NULL, sha256 VARCHAR(64), "
+        f"ext VARCHAR(10), relay_id INTEGER, stream_url VARCHAR(2000))")
+    if not bare:
+        conn.exec_driver_sql("CREATE INDEX ix_bench_item_playlist_id ON bench_item (playlist_id)")
+
+
+def baseline_executemany(engine: Engine, rows_total: int, repeat: int = 1, bare: bool = False) -> float:
+    """Seconds to insert `rows_total` item rows with a plain DBAPI executemany (same database), into a table
+    shaped like the old per-cluster `playlist_item`; the best of `repeat` runs, each on an empty table."""
+    pg = engine.dialect.name == "postgresql"
     with engine.begin() as conn:
         area = table_of(Area)
         cluster = conn.execute(sa.select(area.c.id).where(area.c.level == "cluster").limit(1)).scalar_one()
-        pid = conn.execute(sa.insert(table_of(Playlist)).values(
-            cluster_id=cluster, day=date(2000, 1, 1), version=1, etag="x", inputs_hash="x", plan_hash="x",
-            built_at=datetime.now(UTC), is_current=False, item_count=0).returning(table_of(Playlist).c.id)).scalar_one()
+        playlists = table_of(Playlist)
+        pid = conn.execute(sa.select(playlists.c.id).where(playlists.c.day == date(2000, 1, 1))).scalar()
+        if pid is None:  # one playlist the baseline's rows refer to, made once per database
+            pid = conn.execute(sa.insert(playlists).values(
+                cluster_id=cluster, day=date(2000, 1, 1), version=1, etag="x", inputs_hash="x", plan_hash="x",
+                built_at=datetime.now(UTC), is_current=False, item_count=0).returning(playlists.c.id)).scalar_one()
     start_utc = datetime(2026, 6, 8, 0, 0, tzinfo=UTC)
-    pg = engine.dialect.name == "postgresql"
 
     def value(v):
         if pg:
@@ -185,29 +219,36 @@ def baseline_executemany(engine: Engine, rows_total: int) -> float:
         return v
 
     marks = ", ".join(["%s" if pg else "?"] * len(ITEM_COLUMNS))
-    sql = f"INSERT INTO playlist_item ({', '.join(ITEM_COLUMNS)}) VALUES ({marks})"
-    elapsed = 0.0
-    done = 0
-    raw_conn = engine.raw_connection()
-    try:
-        while done < rows_total:
-            n = min(BASELINE_CHUNK, rows_total - done)
-            rows = [tuple(value(v) for v in (
-                pid, cluster, date(2026, 6, 8), i % 3, "Bản tin sáng", start_utc, start_utc + timedelta(minutes=30),
-                i % 20, "content", 1 + i % 300, 1 + i % 300, 1 + i % 5, "normal", f"Tin {1 + i % 300}",
-                start_utc + timedelta(seconds=i % 1800), 60_000 + i % 1000, "%064x" % (i % 300), "mp3",
-                None, None))  # relay_id, stream_url: a content item has none
-                for i in range(done, done + n)]
-            t0 = time.perf_counter()
-            cursor = raw_conn.cursor()
-            cursor.executemany(sql, rows)
-            cursor.close()
-            raw_conn.commit()
-            elapsed += time.perf_counter() - t0
-            done += n
-    finally:
-        raw_conn.close()
-    return elapsed
+    sql = f"INSERT INTO bench_item ({', '.join(ITEM_COLUMNS)}) VALUES ({marks})"
+    best = float("inf")
+    for _ in range(repeat):
+        with engine.begin() as conn:
+            _baseline_table(conn, pg, bare)
+        elapsed = 0.0
+        done = 0
+        raw_conn = engine.raw_connection()
+        try:
+            while done < rows_total:
+                n = min(BASELINE_CHUNK, rows_total - done)
+                rows = [tuple(value(v) for v in (
+                    pid, cluster, date(2026, 6, 8), i % 3, "Bản tin sáng", start_utc,
+                    start_utc + timedelta(minutes=30), i % 20, "content", 1 + i % 300, 1 + i % 300, 1 + i % 5,
+                    "normal", f"Tin {1 + i % 300}", start_utc + timedelta(seconds=i % 1800), 60_000 + i % 1000,
+                    "%064x" % (i % 300), "mp3", None, None))  # relay_id, stream_url: a content item has none
+                    for i in range(done, done + n)]
+                t0 = time.perf_counter()
+                cursor = raw_conn.cursor()
+                cursor.executemany(sql, rows)
+                cursor.close()
+                raw_conn.commit()
+                elapsed += time.perf_counter() - t0
+                done += n
+        finally:
+            raw_conn.close()
+        best = min(best, elapsed)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE bench_item")
+    return best
 
 
 # ---------------------------------------------------------------------------- scenarios
@@ -218,8 +259,13 @@ def _built(result) -> dict:
 
 
 def run_scenario(name: str, url: str, quick: bool) -> dict:
+    if name == "province_api":
+        return run_province_api(url)
+    if name == "clusters_10k":
+        return run_clusters_10k(url)
     engine = make_engine(url)
     create_all(engine)
+    shape: dict[str, Any]
     if name.startswith("province"):
         shape = {"provinces": 1, "communes": 150, "clusters_per_commune": 12, "items": 300, "local_items": 60,
                  "slot_variants": 1}
@@ -229,6 +275,7 @@ def run_scenario(name: str, url: str, quick: bool) -> dict:
                  "local_items": communes // 10, "slot_variants": 3}
     t0 = time.perf_counter()
     data = make_country(engine, **shape)
+    data.pop("province_ids")
     setup_s = time.perf_counter() - t0
     rss_setup = _rss_mb()
     out: dict = {"scenario": name, "backend": engine.dialect.name, "data": data, "setup_s": round(setup_s, 2),
@@ -253,6 +300,163 @@ def run_scenario(name: str, url: str, quick: bool) -> dict:
     again = build_day(engine, day=MONDAY, tz=TZ, reason="bench")
     out["rebuild_unchanged_s"] = round(time.perf_counter() - t0, 3)
     out["rebuild_unchanged_written"] = again.written
+    engine.dispose()
+    return out
+
+
+# ---------------------------------------------------------------------------- the independent check's shape
+
+# A province of 600 clusters (60 communes x 10), two 30-minute slots, 30-90 s items: about 60 items a cluster.
+PROVINCE_600: dict[str, Any] = {
+    "provinces": 1, "communes": 60, "clusters_per_commune": 10, "items": 150, "local_items": 12, "slot_variants": 1,
+    "slot_times": TWO_SLOTS, "durations_s": (30, 90)}
+# The same kind of country at 10,000 clusters (1,000 communes in 34 provinces, slot times varying by province).
+CLUSTERS_10K: dict[str, Any] = {
+    "provinces": 34, "communes": 1_000, "clusters_per_commune": 10, "items": 400, "local_items": 100,
+    "slot_variants": 3, "slot_times": TWO_SLOTS, "durations_s": (30, 90)}
+NATIONAL_CLUSTERS = 100_000
+API_DAYS = 5  # days built through the API, one after the other (each a full build: new inputs)
+
+
+def _bench_day(tz) -> date:
+    """A Monday 1-2 weeks ahead: within the API's build window whatever day the bench runs."""
+    from core.timeutil import local_today
+
+    today = local_today(tz)
+    return today + timedelta(days=7 + (7 - today.weekday()) % 7)
+
+
+class _Server:
+    """The real app on a loopback port (uvicorn in a thread), and an admin's bearer token."""
+
+    def __init__(self, engine: Engine, url: str) -> None:
+        import socket
+        import threading
+
+        import uvicorn
+
+        from api.app import create_app
+        from core.config import Settings
+        from core.db import session_scope
+        from core.users import Role, User, issue_user_token
+
+        self._tmp = tempfile.TemporaryDirectory(prefix="loaxa-bench-playlists-api-")
+        settings = Settings(data_dir=Path(self._tmp.name), database_url=url,
+                            secret_key="bench-secret-key-0123456789", scheduler_enabled=False)
+        app = create_app(settings, engine=engine, migrate=False, start_scheduler=False)
+        with session_scope(engine) as session:
+            user = User(username="bench-admin", full_name="Bench", role=Role.admin, password_hash="x")
+            session.add(user)
+            session.flush()
+            self.token = issue_user_token(session, user, minutes=120)
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def close(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self._tmp.cleanup()
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2]
+
+
+def run_province_api(url: str) -> dict:
+    """The independent check: a province of 600 clusters built through the API (POST /playlists/build),
+    against a plain executemany of the same number of item rows, and where the build's time goes."""
+    import httpx
+    from sqlmodel import Session
+
+    from playlists.grouping import plan_groups
+    from playlists.inputs import gather_inputs
+    from playlists.publish import publish_groups
+
+    engine = make_engine(url)
+    create_all(engine)
+    data = make_country(engine, **PROVINCE_600)
+    out: dict = {"scenario": "province_api", "backend": engine.dialect.name, "data": data}
+    province = data.pop("province_ids")[0]
+    first = _bench_day(TZ)
+    server = _Server(engine, url)
+    builds = table_of(PlaylistBuild)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{server.port}/api/v1", timeout=300,
+                          headers={"Authorization": f"Bearer {server.token}"}) as client:
+            client.get("/playlists/builds").raise_for_status()  # warm: connection, token, app
+            walls, inside = [], []
+            for offset in range(API_DAYS):
+                t0 = time.perf_counter()
+                res = client.post("/playlists/build", json={"date": (first + timedelta(days=offset)).isoformat(),
+                                                            "area_id": province})
+                walls.append(time.perf_counter() - t0)
+                res.raise_for_status()
+                body = res.json()
+                assert body["written"] == data["clusters"], body
+                with engine.connect() as conn:
+                    row = conn.execute(sa.select(builds.c.started_at, builds.c.finished_at, builds.c["items"])
+                                       .where(builds.c.id == body["build_id"])).one()
+                inside.append((row.finished_at - row.started_at).total_seconds())
+                items = row[2]
+    finally:
+        server.close()
+    build_s = _median(walls)
+    base_s = baseline_executemany(engine, items, repeat=3)
+    bare_s = baseline_executemany(engine, items, repeat=3, bare=True)
+    out.update({
+        "days_built": API_DAYS, "items_per_build": items, "items_per_cluster": round(items / data["clusters"], 1),
+        "api_build_s": {"median": round(build_s, 3), "min": round(min(walls), 3), "max": round(max(walls), 3),
+                        "all": [round(w, 3) for w in walls]},
+        "publish_s_median": round(_median(inside), 3),  # the build row's own start to finish (the lock held)
+        "baseline_executemany_s": round(base_s, 3), "ratio_to_baseline": round(build_s / base_s, 2),
+        # The same rows into a table with no foreign key and no index: the strictest baseline.
+        "bare_executemany_s": round(bare_s, 3), "ratio_to_bare": round(build_s / bare_s, 2),
+        "national_day_extrapolated_s": round(build_s * NATIONAL_CLUSTERS / data["clusters"], 1),
+    })
+    # Where the time goes, on a further day: the three steps of build_day, timed one by one.
+    day = first + timedelta(days=API_DAYS)
+    phases = {}
+    t0 = time.perf_counter()
+    with Session(engine) as session:
+        inputs = gather_inputs(session, day=day, tz=TZ)
+    phases["gather_inputs_s"] = round(time.perf_counter() - t0, 3)
+    t0 = time.perf_counter()
+    groups = plan_groups(inputs)
+    phases["plan_s"] = round(time.perf_counter() - t0, 3)
+    t0 = time.perf_counter()
+    result = publish_groups(engine, day=day, groups=groups, current=inputs.current, max_version=inputs.max_version,
+                            area_id=None, reason="bench", created_by=None)
+    phases["publish_s"] = round(time.perf_counter() - t0, 3)
+    phases["groups"] = result.groups
+    out["phases"] = phases
+    engine.dispose()
+    return out
+
+
+def run_clusters_10k(url: str) -> dict:
+    """A measured build of 10,000 clusters of the same shape (two 30-minute slots, ~60 items a cluster)."""
+    engine = make_engine(url)
+    create_all(engine)
+    data = make_country(engine, **CLUSTERS_10K)
+    data.pop("province_ids")
+    out: dict = {"scenario": "clusters_10k", "backend": engine.dialect.name, "data": data}
+    day = _bench_day(TZ)
+    t0 = time.perf_counter()
+    result = build_day(engine, day=day, tz=TZ, reason="bench")
+    build_s = time.perf_counter() - t0
+    out["rss_peak_mb"] = round(_rss_mb(), 1)
+    base_s = baseline_executemany(engine, result.items)
+    out.update({"build_s": round(build_s, 3), **_built(result), "baseline_executemany_s": round(base_s, 3),
+                "ratio_to_baseline": round(build_s / base_s, 2),
+                "national_day_extrapolated_s": round(build_s * NATIONAL_CLUSTERS / data["clusters"], 1)})
     engine.dispose()
     return out
 

@@ -165,7 +165,7 @@ class GroupPlan:
     inputs_hash: str
     plan_hash: str
     plan: DayPlan
-    rows: list[tuple]  # writer.ITEM_COLUMNS[3:] values, Python types (UTC datetimes)
+    rows: list[tuple]  # writer.ITEM_COLUMNS values, Python types (UTC datetimes)
     clusters: list[int] = field(default_factory=list)
 
 

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from campaigns.eligibility import airable_contents
 from core.db import table_of
 from playlists.models import Playlist, PlaylistBuild, PlaylistItem, PlaylistPlan
-from playlists.publish import BuildResult
+from playlists.publish import BuildResult, prune_plan_items
 from playlists.service import build_day
 
 log = logging.getLogger(__name__)
@@ -45,15 +45,17 @@ def rebuild_stale(engine: Engine, *, day: date, tz: tzinfo, reason: str = "expir
 
 
 def prune_superseded(engine: Engine, *, before: date) -> int:
-    """Delete superseded (non-current) versions of days before `before`; current ones are history and stay."""
+    """Delete superseded (non-current) versions of days before `before`; current ones are history and stay.
+    Then the stored items and explanations of plans no remaining playlist of those days refers to."""
     playlists = table_of(Playlist)
-    items = table_of(PlaylistItem)
     plans = table_of(PlaylistPlan)
     with engine.begin() as conn:
-        old = sa.select(playlists.c.id).where(playlists.c.day < before, playlists.c.is_current.is_(False))
-        conn.execute(sa.delete(items).where(items.c.playlist_id.in_(old)))
+        days = sorted(set(conn.execute(sa.select(playlists.c.day).where(
+            playlists.c.day < before, playlists.c.is_current.is_(False)).distinct()).scalars()))
         deleted = conn.execute(sa.delete(playlists).where(playlists.c.day < before,
                                                           playlists.c.is_current.is_(False))).rowcount
+        for day in days:
+            prune_plan_items(conn, day)
         used = sa.select(playlists.c.inputs_hash).where(playlists.c.day < before)
         conn.execute(sa.delete(plans).where(plans.c.day < before, plans.c.inputs_hash.not_in(used)))
     return deleted or 0

@@ -1,13 +1,15 @@
 """Tables of the playlists package: slot templates, commemorative days, builds and published playlists.
 
 `playlist` and `playlist_item` are read by other packages (airtime): their table and column
-names are a contract (ARCHITECTURE.md). Exactly one playlist is current per (cluster, day);
-a partial unique index keeps it so, and a build flips `is_current` in one transaction.
+names are a contract (ARCHITECTURE.md). `playlist_item` is a view: a plan's items are stored once
+in `plan_item` and shared by every playlist of that plan. Exactly one playlist is current per
+(cluster, day); a partial unique index keeps it so, and a build flips `is_current` in one transaction.
 """
 
 from datetime import date, datetime, time
 
 import sqlalchemy as sa
+from sqlalchemy.orm import registry
 from sqlmodel import JSON, Field, SQLModel
 
 from core.db import UTCDateTime
@@ -178,13 +180,20 @@ class Playlist(SQLModel, table=True):
     item_count: int = 0
 
 
-class PlaylistItem(SQLModel, table=True):
-    __tablename__ = "playlist_item"
+class PlanItem(SQLModel, table=True):
+    """One item of a plan, stored once for every playlist that publishes that plan.
+
+    Keyed by the plan's `plan_hash` (playlist.plan_hash), which hashes the day, the slots and every
+    item column below: equal hashes mean equal items, so a province's hundreds of clusters with the
+    same plan share one set of rows, and a national day writes one `playlist` row per cluster plus
+    the distinct plans' items. Immutable once written; unreferenced plans are pruned with old versions.
+    """
+
+    __tablename__ = "plan_item"
+    __table_args__ = (sa.Index("ix_plan_item_plan", "plan_hash", "slot_index", "position"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    playlist_id: int = Field(foreign_key="playlist.id", index=True)
-    cluster_id: int
-    day: date
+    plan_hash: str = Field(max_length=64)
     slot_index: int  # 0-based index of the slot within the day's playlist
     slot_name: str = Field(max_length=120)
     slot_starts_at: datetime = Field(sa_type=UTCDateTime)
@@ -203,6 +212,63 @@ class PlaylistItem(SQLModel, table=True):
     ext: str | None = Field(default=None, max_length=10)
     relay_id: int | None = None
     stream_url: str | None = Field(default=None, max_length=STREAM_URL_MAX)
+
+
+# Views live in a metadata of their own: `create_all` and the migration check see tables only, and the
+# view is made by the DDL below (and by migration 0008).
+views = registry()
+
+
+class _View(SQLModel, registry=views):
+    pass
+
+
+PLAYLIST_ITEM_VIEW = """CREATE VIEW playlist_item AS
+SELECT i.id AS id, p.id AS playlist_id, p.cluster_id AS cluster_id, p.day AS day, i.slot_index AS slot_index,
+       i.slot_name AS slot_name, i.slot_starts_at AS slot_starts_at, i.slot_ends_at AS slot_ends_at,
+       i.position AS position, i.kind AS kind, i.content_id AS content_id, i.revision_id AS revision_id,
+       i.campaign_id AS campaign_id, i.level AS level, i.title AS title, i.starts_at AS starts_at,
+       i.duration_ms AS duration_ms, i.sha256 AS sha256, i.ext AS ext, i.relay_id AS relay_id,
+       i.stream_url AS stream_url
+FROM playlist p JOIN plan_item i ON i.plan_hash = p.plan_hash"""
+
+
+class PlaylistItem(_View, table=True):
+    """Every item of every playlist, as readers (airtime, devices, the playlist forms) have always seen it:
+    a VIEW joining each playlist to its plan's items (read-only; the builder writes `plan_item`).
+
+    `id` is the plan item's: unique within a playlist (and within a cluster's days), shared by the
+    playlists of one plan; (playlist_id, id) identifies a row.
+    """
+
+    __tablename__ = "playlist_item"
+
+    id: int = Field(primary_key=True)
+    playlist_id: int = Field(primary_key=True)
+    cluster_id: int
+    day: date
+    slot_index: int
+    slot_name: str
+    slot_starts_at: datetime = Field(sa_type=UTCDateTime)
+    slot_ends_at: datetime = Field(sa_type=UTCDateTime)
+    position: int
+    kind: str
+    content_id: int | None = None
+    revision_id: int | None = None
+    campaign_id: int | None = None
+    level: str
+    title: str
+    starts_at: datetime = Field(sa_type=UTCDateTime)
+    duration_ms: int
+    sha256: str | None = None
+    ext: str | None = None
+    relay_id: int | None = None
+    stream_url: str | None = None
+
+
+# `SQLModel.metadata.create_all` (tests, the bench) makes the view after the tables; drop_all drops it first.
+sa.event.listen(SQLModel.metadata, "after_create", sa.DDL(PLAYLIST_ITEM_VIEW))
+sa.event.listen(SQLModel.metadata, "before_drop", sa.DDL("DROP VIEW IF EXISTS playlist_item"))
 
 
 class PlaylistPlan(SQLModel, table=True):

@@ -2,10 +2,12 @@
 
 Clusters whose inputs did not change keep their playlist (same version, same ETag); clusters whose
 inputs changed but whose plan did not keep it too (only its inputs hash is updated). The others get
-a new version, written with `is_current = false` in chunked transactions (readers never see them),
-on one or two connections; then a single short transaction flips them current and retires the old
-ones. A build that fails or is killed half-way leaves the previous versions served: its `running`
-build row and orphan rows are cleaned up at once (failure) or by the next build of the day (kill).
+a new version: one `playlist` row each, written with `is_current = false` in chunked transactions
+(readers never see them), on one or two connections; their items are their plan's, stored once per
+plan_hash in `plan_item` (only plans not stored yet are written) and read through the
+`playlist_item` view. Then a single short transaction flips them current and retires the old ones.
+A build that fails or is killed half-way leaves the previous versions served: its `running` build
+row and orphan rows are cleaned up at once (failure) or by the next build of the day (kill).
 
 Callers hold the build lock (`playlists.service.build_lock`), so version numbers and the ids the
 writer allocates never race.
@@ -28,7 +30,7 @@ from core import events
 from core.db import table_of
 from core.timeutil import now_utc
 from playlists.grouping import GroupPlan, plan_slots_json
-from playlists.models import Playlist, PlaylistBuild, PlaylistItem, PlaylistPlan
+from playlists.models import PlanItem, Playlist, PlaylistBuild, PlaylistPlan
 from playlists.writer import BulkWriter
 
 log = logging.getLogger(__name__)
@@ -46,9 +48,11 @@ class BuildResult:
     clusters: int  # clusters in scope: each now has a current playlist for the day
     written: int  # new versions published
     unchanged: int  # playlists kept as they were (same version, same ETag)
-    items: int  # item rows written
+    items: int  # items of the new versions (what `playlist_item` shows for them)
     groups: int  # distinct planner inputs
     seconds: float
+    plan_items: int = 0  # rows stored for them: each new plan's items, once
+
 
     @property
     def playlists(self) -> int:
@@ -57,7 +61,7 @@ class BuildResult:
     def as_dict(self) -> dict:
         return {"date": self.day.isoformat(), "build_id": self.build_id, "playlists": self.clusters,
                 "written": self.written, "unchanged": self.unchanged, "items": self.items,
-                "groups": self.groups, "seconds": round(self.seconds, 3)}
+                "groups": self.groups, "plan_items": self.plan_items, "seconds": round(self.seconds, 3)}
 
 
 @dataclass
@@ -96,10 +100,12 @@ def publish_groups(engine: Engine, *, day: date, groups: Sequence[GroupPlan], cu
     with engine.begin() as conn:
         build_id = _start_build(conn, day, area_id, reason, created_by, total)
         _save_plans(conn, day, [g for g in groups if g.clusters])
-    items = 0
+    items = plan_items = 0
     try:
         if writes:
-            items = _write_all(engine, day, build_id, groups, writes, chunk_clusters, progress)
+            with engine.begin() as conn:
+                plan_items = _save_plan_items(conn, {a.group.plan_hash: a.group.rows for a in writes})
+            items = _write_all(engine, day, build_id, writes, chunk_clusters, progress)
         _flip(engine, day, build_id, relabel, len(writes), unchanged, items)
     except BaseException as exc:
         log.exception("playlist build %s for %s failed", build_id, day)
@@ -109,7 +115,7 @@ def publish_groups(engine: Engine, *, day: date, groups: Sequence[GroupPlan], cu
     if replaced:
         _announce(engine, day, replaced)
     return BuildResult(day=day, build_id=build_id, clusters=total, written=len(writes), unchanged=unchanged,
-                       items=items, groups=len(groups), seconds=time.monotonic() - started)
+                       items=items, groups=len(groups), seconds=time.monotonic() - started, plan_items=plan_items)
 
 
 def _announce(engine: Engine, day: date, cluster_ids: list[int]) -> None:
@@ -128,13 +134,23 @@ def cleanup_unpublished(conn: Connection, day: date) -> None:
     """Delete what failed or killed builds of `day` left behind (never current, never served)."""
     builds = table_of(PlaylistBuild)
     playlists = table_of(Playlist)
-    items = table_of(PlaylistItem)
     dead = sa.select(builds.c.id).where(builds.c.day == day, builds.c.status != "published")
-    orphans = sa.select(playlists.c.id).where(playlists.c.build_id.in_(dead), playlists.c.is_current.is_(False))
-    conn.execute(sa.delete(items).where(items.c.playlist_id.in_(orphans)))
     conn.execute(sa.delete(playlists).where(playlists.c.build_id.in_(dead), playlists.c.is_current.is_(False)))
-    conn.execute(sa.update(builds).where(builds.c.day == day, builds.c.status == "running")
-                 .values(status="failed", error="Bị dừng giữa chừng.", finished_at=now_utc()))
+    killed = conn.execute(sa.update(builds).where(builds.c.day == day, builds.c.status == "running")
+                          .values(status="failed", error="Bị dừng giữa chừng.", finished_at=now_utc())).rowcount
+    if killed:
+        prune_plan_items(conn, day)
+
+
+def prune_plan_items(conn: Connection, day: date) -> int:
+    """Delete the stored items of `day`'s plans that no playlist refers to any more (a failed build's, or
+    superseded versions' once pruned). A plan_hash covers one day, so only that day's playlists can use it."""
+    plans = table_of(PlaylistPlan)
+    playlists = table_of(Playlist)
+    items = table_of(PlanItem)
+    used = sa.select(playlists.c.plan_hash).where(playlists.c.day == day)
+    candidates = sa.select(plans.c.plan_hash).where(plans.c.day == day, plans.c.plan_hash.not_in(used))
+    return conn.execute(sa.delete(items).where(items.c.plan_hash.in_(candidates))).rowcount or 0
 
 
 # ---------------------------------------------------------------------------- build rows and plans
@@ -154,6 +170,7 @@ def _fail_build(engine: Engine, build_id: int, day: date, error: str) -> None:
         conn.execute(sa.update(builds).where(builds.c.id == build_id)
                      .values(status="failed", error=error[:2000], finished_at=now_utc()))
         cleanup_unpublished(conn, day)
+        prune_plan_items(conn, day)
 
 
 def _save_plans(conn: Connection, day: date, groups: Sequence[GroupPlan]) -> None:
@@ -170,6 +187,17 @@ def _save_plans(conn: Connection, day: date, groups: Sequence[GroupPlan]) -> Non
            for h, g in sorted(wanted.items()) if h not in have]
     if new:
         conn.execute(sa.insert(table), new)
+
+
+def _save_plan_items(conn: Connection, plans: dict[str, list[tuple]]) -> int:
+    """Store the items of each plan not stored yet (a plan_hash's items never change); returns rows written."""
+    table = table_of(PlanItem)
+    keys = sorted(plans)
+    have: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start:start + 500]
+        have |= set(conn.execute(sa.select(table.c.plan_hash).where(table.c.plan_hash.in_(chunk)).distinct()).scalars())
+    return BulkWriter(conn).write_plan_items((h, plans[h]) for h in keys if h not in have)
 
 
 def _flip(engine: Engine, day: date, build_id: int, relabel: list[dict], written: int, unchanged: int,
@@ -197,27 +225,24 @@ def _etag(cluster_id: int, day: date, version: int, plan_hash: str) -> str:
     return hashlib.sha256(f"{cluster_id}:{day.isoformat()}:{version}:{plan_hash}".encode()).hexdigest()[:32]
 
 
-def _write_chunk(writer: BulkWriter, day: date, build_id: int, chunk: list[_Assignment],
-                 prepared: dict[str, list[tuple]]) -> int:
+def _write_chunk(writer: BulkWriter, day: date, build_id: int, chunk: list[_Assignment]) -> int:
     built_at = now_utc()
     ids = writer.allocate_ids(len(chunk))
     writer.write_playlists([
         (pid, a.cluster_id, day, a.version, _etag(a.cluster_id, day, a.version, a.group.plan_hash),
          a.group.inputs_hash, a.group.plan_hash, build_id, built_at, False, len(a.group.rows))
         for pid, a in zip(ids, chunk, strict=True)])
-    writer.write_items([(pid, a.cluster_id, prepared[a.group.inputs_hash])
-                        for pid, a in zip(ids, chunk, strict=True)], day)
     return sum(len(a.group.rows) for a in chunk)
 
 
 def _writer_count(engine: Engine) -> int:
-    # PostgreSQL checks every item's foreign key on the server: two connections keep two server
+    # PostgreSQL checks every playlist's foreign keys on the server: two connections keep two server
     # processes busy. SQLite has one writer at a time, so more would only wait for each other.
     return min(2, os.cpu_count() or 1) if engine.dialect.name == "postgresql" else 1
 
 
-def _write_all(engine: Engine, day: date, build_id: int, groups: Sequence[GroupPlan], writes: list[_Assignment],
-               chunk_clusters: int, progress: Progress | None) -> int:
+def _write_all(engine: Engine, day: date, build_id: int, writes: list[_Assignment], chunk_clusters: int,
+               progress: Progress | None) -> int:
     """Write every new version (not yet current), one transaction per chunk, on one or more connections.
 
     `progress` is told after each chunk has committed; if it raises, the build fails like any other."""
@@ -230,12 +255,11 @@ def _write_all(engine: Engine, day: date, build_id: int, groups: Sequence[GroupP
     def lane(index: int) -> None:
         with engine.connect() as conn:
             writer = BulkWriter(conn)
-            prepared = {g.inputs_hash: writer.prepare(g.rows) for g in groups if g.clusters}
             for chunk in chunks[index::lanes]:
                 if failed.is_set():
                     return
                 with conn.begin():
-                    n = _write_chunk(writer, day, build_id, chunk, prepared)
+                    n = _write_chunk(writer, day, build_id, chunk)
                 with lock:
                     written["clusters"] += len(chunk)
                     written["items"] += n

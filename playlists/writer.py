@@ -1,59 +1,53 @@
-"""Bulk inserts of `playlist` and `playlist_item` rows, at the driver level, on the caller's transaction.
+"""Bulk inserts of `playlist` and `plan_item` rows, at the driver level, on the caller's transaction.
 
 PostgreSQL gets COPY, each value adapted by psycopg (`Copy.write_row`, as `airtime.ingest` does), in
-the binary format with the columns' own types read from the catalogue: a national day is hundreds of
-thousands of rows, and binary rows cost the client a tenth of the CPU of text ones (and the server
-less parsing). SQLite gets `executemany` with values rendered by the columns' own bind processors
-(it wants dates and times as text). A group's item rows are prepared once and shared by all of its
-clusters; only (playlist_id, cluster_id, day) differ from cluster to cluster.
+the binary format with the columns' own types read from the catalogue: a national day is a hundred
+thousand playlist rows, and binary rows cost the client a tenth of the CPU of text ones (and the
+server less parsing). SQLite gets `executemany` with values rendered by the columns' own bind
+processors (it wants dates and times as text). A plan's items are written once, keyed by its
+plan_hash, and every playlist of that plan reads them through the `playlist_item` view.
 """
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from core.db import table_of
-from playlists.models import Playlist, PlaylistItem
+from playlists.models import PlanItem, Playlist
 
 if TYPE_CHECKING:  # imported by the PostgreSQL driver when it is used
     from psycopg import Copy
 
+# A plan item's values, in the order of `GroupPlan.rows`.
 ITEM_COLUMNS = (
-    "playlist_id", "cluster_id", "day", "slot_index", "slot_name", "slot_starts_at", "slot_ends_at",
-    "position", "kind", "content_id", "revision_id", "campaign_id", "level", "title", "starts_at",
-    "duration_ms", "sha256", "ext", "relay_id", "stream_url",
+    "slot_index", "slot_name", "slot_starts_at", "slot_ends_at", "position", "kind", "content_id", "revision_id",
+    "campaign_id", "level", "title", "starts_at", "duration_ms", "sha256", "ext", "relay_id", "stream_url",
 )
+PLAN_ITEM_COLUMNS = ("plan_hash", *ITEM_COLUMNS)
 PLAYLIST_COLUMNS = ("id", "cluster_id", "day", "version", "etag", "inputs_hash", "plan_hash", "build_id",
                     "built_at", "is_current", "item_count")
 
 
 class BulkWriter:
-    """Writes playlists and their items on one connection (the caller opens and ends the transaction)."""
+    """Writes playlists and plan items on one connection (the caller opens and ends the transaction)."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.pg = conn.dialect.name == "postgresql"
         dialect = conn.dialect
-        tables = {"playlist_item": (table_of(PlaylistItem), ITEM_COLUMNS),
+        tables = {"plan_item": (table_of(PlanItem), PLAN_ITEM_COLUMNS),
                   "playlist": (table_of(Playlist), PLAYLIST_COLUMNS)}
         self._procs = {name: [table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
                        for name, (table, names) in tables.items()}
         self._next_id: int | None = None
         self._pg_types: dict[str, list[int]] = {}
 
-    def _render(self, table: str, row: tuple, offset: int = 0) -> tuple:
-        procs = self._procs[table][offset:]
+    def _render(self, table: str, row: tuple) -> tuple:
+        procs = self._procs[table]
         return tuple(p(v) if p is not None and v is not None else v for p, v in zip(procs, row, strict=True))
-
-    def prepare(self, rows: list[tuple]) -> list[tuple]:
-        """A group's item rows without their first three columns (playlist_id, cluster_id, day)."""
-        if self.pg:
-            return rows
-        return [self._render("playlist_item", row, 3) for row in rows]
 
     def allocate_ids(self, n: int) -> list[int]:
         """Ids for new playlists, so rows need no RETURNING round trip (builds hold the build lock)."""
@@ -104,21 +98,23 @@ class BulkWriter:
         finally:
             cursor.close()
 
-    def write_items(self, batches: Iterable[tuple[int, int, list[tuple]]], day: date) -> None:
-        """`batches`: (playlist_id, cluster_id, prepared rows of its group) per playlist."""
+    def write_plan_items(self, plans: Iterable[tuple[str, list[tuple]]]) -> int:
+        """`plans`: (plan_hash, its rows as `GroupPlan.rows`, Python types); returns the rows written."""
+        written = 0
         cursor = self._cursor()
         try:
             if self.pg:
-                with self._copy(cursor, "playlist_item", ITEM_COLUMNS) as copy:
-                    for pid, cid, rows in batches:
+                with self._copy(cursor, "plan_item", PLAN_ITEM_COLUMNS) as copy:
+                    for plan_hash, rows in plans:
                         for row in rows:
-                            copy.write_row((pid, cid, day, *row))
+                            copy.write_row((plan_hash, *row))
+                            written += 1
             else:
-                to_day = self._procs["playlist_item"][2]  # SQLite stores a date as text
-                day_value = to_day(day) if to_day is not None else day
-                marks = ", ".join("?" for _ in ITEM_COLUMNS)
-                cursor.executemany(
-                    f"INSERT INTO playlist_item ({', '.join(ITEM_COLUMNS)}) VALUES ({marks})",
-                    ((pid, cid, day_value, *row) for pid, cid, rows in batches for row in rows))
+                rendered = [self._render("plan_item", (plan_hash, *row)) for plan_hash, rows in plans for row in rows]
+                marks = ", ".join("?" for _ in PLAN_ITEM_COLUMNS)
+                cursor.executemany(f"INSERT INTO plan_item ({', '.join(PLAN_ITEM_COLUMNS)}) VALUES ({marks})",
+                                   rendered)
+                written = len(rendered)
         finally:
             cursor.close()
+        return written

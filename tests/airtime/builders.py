@@ -25,7 +25,8 @@ from campaigns.models import (
     RevisionStatus,
 )
 from core.db import saved_id
-from playlists.models import Playlist, PlaylistItem
+from playlists.models import PlanItem as PlanItemRow
+from playlists.models import Playlist
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 _counter = itertools.count(1)
@@ -100,18 +101,20 @@ def make_playlist(session: Session, cluster_id: int, day: date, items: Sequence[
         session.flush()
     # As the builder does: equal plan_hash on a day means equal items (airtime relies on it).
     plan_hash = hashlib.sha256(repr((day, [(it.content.id if it.content else None, it.duration_ms,
-                                            it.starts_at.timestamp(), it.slot_name) for it in items])).encode()
-                               ).hexdigest()
+                                            it.starts_at.timestamp(), it.slot_name, it.slot_starts_at,
+                                            it.slot_ends_at) for it in items])).encode()).hexdigest()
     p = Playlist(cluster_id=cluster_id, day=day, version=version, etag=uuid.uuid4().hex, inputs_hash="x",
                  plan_hash=plan_hash, is_current=current, item_count=len(items))
     session.add(p)
     session.flush()
+    if session.query(PlanItemRow).filter_by(plan_hash=plan_hash).first() is not None:
+        return p  # the plan's items are stored once, shared by every playlist of the plan
     for position, it in enumerate(items):
         slot_start = it.slot_starts_at or it.starts_at - timedelta(minutes=5)
         slot_end = it.slot_ends_at or it.starts_at + timedelta(milliseconds=it.duration_ms) + timedelta(minutes=30)
         c = it.content
-        session.add(PlaylistItem(
-            playlist_id=saved_id(p), cluster_id=cluster_id, day=day, slot_index=0, slot_name=it.slot_name,
+        session.add(PlanItemRow(
+            plan_hash=plan_hash, slot_index=0, slot_name=it.slot_name,
             slot_starts_at=slot_start, slot_ends_at=slot_end, position=position,
             kind="content" if c else "filler", content_id=c.id if c else None,
             revision_id=c.airing_revision_id if c else None, campaign_id=c.campaign_id if c else None,
