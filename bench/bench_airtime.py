@@ -52,7 +52,7 @@ from airtime.reports import airtime_rows  # noqa: E402
 from campaigns.models import Campaign, CampaignArea, Content, ContentRevision  # noqa: E402
 from core.areas import Area, AreaLevel, get_area  # noqa: E402
 from core.db import create_all, make_engine, saved_id, session_scope, table_of  # noqa: E402
-from playlists.models import Playlist, PlaylistItem  # noqa: E402
+from playlists.models import PlanItem, Playlist, PlaylistItem  # noqa: E402
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -280,10 +280,11 @@ def run_http_sample(engine: Engine, url: str, clusters: list[int], contents: lis
 
 def insert_plan(engine: Engine, plans: dict) -> dict[str, Any]:
     """The published plan of the same cluster-days, as the playlists package stores it: one current
-    playlist per cluster-day (clusters of a commune share a plan_hash) and its items (bulk, untimed)."""
+    playlist per cluster-day (clusters of a commune share a plan_hash) and its plan's items, stored once
+    per plan (bulk, untimed)."""
     t0 = time.perf_counter()
     playlists = table_of(Playlist)
-    items = table_of(PlaylistItem)
+    items = table_of(PlanItem)
     with engine.begin() as conn:
         content = table_of(Content)
         campaign_of: dict[int, int | None] = dict(conn.execute(sa.select(content.c.id, content.c.campaign_id)).all())
@@ -298,18 +299,16 @@ def insert_plan(engine: Engine, plans: dict) -> dict[str, Any]:
                     {"cluster_id": c, "day": day, "version": 1, "etag": "e", "inputs_hash": plan_hash,
                      "plan_hash": plan_hash, "built_at": datetime(2024, 12, 31, tzinfo=UTC), "is_current": True,
                      "item_count": len(entry["plan"])} for c in entry["clusters"]]).scalars().all()
-                rows = []
-                for pid, cluster in zip(ids, entry["clusters"], strict=True):
-                    for pos, (at, content_id, planned) in enumerate(entry["plan"]):
-                        rows.append({"playlist_id": pid, "cluster_id": cluster, "day": day,
-                                     "slot_index": pos // ITEMS_PER_SLOT, "slot_name": "Bản tin",
-                                     "slot_starts_at": at, "slot_ends_at": at, "position": pos, "kind": "content",
-                                     "content_id": content_id, "revision_id": None,
-                                     "campaign_id": campaign_of.get(content_id), "level": "normal", "title": "Tin",
-                                     "starts_at": at, "duration_ms": planned, "sha256": "0" * 64, "ext": "mp3"})
+                # A plan's items are stored once (plan_item) and read by each of its playlists (playlist_item).
+                rows = [{"plan_hash": plan_hash, "slot_index": pos // ITEMS_PER_SLOT, "slot_name": "Bản tin",
+                         "slot_starts_at": at, "slot_ends_at": at, "position": pos, "kind": "content",
+                         "content_id": content_id, "revision_id": None, "campaign_id": campaign_of.get(content_id),
+                         "level": "normal", "title": "Tin", "starts_at": at, "duration_ms": planned,
+                         "sha256": "0" * 64, "ext": "mp3"}
+                        for pos, (at, content_id, planned) in enumerate(entry["plan"])]
                 conn.execute(items.insert(), rows)
                 n_playlists += len(ids)
-                n_items += len(rows)
+                n_items += len(rows) * len(ids)
     return {"playlists": n_playlists, "items": n_items, "seconds": round(time.perf_counter() - t0, 2)}
 
 
