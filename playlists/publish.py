@@ -97,14 +97,15 @@ def publish_groups(engine: Engine, *, day: date, groups: Sequence[GroupPlan], cu
                 writes.append(_Assignment(cid, g, max_version.get(cid, 0) + 1))
     writes.sort(key=lambda a: a.cluster_id)
 
+    # The build row, the groups' explanations and the new plans' items: one transaction (a failed build's
+    # items are pruned with its playlists).
     with engine.begin() as conn:
         build_id = _start_build(conn, day, area_id, reason, created_by, total)
         _save_plans(conn, day, [g for g in groups if g.clusters])
-    items = plan_items = 0
+        plan_items = _save_plan_items(conn, {a.group.plan_hash: a.group.rows for a in writes})
+    items = 0
     try:
         if writes:
-            with engine.begin() as conn:
-                plan_items = _save_plan_items(conn, {a.group.plan_hash: a.group.rows for a in writes})
             items = _write_all(engine, day, build_id, writes, chunk_clusters, progress)
         _flip(engine, day, build_id, relabel, len(writes), unchanged, items)
     except BaseException as exc:
