@@ -42,12 +42,22 @@ class BulkWriter:
                   "playlist": (table_of(Playlist), PLAYLIST_COLUMNS)}
         self._procs = {name: [table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
                        for name, (table, names) in tables.items()}
+        self._memo: dict[tuple, object] = {}
         self._next_id: int | None = None
         self._pg_types: dict[str, list[int]] = {}
 
     def _render(self, table: str, row: tuple) -> tuple:
-        procs = self._procs[table]
-        return tuple(p(v) if p is not None and v is not None else v for p, v in zip(procs, row, strict=True))
+        return tuple(self._value(p, v) if p is not None and v is not None else v
+                     for p, v in zip(self._procs[table], row, strict=True))
+
+    def _value(self, proc, value):
+        # Remembered: a day's rows repeat their slot times, day and build time (a datetime costs a
+        # TypeDecorator call and a strftime each time).
+        key = (proc, value)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = proc(value)
+        return found
 
     def allocate_ids(self, n: int) -> list[int]:
         """Ids for new playlists, so rows need no RETURNING round trip (builds hold the build lock)."""

@@ -19,7 +19,7 @@ from core.areas import AreaCreate, AreaLevel, create_area
 from core.db import alembic_config, session_scope
 from playlists.housekeeping import prune_superseded
 from playlists.models import PlanItem, Playlist, PlaylistItem
-from playlists.queries import published_items
+from playlists.queries import playlist_items, published_items
 from playlists.service import build_day
 from tests.conftest import BACKENDS, PG_BASE_URL
 from tests.core.test_migration_shared_plans import shared_plans_revision
@@ -120,8 +120,12 @@ def test_a_failed_build_leaves_no_stored_items(engine, world, scene, store, sett
 
 def test_pruning_superseded_versions_prunes_their_plans(engine, world, scene, store, settings):
     build_day(engine, day=DAY, tz=settings.tz)
+    first = {p.id: _titles(engine, p.id) for p in _playlists(engine)}
     add_content(engine, "Tin mới", [world.province.id], make_mp3(store, 5, 900))
     build_day(engine, day=DAY, tz=settings.tz)  # version 2 everywhere, version 1 superseded
+    # Superseded versions still read their own items (the history of what was published).
+    assert {pid: _titles(engine, pid) for pid in first} == first
+    assert any("Tin mới" in _titles(engine, p.id) for p in _playlists(engine) if p.is_current)
     current = {p.plan_hash for p in _playlists(engine) if p.is_current and p.item_count}  # empty plans store none
     with Session(engine) as s:
         before = published_items(s, day_from=DAY, day_to=DAY)
@@ -132,6 +136,11 @@ def test_pruning_superseded_versions_prunes_their_plans(engine, world, scene, st
         after = published_items(s, day_from=DAY, day_to=DAY)
     assert hashes == current
     assert [(r.cluster_id, r.id, r.title) for r in after] == [(r.cluster_id, r.id, r.title) for r in before]
+
+
+def _titles(engine, playlist_id: int) -> list[str]:
+    with Session(engine) as s:
+        return [it.title for it in playlist_items(s, playlist_id)]
 
 
 def _playlists(engine) -> list[Playlist]:
