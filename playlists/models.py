@@ -266,8 +266,12 @@ class PlaylistItem(_View, table=True):
     stream_url: str | None = None
 
 
-# `SQLModel.metadata.create_all` (tests, the bench) makes the view after the tables; drop_all drops it first.
-sa.event.listen(SQLModel.metadata, "after_create", sa.DDL(PLAYLIST_ITEM_VIEW))
+# `SQLModel.metadata.create_all` (tests, the bench) makes the view after the tables (again: no error, as for
+# the tables it finds); drop_all drops it first.
+sa.event.listen(SQLModel.metadata, "after_create", sa.DDL(
+    PLAYLIST_ITEM_VIEW.replace("CREATE VIEW", "CREATE VIEW IF NOT EXISTS", 1)).execute_if(dialect="sqlite"))
+sa.event.listen(SQLModel.metadata, "after_create", sa.DDL(
+    PLAYLIST_ITEM_VIEW.replace("CREATE VIEW", "CREATE OR REPLACE VIEW", 1)).execute_if(dialect="postgresql"))
 sa.event.listen(SQLModel.metadata, "before_drop", sa.DDL("DROP VIEW IF EXISTS playlist_item"))
 
 
