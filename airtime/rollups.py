@@ -7,14 +7,16 @@ Per content it would be as many rows as events. Reports by content read the even
 (`airtime.aggregate`).
 
 - `add_events`: in the ingest's transaction, under the cluster's chain lock, one upsert per
-  (day, campaign) of the batch. The contents' campaigns are read FOR SHARE on PostgreSQL, so a
-  campaign change waits for the ingest (or the ingest for it) and the totals land on the right key.
+  (day, campaign) of the batch. On PostgreSQL a shared advisory lock (`_CAMPAIGN_LOCK`) makes a
+  campaign change wait for the ingests in flight, and later ingests wait for it: totals land on the
+  right campaign.
 - `rebuild_for_content`: a content changed campaign. Each cluster-day with its events is recomputed
   from the events; a cluster-day that archiving emptied (late events of an archived day) has only
   this content's live events moved, as the archived ones are gone.
 - `check_cluster`: the cluster's roll-ups against its events, day by day from its archive cut on.
 """
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ from sqlmodel import Session
 
 from airtime.models import AIRED_STATUSES, NO_CAMPAIGN, AirtimeRollup, PlayCheckpoint
 from core.db import table_of
+from core.lock import advisory_key
 
 ROLLUP = table_of(AirtimeRollup)
 _CHECKPOINTS = table_of(PlayCheckpoint)
@@ -39,18 +42,27 @@ _UPSERT = sa.text(
 ).bindparams(sa.bindparam("local_day", type_=sa.Date))
 
 
+# PostgreSQL: ingest holds this transaction-level advisory lock shared while it reads contents' campaigns
+# and adds to the roll-ups; a campaign change takes it exclusively before it moves totals. So a change
+# waits for the ingests already reading the old campaign, and later ingests read the new one. (Shared
+# advisory locks live in memory: unlike FOR SHARE on the content rows, they write nothing.)
+_CAMPAIGN_LOCK = advisory_key("airtime-rollup-campaigns")
+
+
 def _campaigns_of(session: Session, content_ids: list[int]) -> dict[int, int | None]:
     if not content_ids:
         return {}
-    lock = " FOR SHARE" if session.get_bind().dialect.name == "postgresql" else ""
-    rows = session.execute(sa.text(f"SELECT id, campaign_id FROM content WHERE id IN :ids ORDER BY id{lock}")
+    rows = session.execute(sa.text("SELECT id, campaign_id FROM content WHERE id IN :ids")
                            .bindparams(sa.bindparam("ids", expanding=True)), {"ids": content_ids})
     return dict(rows.all())
 
 
 def add_events(session: Session, cluster_id: int, events: Iterable[tuple[int | None, date, int, str]]) -> None:
-    """Add freshly stored events (content_id, local_day, duration_ms, status) of one cluster."""
-    totals: dict[tuple[date, int | None], list[int]] = defaultdict(lambda: [0, 0])
+    """Add freshly stored events (content_id, local_day, duration_ms, status) of one cluster.
+
+    One statement: the batch's totals per (day, content) go in as one bound list, the database looks up
+    each content's campaign and adds per (day, campaign)."""
+    totals: dict[tuple[date, int], list[int]] = defaultdict(lambda: [0, 0])
     for content_id, day, ms, status in events:
         if content_id is not None and status in AIRED_STATUSES:
             acc = totals[(day, content_id)]
@@ -58,15 +70,30 @@ def add_events(session: Session, cluster_id: int, events: Iterable[tuple[int | N
             acc[1] += 1
     if not totals:
         return
-    campaign_of = _campaigns_of(session, sorted({c for _, c in totals if c is not None}))
-    merged: dict[tuple[date, int], list[int]] = defaultdict(lambda: [0, 0])
-    for (day, content_id), (ms, n) in totals.items():
-        acc = merged[(day, campaign_of.get(content_id) or NO_CAMPAIGN)]  # type: ignore[arg-type]
-        acc[0] += ms
-        acc[1] += n
-    session.execute(_UPSERT, [{"cluster_id": cluster_id, "local_day": day, "campaign_id": campaign,
-                               "aired_ms": ms, "plays": n}
-                              for (day, campaign), (ms, n) in sorted(merged.items())])
+    keys = sorted(totals)
+    if session.get_bind().dialect.name == "postgresql":
+        # A statement of its own: the upsert's snapshot must start after the lock is granted.
+        session.execute(sa.text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": _CAMPAIGN_LOCK})
+        session.execute(_PG_ADD, {"cluster": cluster_id, "d": [d for d, _ in keys], "c": [c for _, c in keys],
+                                  "ms": [totals[k][0] for k in keys], "n": [totals[k][1] for k in keys]})
+    else:  # SQLite: ingest already holds the single writer lock (BEGIN IMMEDIATE)
+        rows = json.dumps([[d.isoformat(), c, *totals[(d, c)]] for d, c in keys])
+        session.connection().exec_driver_sql(_SQLITE_ADD, (cluster_id, rows))
+
+
+_ON_CONFLICT = ("ON CONFLICT (cluster_id, local_day, campaign_id) DO UPDATE SET aired_ms = airtime_rollup.aired_ms "
+                "+ excluded.aired_ms, plays = airtime_rollup.plays + excluded.plays")
+_PG_ADD = sa.text(
+    "INSERT INTO airtime_rollup (cluster_id, local_day, campaign_id, aired_ms, plays) "
+    "SELECT :cluster, u.d, COALESCE(c.campaign_id, 0), SUM(u.ms), SUM(u.n) "
+    "FROM unnest(CAST(:d AS date[]), CAST(:c AS integer[]), CAST(:ms AS bigint[]), CAST(:n AS integer[])) "
+    "AS u(d, content_id, ms, n) LEFT JOIN content c ON c.id = u.content_id "
+    "GROUP BY u.d, COALESCE(c.campaign_id, 0) " + _ON_CONFLICT)
+_SQLITE_ADD = (
+    "INSERT INTO airtime_rollup (cluster_id, local_day, campaign_id, aired_ms, plays) "
+    "SELECT ?1, u.value ->> 0, COALESCE(c.campaign_id, 0), SUM(u.value ->> 2), SUM(u.value ->> 3) "
+    "FROM json_each(?2) u LEFT JOIN content c ON c.id = u.value ->> 1 WHERE true "
+    "GROUP BY u.value ->> 0, COALESCE(c.campaign_id, 0) " + _ON_CONFLICT)
 
 
 def _archived_before(session: Session) -> dict[int, date]:
@@ -102,6 +129,8 @@ def rebuild_for_content(session: Session, content_id: int, old_campaign_id: int 
     """The content's campaign changed (already flushed): bring the roll-ups of its cluster-days in line.
 
     Returns the number of cluster-days touched."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CAMPAIGN_LOCK})
     rows = session.execute(sa.text(
         "SELECT cluster_id, local_day, SUM(CASE WHEN status IN " + _AIRED + " THEN duration_ms ELSE 0 END), "
         "SUM(CASE WHEN status IN " + _AIRED + " THEN 1 ELSE 0 END) "
