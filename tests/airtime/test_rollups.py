@@ -70,12 +70,14 @@ def test_a_content_changing_campaign_moves_its_totals(client, engine, world, aut
                                                                event(loose, local(DAY, 6, 5), 40_000)])
     assert _by_campaign(engine) == {str(a): 120.0, "none": 80.0}
 
-    res = client.patch(f"/api/v1/contents/{loose}", json={"campaign_id": b, "area_ids": [world.province.id]}, headers=auth("admin"))
+    res = client.patch(f"/api/v1/contents/{loose}", json={"campaign_id": b, "area_ids": [world.province.id]},
+                       headers=auth("admin"))
     assert res.status_code == 200, res.text
     assert _rollups(engine, c1) == {(DAY, a): (60_000, 1), (DAY, b): (40_000, 1)}
     assert _by_campaign(engine) == {str(a): 120.0, str(b): 80.0}
 
-    res = client.patch(f"/api/v1/contents/{in_a}", json={"campaign_id": None, "area_ids": [world.province.id]}, headers=auth("admin"))
+    res = client.patch(f"/api/v1/contents/{in_a}", json={"campaign_id": None, "area_ids": [world.province.id]},
+                       headers=auth("admin"))
     assert res.status_code == 200, res.text
     assert _rollups(engine, c2) == {(DAY, 0): (60_000, 1), (DAY, b): (40_000, 1)}
     assert _by_campaign(engine) == {str(b): 80.0, "none": 120.0}  # A, without a target, has no row left
