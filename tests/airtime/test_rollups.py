@@ -103,3 +103,21 @@ def test_verify_finds_a_roll_up_that_disagrees_with_the_events(client, engine, w
         conn.execute(ROLLUP.insert().values(cluster_id=cluster, local_day=date(2026, 3, 9), campaign_id=a,
                                             aired_ms=1, plays=1))
     assert "09/03/2026" in client.get(url, headers=auth("admin")).json()["rollup_first_mismatch"]
+
+
+def test_reports_verify_fails_on_a_wrong_total(engine, world, settings, monkeypatch):
+    from typer.testing import CliRunner
+
+    import api.cli_reports as cli
+
+    monkeypatch.setattr(cli, "open_engine", lambda: engine)
+    monkeypatch.setattr(cli, "get_settings", lambda: settings)
+    _, _, in_a, _ = _setup(engine, world)
+    cluster = world.clusters_a[0].id
+    with session_scope(engine) as s:
+        ingest_plays(s, cluster_id=cluster, tz=TZ, events=[event(in_a, local(DAY, 6, 0), 60_000)])
+    assert CliRunner().invoke(cli.app, ["verify"]).exit_code == 0
+    with engine.begin() as conn:
+        conn.execute(sa.delete(ROLLUP))
+    failed = CliRunner().invoke(cli.app, ["verify"])
+    assert failed.exit_code == 1 and "toàn vẹn, 1 sự kiện" in failed.output and "SỐ LIỆU TỔNG HỢP SAI" in failed.output
