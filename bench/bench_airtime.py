@@ -490,8 +490,13 @@ def storage(engine: Engine, events: int) -> dict[str, Any]:
             table = sizes.pop("play_event", 0)
             indexes = sum(sizes.values())
             detail = sizes
+        rollup = (conn.execute(sa.text("SELECT pg_total_relation_size('airtime_rollup')")).scalar_one()
+                  if engine.dialect.name == "postgresql" else
+                  conn.execute(sa.text("SELECT SUM(d.pgsize) FROM dbstat d JOIN sqlite_master m ON m.name = d.name "
+                                       "WHERE m.tbl_name = 'airtime_rollup'")).scalar_one() if detail else 0)
     mb = 1024 * 1024
     return {"table_mb": round(table / mb, 1), "indexes_mb": round(indexes / mb, 1),
+            "airtime_rollup_mb_per_million_events": round((rollup or 0) * per_m / mb, 1),
             "total_mb_per_million_events": round((table + indexes) * per_m / mb, 1),
             "table_mb_per_million_events": round(table * per_m / mb, 1),
             "index_mb_per_million_events": {k: round(v * per_m / mb, 1) for k, v in detail.items()}}
