@@ -121,3 +121,29 @@ def test_reports_verify_fails_on_a_wrong_total(engine, world, settings, monkeypa
         conn.execute(sa.delete(ROLLUP))
     failed = CliRunner().invoke(cli.app, ["verify"])
     assert failed.exit_code == 1 and "toàn vẹn, 1 sự kiện" in failed.output and "SỐ LIỆU TỔNG HỢP SAI" in failed.output
+
+
+def test_a_campaign_change_during_an_ingest_waits_for_it(client, engine, world, auth):
+    """The change may not recompute before the ingest's events are visible, nor the ingest read the old
+    campaign after the change: either way the totals would stay under the old campaign."""
+    import threading
+    import time
+
+    a, b, in_a, _ = _setup(engine, world)
+    cluster = world.clusters_a[0].id
+    answers: list = []
+    admin = auth("admin")
+    client.get("/api/v1/contents", headers=admin)  # the app and its connections are warm
+    with session_scope(engine) as s:
+        ingest_plays(s, cluster_id=cluster, tz=TZ, events=[event(in_a, local(DAY, 6, 0), 60_000)])
+        # Not committed yet: the change starts now and must wait for this transaction.
+        change = threading.Thread(target=lambda: answers.append(client.patch(
+            f"/api/v1/contents/{in_a}", json={"campaign_id": b, "area_ids": [world.province.id]},
+            headers=admin)))
+        change.start()
+        time.sleep(2.0)
+    change.join(timeout=30)
+    assert answers and answers[0].status_code == 200, answers[0].text if answers else "no answer"
+    assert _rollups(engine, cluster) == {(DAY, b): (60_000, 1)}
+    with Session(engine) as s:
+        assert check_cluster(s, cluster).ok
