@@ -606,6 +606,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     }
     for backend in args.backends.split(","):
         out["backends"][backend] = run_backend(backend.strip(), args)
+        log(f"{backend}: {json.dumps(out['backends'][backend], ensure_ascii=False)}")  # kept if a later one fails
     print(json.dumps(out, indent=2, ensure_ascii=False))
     if args.save:
         results = ROOT / "bench" / "results"
