@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from airtime.models import HASH_BYTES, PlayChain, PlayEvent
+from airtime.models import HASH_BYTES, PlayChain, PlayCheckpoint, PlayEvent
 
 GENESIS = bytes(HASH_BYTES)
 HASH_VERSION = "v1"
@@ -71,6 +71,7 @@ class ChainCheck:
     head_seq: int
     head_hash: str | None
     first_broken: ChainBreak | None
+    checkpoint_seq: int = 0  # checked from the archive checkpoint after this position (0: from the start)
 
 
 # Typed loosely: sqlmodel's select() overloads stop at four columns.
@@ -80,9 +81,8 @@ _COLUMNS: tuple[Any, ...] = (
     PlayEvent.hash, PlayEvent.kind, PlayEvent.relay_id, PlayEvent.sha256, PlayEvent.source, PlayEvent.error)
 
 
-def _rows(session: Session, cluster_id: int, batch: int = 5000) -> Iterator[Any]:
-    """The cluster's events in chain order as plain rows, in keyset pages (bounded memory for years)."""
-    after = 0
+def _rows(session: Session, cluster_id: int, after: int = 0, batch: int = 5000) -> Iterator[Any]:
+    """The cluster's events after `after` in chain order as plain rows, in keyset pages (bounded memory)."""
     while True:
         page = session.exec(
             select(*_COLUMNS).where(PlayEvent.cluster_id == cluster_id, col(PlayEvent.seq) > after)
@@ -94,15 +94,27 @@ def _rows(session: Session, cluster_id: int, batch: int = 5000) -> Iterator[Any]
         after = page[-1].seq
 
 
+def checkpoint(session: Session, cluster_id: int) -> tuple[int, bytes]:
+    """(seq, hash) where the cluster's stored chain starts: its latest archive cut, or (0, zero hash)."""
+    row = session.exec(select(PlayCheckpoint.seq, PlayCheckpoint.hash).where(PlayCheckpoint.cluster_id == cluster_id)
+                       .order_by(col(PlayCheckpoint.seq).desc()).limit(1)).first()
+    return (row[0], bytes(row[1])) if row else (0, GENESIS)
+
+
 def verify_cluster(session: Session, cluster_id: int) -> ChainCheck:
-    """Re-hash the cluster's chain from the start; report the first row that does not fit."""
+    """Re-hash the cluster's chain from its start (or its archive checkpoint); report the first row that
+    does not fit."""
     head = session.get(PlayChain, cluster_id)
     head_seq = head.seq if head else 0
     head_hex = head.head_hash.hex() if head else None
-    prev = GENESIS
-    expected_seq = 1
+    start, prev = checkpoint(session, cluster_id)
+    expected_seq = start + 1
     checked = 0
-    for row in _rows(session, cluster_id):
+
+    def result(ok: bool, broken: ChainBreak | None) -> ChainCheck:
+        return ChainCheck(cluster_id, ok, checked, head_seq, head_hex, broken, start)
+
+    for row in _rows(session, cluster_id, start):
         broken = None
         if row.seq != expected_seq:
             broken = ChainBreak(expected_seq, None,
@@ -112,16 +124,14 @@ def verify_cluster(session: Session, cluster_id: int) -> ChainCheck:
         elif row_hash(prev, row) != bytes(row.hash):
             broken = ChainBreak(row.seq, row.event_id, "Nội dung sự kiện đã bị sửa sau khi ghi nhận.")
         if broken:
-            return ChainCheck(cluster_id, False, checked, head_seq, head_hex, broken)
+            return result(False, broken)
         checked += 1
         prev = bytes(row.hash)
         expected_seq += 1
-    if head is None and checked:
-        return ChainCheck(cluster_id, False, checked, head_seq, head_hex,
-                          ChainBreak(checked, None, "Mất bản ghi đầu chuỗi của cụm loa."))
-    if head is not None and (checked != head.seq or prev != bytes(head.head_hash)):
-        return ChainCheck(cluster_id, False, checked, head_seq, head_hex,
-                          ChainBreak(checked + 1, None,
-                                     f"Chuỗi dừng ở vị trí {checked} nhưng đầu chuỗi ghi {head.seq}: "
-                                     "các sự kiện cuối đã bị xóa hoặc sửa."))
-    return ChainCheck(cluster_id, True, checked, head_seq, head_hex, None)
+    if head is None and (checked or start):
+        return result(False, ChainBreak(start + checked, None, "Mất bản ghi đầu chuỗi của cụm loa."))
+    if head is not None and (start + checked != head.seq or prev != bytes(head.head_hash)):
+        return result(False, ChainBreak(start + checked + 1, None,
+                                        f"Chuỗi dừng ở vị trí {start + checked} nhưng đầu chuỗi ghi {head.seq}: "
+                                        "các sự kiện cuối đã bị xóa hoặc sửa."))
+    return result(True, None)

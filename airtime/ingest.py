@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 
 from airtime.chain import GENESIS, event_hash
 from airtime.models import ERROR_MAX, EVENT_ID_MAX, PlayChain, PlayKind, PlaySource, PlayStatus
+from airtime.rollups import add_events
 from airtime.sent_to import contents_sent_to
 from campaigns.models import Content
 from core.areas import Area, AreaLevel
@@ -362,6 +363,8 @@ def store_events(session: Session, cluster_id: int, events: Sequence[ValidEvent]
     if written != len(rows):
         # Someone wrote this cluster's events without its lock: never leave a gap in the chain.
         raise RuntimeError(f"play_event: {len(rows) - written} conflicting rows under the chain lock")
+    # The reports' totals, in the same transaction: committed with the events or not at all.
+    add_events(session, cluster_id, ((r[3], r[5], r[6], r[7]) for r in rows))
     latest = max(fresh, key=lambda e: e.started_at)
     values: dict[str, Any] = {"seq": seq, "head_hash": prev, "last_received_at": received_at}
     if head.last_started_at is None or latest.started_at > head.last_started_at:

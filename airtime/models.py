@@ -105,3 +105,47 @@ class PlayChain(SQLModel, table=True):
     last_started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_event_id: str | None = Field(default=None, max_length=EVENT_ID_MAX)
     last_received_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+NO_CAMPAIGN = 0  # airtime_rollup.campaign_id of content that serves no campaign (a key column cannot be null)
+
+
+class AirtimeRollup(SQLModel, table=True):
+    """Aired totals per (cluster, local day, campaign): what the reports read instead of the events.
+
+    Kept in the ingest's transaction (`airtime.rollups.add_events`), moved when a content changes
+    campaign (`airtime.rollups.rebuild_for_content`), checked against the events by `verify`
+    (`airtime.rollups.check_cluster`). Only content events with an aired status count (the
+    reports' `aired_seconds`). Archiving deletes events, never these rows: reports over archived
+    days stay whole.
+    """
+
+    __tablename__ = "airtime_rollup"
+    __table_args__ = (
+        # By campaign (and by day through (campaign, day)): walked in index order, no sort.
+        sa.Index("ix_airtime_rollup_campaign_day", "campaign_id", "local_day", "cluster_id", "aired_ms"),
+        # SQLite: the rows live in the primary key's b-tree, so a cluster's period is one range read.
+        {"sqlite_with_rowid": False},
+    )
+
+    cluster_id: int = Field(foreign_key="area.id", primary_key=True, sa_column_kwargs={"autoincrement": False})
+    local_day: date = Field(primary_key=True)
+    campaign_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    aired_ms: int = Field(sa_type=sa.BigInteger)
+    plays: int
+
+
+class PlayCheckpoint(SQLModel, table=True):
+    """Where a cluster's chain was cut by archiving: the events up to `seq` are in `file`, no longer in
+    `play_event`; `verify` starts from the latest checkpoint's hash instead of the zero hash."""
+
+    __tablename__ = "play_checkpoint"
+
+    cluster_id: int = Field(foreign_key="area.id", primary_key=True, sa_column_kwargs={"autoincrement": False})
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    hash: bytes = Field(sa_type=sa.LargeBinary(HASH_BYTES))
+    # Events of local days before this day were archived (the next cut must be later).
+    before_day: date
+    events: int  # how many events this cut archived
+    file: str = Field(max_length=500)  # the archive file's name (in the archive directory)
+    archived_at: datetime = Field(sa_type=UTCDateTime)

@@ -9,7 +9,8 @@ Formulas (the public API, "As-run and audit"; docs/airtime.md, "Reports"):
   started_at falls on a local date in [from, to] (`play_event.local_day`, fixed at ingest);
 - target_seconds, campaign rows only: `airtime.targets`; compliance = aired / target.
 
-The database groups by content, cluster or day (`airtime.aggregate`); the few hundred to few
+The database groups by campaign, content, cluster or day (`airtime.aggregate`; aired from the
+roll-ups kept at ingest, except per content); the few hundred to few
 thousand result rows are rolled up here to campaigns, directives or areas with small lookups
 (names, links, area paths).
 """
@@ -22,8 +23,9 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from airtime.aggregate import CONTENT, ReportQuery, aggregate
+from airtime.models import NO_CAMPAIGN
 from airtime.report_values import ReportRow
-from airtime.targets import campaign_cluster_counts, content_campaigns, overlap_days, target_seconds
+from airtime.targets import campaign_cluster_counts, overlap_days, target_seconds
 from campaigns.eligibility import campaign_targets
 from campaigns.models import Campaign, CampaignDirective, Directive
 from core.areas import Area, AreaLevel, areas_by_id, by_id, cluster_labels, subtree_condition
@@ -59,8 +61,7 @@ def _rows(groups: dict[str, _Acc]) -> list[ReportRow]:
 
 
 def _by_campaign(session: Session, q: ReportQuery, agg: dict[Any, tuple[int, int]]) -> list[ReportRow]:
-    campaign_of = content_campaigns(session, agg)
-    used = {c for c in campaign_of.values() if c is not None}
+    used = {c for c in agg if c != NO_CAMPAIGN}
     # Every campaign running in the period with a target shows, even at zero airtime.
     active = select(Campaign.id).where(col(Campaign.starts_on) <= q.day_to, col(Campaign.ends_on) >= q.day_from,
                                        col(Campaign.target_minutes_per_week).is_not(None))
@@ -74,9 +75,8 @@ def _by_campaign(session: Session, q: ReportQuery, agg: dict[Any, tuple[int, int
         target = target_seconds(t, counts[cid], days)
         if cid in used or (target or 0) > 0:
             groups[str(cid)] = _Acc(t.name, target_seconds=target)
-    for content_id, (planned, aired) in agg.items():
-        campaign_id = campaign_of.get(content_id)
-        key = str(campaign_id) if campaign_id is not None else NONE_KEY
+    for campaign_id, (planned, aired) in agg.items():
+        key = str(campaign_id) if campaign_id != NO_CAMPAIGN else NONE_KEY
         groups.setdefault(key, _Acc(NONE_LABELS["campaign"])).add(planned, aired)
     return _rows(groups)
 
@@ -86,8 +86,7 @@ def directive_label(d: Directive) -> str:
 
 
 def _by_directive(session: Session, q: ReportQuery, agg: dict[Any, tuple[int, int]]) -> list[ReportRow]:
-    campaign_of = content_campaigns(session, agg)
-    campaign_ids = {c for c in campaign_of.values() if c is not None}
+    campaign_ids = {c for c in agg if c != NO_CAMPAIGN}
     directives_of: dict[int, list[int]] = defaultdict(list)
     labels: dict[int, str] = {}
     if campaign_ids:
@@ -98,9 +97,8 @@ def _by_directive(session: Session, q: ReportQuery, agg: dict[Any, tuple[int, in
             directives_of[campaign_id].append(directive.id)
             labels[directive.id] = directive_label(directive)
     groups: dict[str, _Acc] = {}
-    for content_id, (planned, aired) in agg.items():
-        cid = campaign_of.get(content_id)
-        keys = [str(d) for d in directives_of.get(cid, [])] if cid is not None else []
+    for cid, (planned, aired) in agg.items():
+        keys = [str(d) for d in directives_of.get(cid, [])] if cid != NO_CAMPAIGN else []
         # A campaign under two directives counts toward both (directive rows may overlap).
         for key in keys or [NONE_KEY]:
             label = labels[int(key)] if key != NONE_KEY else NONE_LABELS["directive"]

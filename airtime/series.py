@@ -6,28 +6,31 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from airtime.aggregate import EVENTS, ReportQuery, content_day_conds
-from airtime.models import AIRED_STATUSES
+from airtime.aggregate import ReportQuery, cluster_set, needs_cluster_filter
+from airtime.models import NO_CAMPAIGN
 from airtime.report_values import WeeklySeries, WeekPoint
-from airtime.targets import campaign_cluster_counts, content_campaigns, overlap_days, target_seconds
+from airtime.rollups import ROLLUP
+from airtime.targets import campaign_cluster_counts, overlap_days, target_seconds
 from campaigns.eligibility import campaign_targets
 from campaigns.models import Campaign
 
 
 def weekly_series(session: Session, q: ReportQuery) -> list[WeeklySeries]:
     """Aired minutes per campaign per ISO week of [from, to], with the week's share of the target."""
-    stmt = (select(EVENTS.c.content_id, EVENTS.c.local_day, sa.func.sum(EVENTS.c.duration_ms))
-            .where(*content_day_conds(session, q, AIRED_STATUSES))
-            .group_by(EVENTS.c.content_id, EVENTS.c.local_day))
-    rows = [(c, d if isinstance(d, date) else date.fromisoformat(d), int(ms))
-            for c, d, ms in session.execute(stmt)]
-    campaign_of = content_campaigns(session, {c for c, _, _ in rows})
+    r = ROLLUP
+    conds = [r.c.local_day >= q.day_from, r.c.local_day <= q.day_to, r.c.campaign_id != NO_CAMPAIGN]
+    if q.campaign_id is not None:
+        conds.append(r.c.campaign_id == q.campaign_id)
+    if needs_cluster_filter(session, q):
+        conds.append(r.c.cluster_id.in_(cluster_set(q).scalar_subquery()))
+    # From the roll-ups (per campaign and day): archived days stay in the chart.
+    stmt = (select(r.c.campaign_id, r.c.local_day, sa.func.sum(r.c.aired_ms))
+            .where(*conds).group_by(r.c.campaign_id, r.c.local_day))
     aired: dict[int, dict[tuple[int, int], int]] = defaultdict(lambda: defaultdict(int))
-    for content_id, day, ms in rows:
-        cid = campaign_of.get(content_id)
-        if cid is not None:
-            iso = day.isocalendar()
-            aired[cid][(iso.year, iso.week)] += ms
+    for cid, d, ms in session.execute(stmt):
+        day = d if isinstance(d, date) else date.fromisoformat(d)
+        iso = day.isocalendar()
+        aired[cid][(iso.year, iso.week)] += int(ms)
     active = select(Campaign.id).where(col(Campaign.starts_on) <= q.day_to, col(Campaign.ends_on) >= q.day_from)
     if q.campaign_id is not None:
         active = active.where(Campaign.id == q.campaign_id)

@@ -1,28 +1,15 @@
-"""A campaign's airtime target over a report's period, and which campaign each content serves.
+"""A campaign's airtime target over a report's period.
 
 target_seconds = target_minutes_per_week × 60 × clusters × days / 7, with the campaign's clusters
 (under its areas, within the report's area) and the days of the period inside the campaign's own.
 """
 
-from collections.abc import Iterable
 from datetime import date
 
 from sqlmodel import Session, select
 
-from airtime.aggregate import CONTENT
 from campaigns.eligibility import CampaignTarget
 from core.areas import Area, AreaLevel, subtree_condition
-
-
-def content_campaigns(session: Session, content_ids: Iterable[int]) -> dict[int, int | None]:
-    """{content id: its campaign id (None: none)}, read a thousand at a time."""
-    ids = sorted(set(content_ids))
-    found: dict[int, int | None] = {}
-    for start in range(0, len(ids), 1000):
-        chunk = ids[start:start + 1000]
-        found.update(session.execute(select(CONTENT.c.id, CONTENT.c.campaign_id)
-                                     .where(CONTENT.c.id.in_(chunk))).all())
-    return found
 
 
 def overlap_days(first: date, last: date, starts_on: date, ends_on: date) -> int:

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from airtime.models import PlayEvent
+from airtime.models import AirtimeRollup, PlayEvent
 from core.areas import Area, cluster_labels, subtree_condition
 from playlists.models import Playlist, PlaylistItem
 
@@ -30,11 +30,14 @@ def unreported_days(session: Session, *, day_from: date, day_to: date, today: da
         return [], 0
     reported = (select(PlayEvent.cluster_id).where(col(PlayEvent.cluster_id) == Playlist.cluster_id,
                                                    col(PlayEvent.local_day) == Playlist.day))
+    # An archived day has no events left, but its aired totals stay in the roll-ups.
+    rolled_up = (select(AirtimeRollup.cluster_id).where(col(AirtimeRollup.cluster_id) == Playlist.cluster_id,
+                                                        col(AirtimeRollup.local_day) == Playlist.day))
     query = (select(col(Playlist.cluster_id), col(Playlist.day), func.count(col(PlaylistItem.id)))
              .join(PlaylistItem, col(PlaylistItem.playlist_id) == Playlist.id)
              .join(Area, col(Area.id) == Playlist.cluster_id)
              .where(col(Playlist.is_current), col(Playlist.day) >= day_from, col(Playlist.day) <= last,
-                    PlaylistItem.kind == "content", ~sa.exists(reported))
+                    PlaylistItem.kind == "content", ~sa.exists(reported), ~sa.exists(rolled_up))
              .group_by(col(Playlist.cluster_id), col(Playlist.day), col(Area.path)))
     if area is not None:
         query = query.where(subtree_condition(area))

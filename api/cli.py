@@ -16,7 +16,7 @@ app = typer.Typer(help="loaxa — lịch phát thanh cho loa truyền thanh cơ 
 db_app = typer.Typer(help="Cơ sở dữ liệu.", no_args_is_help=True)
 users_app = typer.Typer(help="Người dùng.", no_args_is_help=True)
 areas_app = typer.Typer(help="Địa bàn và cụm loa.", no_args_is_help=True)
-from api import cli_contents, cli_devices, cli_playlists, cli_reports, cli_tts  # noqa: E402
+from api import cli_airtime, cli_contents, cli_devices, cli_playlists, cli_reports, cli_tts  # noqa: E402
 from api.wiring import wire_events  # noqa: E402
 
 app.add_typer(db_app, name="db")
@@ -24,6 +24,7 @@ app.add_typer(cli_tts.app, name="tts", help="Chuẩn hóa văn bản và tổng 
 app.add_typer(cli_contents.app, name="contents", help="Tin, bài.")
 app.add_typer(cli_playlists.app, name="playlists", help="Lịch phát và danh sách phát.")
 app.add_typer(cli_reports.app, name="reports", help="Báo cáo thời lượng phát.")
+app.add_typer(cli_airtime.app, name="airtime", help="Nhật ký phát: lưu trữ sự kiện cũ.")
 app.add_typer(cli_devices.app, name="devices", help="Thiết bị phát: mã ghép nối.")
 # The one scheduler process of a deployment (when LOAXA_SCHEDULER_ENABLED=false on the web hosts).
 app.command("scheduler", help="Chạy bộ lập lịch (một tiến trình hoạt động; tiến trình sau chờ để tiếp quản).")(

@@ -86,11 +86,12 @@ def airtime(
 
 @app.command("verify")
 def verify(cluster_id: Annotated[int | None, typer.Option(help="Một cụm loa (mặc định: tất cả)")] = None) -> None:
-    """Kiểm tra chuỗi băm nhật ký phát; mã thoát 1 nếu có chuỗi bị sửa/xóa."""
+    """Kiểm tra chuỗi băm nhật ký phát và số liệu tổng hợp; mã thoát 1 nếu có chuỗi bị sửa/xóa hoặc tổng hợp sai."""
     from sqlmodel import select
 
     from airtime.chain import verify_cluster
     from airtime.models import PlayChain
+    from airtime.rollups import check_cluster
 
     broken = 0
     with session_scope(open_engine()) as session:
@@ -98,14 +99,19 @@ def verify(cluster_id: Annotated[int | None, typer.Option(help="Một cụm loa 
                                                                 .order_by(col(PlayChain.cluster_id))))
         for cid in ids:
             check = verify_cluster(session, cid)
+            since = f" (từ điểm lưu trữ {check.checkpoint_seq})" if check.checkpoint_seq else ""
             if check.ok:
-                typer.echo(f"Cụm loa {cid}: toàn vẹn, {check.checked} sự kiện, đầu chuỗi {check.head_hash}")
+                typer.echo(f"Cụm loa {cid}: toàn vẹn, {check.checked} sự kiện{since}, đầu chuỗi {check.head_hash}")
             else:
                 broken += 1
                 fb = check.first_broken
                 assert fb is not None  # a chain that is not ok says where it breaks
                 typer.secho(f"Cụm loa {cid}: HỎNG tại vị trí {fb.seq} (sự kiện {fb.event_id}): {fb.reason}",
                             fg=typer.colors.RED)
+            totals = check_cluster(session, cid)
+            if not totals.ok:
+                broken += 1
+                typer.secho(f"Cụm loa {cid}: SỐ LIỆU TỔNG HỢP SAI: {totals.first_mismatch}", fg=typer.colors.RED)
     if broken:
         raise typer.Exit(code=1)
 

@@ -9,16 +9,18 @@ publishes has no handler. (`python -m scheduler`, which may not import `api`, su
 devices handlers itself: its builds publish "playlists_republished"; another event raises there.)
 """
 
+from airtime import hooks as airtime_hooks
 from core import events
 from devices import hooks as devices_hooks
 from playlists import hooks as playlists_hooks
 
 # Events some package publishes; each must have a handler before a process starts its work.
-PUBLISHED_EVENTS = (events.CONTENT_CHANGED, events.PLAYLISTS_REPUBLISHED)
+PUBLISHED_EVENTS = (events.CONTENT_CHANGED, events.PLAYLISTS_REPUBLISHED, events.CONTENT_CAMPAIGN_CHANGED)
 
 
 def wire_events() -> None:
     """Subscribe every package's handlers (idempotent), then check that each published event has one."""
     playlists_hooks.register()  # first: the rebuild is queued before devices are told
     devices_hooks.register()
+    airtime_hooks.register()
     events.require(*PUBLISHED_EVENTS)

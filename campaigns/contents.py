@@ -56,6 +56,7 @@ from campaigns.schemas import (
 )
 from campaigns.scope import filter_scopes, load_areas, overlap_condition, require_within
 from campaigns.search import fold, search_text
+from core import events as core_events
 from core.areas import Area, is_within
 from core.db import replace_rows, saved_id
 from core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -190,6 +191,7 @@ def update_content(session: Session, content: Content, data: ContentUpdate, *, a
     if not rev_changes and new_area_ids is None and not content_changes:
         return content
 
+    previous_campaign_id = content.campaign_id
     for key, value in content_changes.items():
         setattr(content, key, value)
     action = "edited"
@@ -213,6 +215,10 @@ def update_content(session: Session, content: Content, data: ContentUpdate, *, a
     content.updated_at = now_utc()
     session.add(content)
     session.flush()
+    if campaign_changed:
+        # The aired totals per campaign follow the content, in this transaction (core.events).
+        core_events.publish(core_events.CONTENT_CAMPAIGN_CHANGED, session=session, content_id=saved_id(content),
+                            old_campaign_id=previous_campaign_id)
     _event(session, content, rev, actor, action, old_status, content.status)
     return content
 

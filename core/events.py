@@ -15,6 +15,9 @@ Events (name: payload):
 - "content_changed": content_id, reason. Approved content got its audio, or was withdrawn,
   archived, replaced or (an emergency) ended (published by campaigns; playlists follows it on
   today's playlists, devices push an emergency or its end).
+- "content_campaign_changed": content_id, old_campaign_id. A content now serves another campaign (or
+  none), already flushed (published by campaigns; airtime moves its aired totals between campaigns in
+  the same transaction, `airtime.rollups.rebuild_for_content`).
 - "playlists_republished": day, cluster_ids. These clusters' current playlists of `day` were
   replaced by a new version (published by playlists after the flip commits; devices tell the
   clusters' players to sync).
@@ -27,6 +30,7 @@ from sqlmodel import Session
 
 CONTENT_CHANGED = "content_changed"
 PLAYLISTS_REPUBLISHED = "playlists_republished"
+CONTENT_CAMPAIGN_CHANGED = "content_campaign_changed"
 
 Handler = Callable[..., object]
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, WithJsonSchema
 
-from airtime import chain, event_log, ingest, reconcile
+from airtime import chain, event_log, ingest, reconcile, rollups
 from airtime.ingest import EVENT_ID_MAX, KINDS, MAX_BATCH, MAX_DURATION_MS, SOURCES, STATUSES
 from airtime.models import ERROR_MAX
 from api.deps import (
@@ -99,6 +99,11 @@ class VerifyOut(BaseModel):
     head_seq: int
     head_hash: str | None
     first_broken: ChainBreakOut | None
+    checkpoint_seq: int = Field(0, description="The chain is checked from this position on: the events up to "
+                                               "it were archived (0: never archived).")
+    rollup_ok: bool = Field(True, description="The report totals (roll-ups) agree with the events, every local "
+                                              "day since the archive cut.")
+    rollup_first_mismatch: str | None = Field(None, description="The first cluster-day whose totals differ.")
 
 
 class StoredEventsOut(BaseModel):
@@ -156,11 +161,13 @@ def get_last(session: SessionDep, settings: SettingsDep, _cluster: DeviceOrReade
             summary="Re-check a cluster's hash chain: detects edited, inserted or deleted events")
 def verify(session: SessionDep, _cluster: ReaderCluster, cluster_id: IdPath) -> VerifyOut:
     check = chain.verify_cluster(session, cluster_id)
+    totals = rollups.check_cluster(session, cluster_id)
     broken = check.first_broken
     return VerifyOut(cluster_id=check.cluster_id, ok=check.ok, checked=check.checked, head_seq=check.head_seq,
                      head_hash=check.head_hash,
                      first_broken=ChainBreakOut(seq=broken.seq, event_id=broken.event_id, reason=broken.reason)
-                     if broken else None)
+                     if broken else None, checkpoint_seq=check.checkpoint_seq,
+                     rollup_ok=totals.ok, rollup_first_mismatch=totals.first_mismatch)
 
 
 @router.get("/clusters/{cluster_id}/reconciliation", response_model=reconcile.ReconciliationOut,

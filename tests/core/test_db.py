@@ -60,3 +60,42 @@ def test_downgrade_to_base_and_back(tmp_path):
     command.upgrade(cfg, "head")
     command.downgrade(cfg, "base")
     command.upgrade(cfg, "head")
+
+
+def test_rollup_migration_backfills_the_events_already_stored(empty_db_url):
+    """0009 creates airtime_rollup and fills it from play_event: the same totals ingest keeps."""
+    from datetime import date
+
+    from airtime.ingest import ingest_plays
+    from airtime.rollups import ROLLUP
+    from core.areas import AreaLevel
+    from core.db import session_scope
+    from tests.airtime.builders import TZ, event, local, make_campaign, make_content
+    from tests.factories import area
+
+    url = empty_db_url
+    upgrade_database(url)
+    engine = make_engine(url)
+    day = date(2026, 3, 2)
+    with session_scope(engine) as s:
+        province = area(s, "Tỉnh", AreaLevel.province)
+        cluster = area(s, "Cụm", AreaLevel.cluster, area(s, "Xã", AreaLevel.commune, province)).id
+        made = make_campaign(s, "A", day, day)
+        campaign = made.id
+        a, loose = make_content(s, "Tin A", campaign=made).id, make_content(s, "Tin lẻ").id
+        ingest_plays(s, cluster_id=cluster, tz=TZ, events=[
+            event(a, local(day, 6), 60_000), event(a, local(day, 7), 30_000, "interrupted"),
+            event(a, local(day, 8), 50_000, "failed"), event(loose, local(day, 9), 20_000)])
+
+    def rollups() -> set:
+        with engine.connect() as conn:
+            return {(d if isinstance(d, date) else date.fromisoformat(d), k, ms, n) for d, k, ms, n in conn.execute(
+                sa.select(ROLLUP.c.local_day, ROLLUP.c.campaign_id, ROLLUP.c.aired_ms, ROLLUP.c.plays))}
+
+    kept = rollups()
+    assert kept == {(day, campaign, 90_000, 2), (day, 0, 20_000, 1)}
+    cfg = alembic_config(url)
+    command.downgrade(cfg, "0007")
+    command.upgrade(cfg, "head")
+    assert rollups() == kept
+    engine.dispose()
