@@ -8,10 +8,13 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Mapping
+import uuid
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import httpx
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
 from tests.ports import free_port
 
@@ -39,18 +42,44 @@ def start_loaxa(args: list[str], env: Mapping[str, str], log: Path) -> subproces
 
 def start_serve(env: Mapping[str, str], port: int, log: Path, timeout: float = 60.0) -> subprocess.Popen:
     """`loaxa serve` on 127.0.0.1:`port`, returned once /healthz answers."""
-    proc = start_loaxa(["serve", "--host", "127.0.0.1", "--port", str(port)], env, log)
+    proc = spawn_serve(env, port, log)
+    wait_healthy(proc, port, log, timeout)
+    return proc
+
+
+def spawn_serve(env: Mapping[str, str], port: int, log: Path) -> subprocess.Popen:
+    """`loaxa serve` on 127.0.0.1:`port`, not waited for (start several at once, then `wait_healthy`)."""
+    return start_loaxa(["serve", "--host", "127.0.0.1", "--port", str(port)], env, log)
+
+
+def wait_healthy(proc: subprocess.Popen, port: int, log: Path, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise AssertionError(f"loaxa serve exited ({proc.returncode}): {log.read_text(errors='replace')[-2000:]}")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
+                return
         except httpx.TransportError:
             time.sleep(0.2)
     stop(proc)
     raise AssertionError(f"loaxa serve did not start within {timeout:.0f} s")
+
+
+@contextlib.contextmanager
+def fresh_pg_database(base_url: str, prefix: str) -> Iterator[str]:
+    """A PostgreSQL database made for one test (its URL), dropped afterwards even with sessions open."""
+    base = make_url(base_url)
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
 
 
 def wait_for_line(proc: subprocess.Popen, log: Path, text: str, timeout: float) -> float:
