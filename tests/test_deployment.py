@@ -101,7 +101,7 @@ def _device_tokens(engine, commune_ids: list[int]) -> dict[int, tuple[str, int]]
         for cluster in s.exec(select(Area).where(col(Area.parent_id).in_(commune_ids),
                                                  Area.level == AreaLevel.cluster)):
             token, _ = issue_device_token(s, cluster)
-            tokens[saved_id(cluster)] = (token, commune_ids.index(cluster.parent_id))
+            tokens[saved_id(cluster)] = (token, commune_ids.index(int(cluster.parent_id or 0)))
     return tokens
 
 
