@@ -1,5 +1,6 @@
 """The `loaxa` command line: serve, database, users, areas, speech and demo data."""
 
+import logging
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -208,15 +209,10 @@ def agent_command(ctx: typer.Context) -> None:
 @app.command()
 def worker() -> None:
     """Chạy một tiến trình xử lý tác vụ nền trên Redis (khi LOAXA_TASK_BACKEND=rq)."""
-    from redis import Redis
-    from rq import Queue, Worker
+    from core.rq_worker import run_worker
 
-    from core import tasks
-
-    settings = get_settings()
-    tasks.configure(open_engine(), backend="thread", workers=1)
-    connection = Redis.from_url(settings.redis_url)
-    Worker([Queue("loaxa", connection=connection)], connection=connection).work()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    raise typer.Exit(code=run_worker(get_settings(), open_engine()))
 
 
 if __name__ == "__main__":

@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     task_backend: Literal["thread", "rq"] = "thread"
     task_workers: int = 2
     redis_url: str = "redis://127.0.0.1:6379/0"
+    # How often each `loaxa worker` sends again the tasks queued in the database that Redis lost (core.rq_worker).
+    task_requeue_seconds: float = Field(default=15.0, gt=0)
 
     # The in-process scheduler of `loaxa serve`; turn off when a separate `loaxa scheduler` runs.
     scheduler_enabled: bool = True

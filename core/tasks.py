@@ -5,6 +5,8 @@ part of the caller's transaction and is dispatched only after that transaction c
 worker never sees a half-made state. Backends: an in-process thread pool (default) or RQ workers on
 Redis (`LOAXA_TASK_BACKEND=rq`, `loaxa worker`). A task function takes a TaskContext first and
 keyword arguments after; it reports progress through the context, which the UI shows.
+A task runs only after its claim (a conditional UPDATE from queued to running), so a job Redis holds
+twice runs once; `loaxa worker` requeues what a Redis restart lost (core.rq_worker, docs/deployment.md).
 """
 
 import importlib
@@ -119,15 +121,37 @@ class ThreadBackend(_Backend):
         self.pool.shutdown(wait=True, cancel_futures=False)
 
 
+RQ_QUEUE = "loaxa"
+RQ_JOB_TIMEOUT_S = 3600
+
+
+def rq_job_id(task_id: int) -> str:
+    """The RQ job of a task has a name derived from the task, so that `core.rq_worker` can ask Redis
+    whether it knows the task's job, and a second enqueue of the task replaces rather than adds a job."""
+    return f"loaxa-task-{task_id}"
+
+
 class RQBackend(_Backend):
-    def __init__(self, redis_url: str, queue: str = "loaxa"):
+    def __init__(self, redis_url: str, queue: str = RQ_QUEUE):
         from redis import Redis
         from rq import Queue
 
         self.queue = Queue(queue, connection=Redis.from_url(redis_url))
 
     def dispatch(self, task_id: int) -> None:
-        self.queue.enqueue("core.tasks.run_task", task_id, job_timeout=3600)
+        from redis.exceptions import RedisError
+
+        try:
+            enqueue(self.queue, task_id)
+        except RedisError as exc:
+            # The caller's transaction has committed: failing it now would report an error for work that
+            # is recorded. The row stays queued and a worker's sweep sends it (core.rq_worker).
+            log.warning("task %s stays queued in the database: Redis refused it (%s)", task_id, exc)
+
+
+def enqueue(queue: Any, task_id: int) -> None:
+    """Put a task's job on an RQ queue (the API's dispatch and the workers' requeue sweep)."""
+    queue.enqueue("core.tasks.run_task", task_id, job_id=rq_job_id(task_id), job_timeout=RQ_JOB_TIMEOUT_S)
 
 
 _backend: _Backend | None = None
@@ -208,11 +232,16 @@ def run_task(task_id: int, engine: Engine | None = None) -> None:
 
         engine = make_engine(get_settings().sqlalchemy_url)
     with session_scope(engine) as session:
-        task = session.get(Task, task_id)
-        if task is None or task.status != TaskStatus.queued:
+        # The claim: one conditional UPDATE, so of two runs of one task (a job Redis holds twice after a
+        # requeue, two workers, a thread and a worker) exactly one finds it queued and runs it.
+        claimed = session.execute(sa.update(Task)
+                                  .where(col(Task.id) == task_id, col(Task.status) == TaskStatus.queued)
+                                  .values(status=TaskStatus.running, started_at=now_utc()))
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            log.info("task %s is not queued any more (run elsewhere, or gone): not run again", task_id)
             return
-        task.status, task.started_at = TaskStatus.running, now_utc()
-        session.add(task)
+        task = session.get(Task, task_id)
+        assert task is not None
         func, kwargs = task.func, dict(task.kwargs)
     try:
         result = _resolve(func)(TaskContext(task_id, engine), **kwargs)

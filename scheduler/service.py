@@ -64,11 +64,14 @@ class JobSpec:
 
 
 def _hhmm(value: str) -> time:
+    """HH:MM, or HH:MM:SS (a test that waits for the nightly job sets a time seconds away)."""
     try:
-        hours, minutes = value.split(":")
-        return time(int(hours), int(minutes))
+        parts = [int(part) for part in value.split(":")]
+        if len(parts) not in (2, 3):
+            raise ValueError(value)
+        return time(parts[0], parts[1], parts[2] if len(parts) == 3 else 0)
     except ValueError as exc:
-        raise ValueError(f"LOAXA_NIGHTLY_BUILD_TIME phải có dạng HH:MM, nhận {value!r}") from exc
+        raise ValueError(f"LOAXA_NIGHTLY_BUILD_TIME phải có dạng HH:MM (hoặc HH:MM:SS), nhận {value!r}") from exc
 
 
 def job_specs(settings: Settings, engine: Engine | None = None) -> list[JobSpec]:
@@ -76,7 +79,9 @@ def job_specs(settings: Settings, engine: Engine | None = None) -> list[JobSpec]
     build_at = _hhmm(settings.nightly_build_time)
 
     def daily(at: time) -> CronTrigger:
-        return CronTrigger(hour=at.hour, minute=at.minute, timezone=tz)
+        # `second` only when set: a stored job whose trigger repr changed would be rescheduled (ensure_jobs)
+        seconds = {"second": at.second} if at.second else {}
+        return CronTrigger(hour=at.hour, minute=at.minute, timezone=tz, **seconds)
 
     return [
         JobSpec("nightly-build", "scheduler.jobs:nightly_build", daily(build_at), "Lập danh sách phát ngày mai"),

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 mode=${1:-run}
 
 packages=(ffmpeg espeak-ng python3-venv)
-[ "$mode" = test ] && packages+=(chromium mosquitto)
+[ "$mode" = test ] && packages+=(chromium mosquitto redis-server)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -4,7 +4,6 @@ answering 200, comes back with every acknowledged event (and its chain intact)."
 import os
 import signal
 import subprocess
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,41 +19,12 @@ from core.users import issue_device_token
 from tests.airtime.builders import make_content, send_to
 from tests.factories import area
 from tests.ports import free_port
-
-ROOT = Path(__file__).resolve().parents[2]
-LOAXA = ROOT / ".venv" / "bin" / "loaxa"
-
-
+from tests.processes import loaxa_env, start_serve, stop
 
 
 def _start(data_dir: Path, port: int) -> subprocess.Popen:
-    env = {**os.environ, "LOAXA_DATA_DIR": str(data_dir), "LOAXA_SECRET_KEY": "durability-secret-0123456789",
-           "LOAXA_SCHEDULER_ENABLED": "false"}
-    env.pop("LOAXA_DATABASE_URL", None)
-    proc = subprocess.Popen([str(LOAXA), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            assert proc.stderr is not None
-            raise AssertionError(f"loaxa serve exited: {proc.stderr.read().decode()[-2000:]}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.TransportError:
-            time.sleep(0.2)
-    proc.kill()
-    raise AssertionError("loaxa serve did not start within 60 s")
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    env = loaxa_env(data_dir, None, LOAXA_SCHEDULER_ENABLED="false")
+    return start_serve(env, port, data_dir / "serve.log")
 
 
 @pytest.fixture
@@ -97,7 +67,7 @@ def test_sigkill_right_after_the_answer_loses_nothing(served):
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
     finally:
-        _stop(proc)
+        stop(proc)
 
     proc = _start(data_dir, port)
     try:
@@ -105,7 +75,7 @@ def test_sigkill_right_after_the_answer_loses_nothing(served):
                          timeout=30).json()
         assert last["events"] == 1000 and last["last_event_id"] == "b3-249"
     finally:
-        _stop(proc)
+        stop(proc)
     engine = make_engine(url)
     try:
         with Session(engine) as s:

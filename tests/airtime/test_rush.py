@@ -5,7 +5,6 @@ Retry-After get every event stored exactly once, and every chain verifies (issue
 
 import asyncio
 import json
-import os
 import random
 import subprocess
 import time
@@ -24,9 +23,8 @@ from core.db import make_engine, session_scope, upgrade_database
 from core.users import issue_device_token
 from tests.factories import area
 from tests.ports import free_port
+from tests.processes import loaxa_env, start_serve, stop
 
-ROOT = Path(__file__).resolve().parents[2]
-LOAXA = ROOT / ".venv" / "bin" / "loaxa"
 DEVICES = 50
 BATCHES = 2  # per device, 500 events each, all sent at once with a heartbeat: 150 requests in one go
 EVENTS = 500
@@ -37,34 +35,9 @@ SHA = "ab" * 32
 
 
 def _start(data_dir: Path, url: str, port: int, log: Path) -> subprocess.Popen:
-    env = {**os.environ, "LOAXA_DATA_DIR": str(data_dir), "LOAXA_DATABASE_URL": url,
-           "LOAXA_SECRET_KEY": "rush-test-secret-0123456789", "LOAXA_SCHEDULER_ENABLED": "false",
-           # a short line, so that 150 requests at once are surely more than it holds, on any machine
-           "LOAXA_WRITE_QUEUE": "20", "LOAXA_WRITE_WAIT_S": "2"}
-    with log.open("wb") as out:
-        proc = subprocess.Popen([str(LOAXA), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
-                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"loaxa serve exited: {log.read_text()[-2000:]}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.TransportError:
-            time.sleep(0.2)
-    proc.kill()
-    raise AssertionError("loaxa serve did not start within 60 s")
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    # a short line, so that 150 requests at once are surely more than it holds, on any machine
+    env = loaxa_env(data_dir, url, LOAXA_SCHEDULER_ENABLED="false", LOAXA_WRITE_QUEUE="20", LOAXA_WRITE_WAIT_S="2")
+    return start_serve(env, port, log)
 
 
 @pytest.fixture
@@ -158,7 +131,7 @@ def test_a_rush_of_device_flushes_is_busy_never_broken_and_stores_every_event_on
         assert again.status_code == 200, again.text
         assert again.json()["accepted"] == 0 and again.json()["duplicates"] == EVENTS
     finally:
-        _stop(proc)
+        stop(proc)
     assert tally.faults == [], (tally.statuses, tally.faults[:5])
     assert tally.slowest_s < SLOWEST_ANSWER_S, (tally.slowest_s, tally.statuses)
     # It pushed back (before the write gate, all 150 were held until done, however long that took: with
