@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 mode=${1:-run}
 
 packages=(ffmpeg espeak-ng python3-venv)
-[ "$mode" = test ] && packages+=(chromium mosquitto)
+# nginx and wrk: the test and benchmark of media served through nginx (docs/nginx/loaxa.conf).
+[ "$mode" = test ] && packages+=(chromium mosquitto nginx wrk)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 
 from api.deps import DeviceOrReaderCluster, IdPath, ReaderCluster, SessionDep, SettingsDep
+from api.media_accel import send_file
 from core.config import Settings
 from core.timeutil import local_today
 from media.store import MediaStore, media_url
@@ -139,8 +140,9 @@ def playlist_programme(session: SessionDep, settings: SettingsDep, _cluster: Dev
     if etag_matches(if_none_match, etag):
         return _not_modified(etag)
     name = f"loaxa-{cluster_id}-{day.isoformat()}-slot{slot_index}.mp3"
-    return FileResponse(path, media_type="audio/mpeg", filename=name, content_disposition_type="inline",
-                        headers={"ETag": etag, "Cache-Control": "no-cache"})
+    # Authorised above (the cluster's device or a reader of it): behind nginx, nginx sends the bytes.
+    return send_file(settings, path, media_type="audio/mpeg", filename=name, disposition="inline",
+                     headers={"ETag": etag, "Cache-Control": "no-cache"})
 
 
 @router.get("/clusters/{cluster_id}/playlists/{day}/explain",
