@@ -4,10 +4,10 @@
     .venv/bin/python bench/bench_media.py --quick        # 100 devices, 3 s per measurement
     .venv/bin/python bench/bench_media.py --db both      # SQLite then PostgreSQL
 
-Everything on loopback: one `loaxa serve` (LOAXA_MEDIA_ACCEL_PREFIX set) with N clusters, each with a
-device token issued straight in the database (as pairing does) and today's playlist built through the
-API; Debian's nginx in front with the repository's docs/nginx/loaxa.conf, plus one plain static server
-over the same bytes (the baseline); and Debian's `wrk` (one thread, a Lua script cycling through the N
+Everything on loopback: N clusters, each with a device token issued straight in the database (as
+pairing does) and today's playlist built through the API; two `loaxa serve` on that data, one alone and
+one behind Debian's nginx (LOAXA_MEDIA_ACCEL_PREFIX set) with the repository's docs/nginx/loaxa.conf;
+one plain static nginx server over the same bytes (the baseline); and Debian's `wrk` (one thread, a Lua script cycling through the N
 devices' requests) as the devices. Measured, each for `--seconds`:
 1. playlist GET with `If-None-Match` (every answer a 304) at `--rate` requests/s (each of the N devices
    on its own connection, waiting N/rate s between its requests): p50/p99/max, the rate reached; through
@@ -97,38 +97,45 @@ end
 
 
 class Servers:
-    """loaxa serve, nginx with docs/nginx/loaxa.conf and a static baseline server, in one temp directory."""
+    """Two `loaxa serve` on the same data: one alone (it sends its bytes itself) and one behind nginx
+    (LOAXA_MEDIA_ACCEL_PREFIX set), nginx with docs/nginx/loaxa.conf and a static baseline server."""
 
     def __init__(self, tmp: Path, db_url: str) -> None:
         self.tmp = tmp
         self.data = tmp / "data"
         self.db_url = db_url
-        self.loaxa_port, self.nginx_port, self.static_port = free_port(), free_port(), free_port()
-        self.loaxa = f"http://127.0.0.1:{self.loaxa_port}"
+        self.alone_port, self.behind_port = free_port(), free_port()
+        self.nginx_port, self.static_port = free_port(), free_port()
+        self.loaxa = f"http://127.0.0.1:{self.alone_port}"
         self.log = tmp / "serve.log"
-        self.server: subprocess.Popen[bytes] | None = None
+        self.alone: subprocess.Popen[bytes] | None = None
+        self.behind: subprocess.Popen[bytes] | None = None
         self.nginx: Nginx | None = None
 
-    def start_loaxa(self) -> None:
+    def _serve(self, port: int, accel: bool) -> subprocess.Popen[bytes]:
         env = {**os.environ, "LOAXA_DATA_DIR": str(self.data), "LOAXA_DATABASE_URL": self.db_url,
-               "LOAXA_SECRET_KEY": "bench-media-secret-0123456789", "LOAXA_SCHEDULER_ENABLED": "false",
-               "LOAXA_MEDIA_ACCEL_PREFIX": ACCEL_PREFIX}
+               "LOAXA_SECRET_KEY": "bench-media-secret-0123456789", "LOAXA_SCHEDULER_ENABLED": "false"}
+        if accel:
+            env["LOAXA_MEDIA_ACCEL_PREFIX"] = ACCEL_PREFIX
         with self.log.open("ab") as log:
-            self.server = subprocess.Popen([str(LOAXA), "serve", "--host", "127.0.0.1", "--port",
-                                            str(self.loaxa_port)], env=env, stdout=log, stderr=subprocess.STDOUT,
-                                           start_new_session=True)
+            server = subprocess.Popen([str(LOAXA), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
+                                      stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
-            assert self.server.poll() is None, self.log.read_text()[-2000:]
+            assert server.poll() is None, self.log.read_text()[-2000:]
             try:
-                if httpx.get(f"{self.loaxa}/healthz", timeout=1).status_code == 200:
-                    return
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    return server
             except httpx.TransportError:
                 time.sleep(0.2)
         raise RuntimeError("loaxa serve did not start")
 
+    def start_loaxa(self) -> None:
+        self.alone = self._serve(self.alone_port, accel=False)
+        self.behind = self._serve(self.behind_port, accel=True)
+
     def start_nginx(self, static_root: Path) -> None:
-        site = render_site(self.loaxa_port, self.nginx_port, self.data / "media")
+        site = render_site(self.behind_port, self.nginx_port, self.data / "media")
         # The baseline: the same bytes as plain static files, nothing else (nginx's own ETag and 304).
         static = (f"server {{\n    listen 127.0.0.1:{self.static_port};\n    root {static_root.resolve()};\n"
                   "    types { audio/mpeg mp3; application/json json; }\n}\n")
@@ -138,13 +145,14 @@ class Servers:
     def stop(self) -> None:
         if self.nginx is not None:
             self.nginx.stop()
-        if self.server is not None and self.server.poll() is None:
-            os.killpg(self.server.pid, signal.SIGTERM)
-            try:
-                self.server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.server.pid, signal.SIGKILL)
-                self.server.wait()
+        for server in (self.alone, self.behind):
+            if server is not None and server.poll() is None:
+                os.killpg(server.pid, signal.SIGTERM)
+                try:
+                    server.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    os.killpg(server.pid, signal.SIGKILL)
+                    server.wait()
 
 
 def populate(servers: Servers, n: int) -> dict[str, Any]:
@@ -178,7 +186,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 def wrk(base: str, lines: list[str], tmp: Path, *, seconds: float, connections: int, pause_ms: int = 0,
-        expect: int, server_pid: int | None = None) -> dict[str, Any]:
+        expect: int, server_pid: int | None = None, expect_bytes: int | None = None) -> dict[str, Any]:
     reqs = tmp / f"requests-{uuid.uuid4().hex[:6]}.tsv"
     reqs.write_text("\n".join(lines) + "\n", encoding="utf-8")
     script = tmp / "bench.lua"
@@ -196,14 +204,15 @@ def wrk(base: str, lines: list[str], tmp: Path, *, seconds: float, connections: 
     cpu = cpu_seconds(server_pid) - cpu_before if server_pid else None
     duration = raw["duration_us"] / 1e6
     first = lines[0].split("\t")
-    probe = httpx.get(base + first[0], headers=dict(f.split(": ", 1) for f in first[1:]))
+    probe = httpx.get(base + first[0], headers=dict(f.split(": ", 1) for f in first[1:]), timeout=120)
     return {"requests": raw["requests"], "requests_per_s": round(raw["requests"] / duration, 1),
             "p50_ms": raw["p50_us"] / 1000, "p99_ms": raw["p99_us"] / 1000, "max_ms": raw["max_us"] / 1000,
             "mb_per_s": round(raw["bytes"] / duration / 1e6, 1),
             "loaxa_cpu_ms_per_request": round(cpu * 1000 / raw["requests"], 3) if cpu is not None and raw["requests"]
             else None,
             "errors": sum(raw["errors"].values()), "error_kinds": {k: v for k, v in raw["errors"].items() if v},
-            "probe_status": probe.status_code, "probe_ok": probe.status_code == expect}
+            "probe_status": probe.status_code, "probe_bytes": len(probe.content),
+            "probe_ok": probe.status_code == expect and (expect_bytes is None or len(probe.content) == expect_bytes)}
 
 
 def run_one(kind: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -261,7 +270,7 @@ def measure(servers: Servers, world: dict[str, Any], day: str, static_root: Path
             st = copy.stat()
             statics.append(f"/pl/{cluster}.json\tIf-None-Match: \"{int(st.st_mtime):x}-{st.st_size:x}\"")
             if not programme:
-                programme = got.json()["slots"][0]["programme_url"].split(str(servers.loaxa_port), 1)[1]
+                programme = got.json()["slots"][0]["programme_url"].split(str(servers.alone_port), 1)[1]
     media_path = MediaStore(servers.data / "media").path_for(sha, "mp3")
     shutil.copy(media_path, static_root / "media" / f"{sha}.mp3")
     programmes = [f"/api/v1/clusters/{c}/playlists/{day}/programme/0.mp3\tAuthorization: Bearer {t}"
@@ -276,24 +285,29 @@ def measure(servers: Servers, world: dict[str, Any], day: str, static_root: Path
     s, n, c = args.seconds, len(tokens), args.connections
     pause = max(1, round(n * 1000 / args.rate))  # each device on its own connection: n / pause = the rate
 
-    def run(base: str, lines: list[str], expect: int, **kw: Any) -> dict[str, Any]:
-        wrk(base, lines, tmp, seconds=1, connections=kw.get("connections", c), expect=expect)  # warm-up
-        assert servers.server is not None
-        return wrk(base, lines, tmp, seconds=s, expect=expect, server_pid=servers.server.pid,
-                   **{"connections": c, **kw})
+    assert servers.alone is not None and servers.behind is not None
+    alone, behind = servers.alone.pid, servers.behind.pid
+    size = media_path.stat().st_size
 
-    at_rate = {"loaxa": run(servers.loaxa, playlists, 304, connections=n, pause_ms=pause),
-               "nginx": run(nginx, playlists, 304, connections=n, pause_ms=pause),
-               "static_baseline": run(static, statics, 304, connections=n, pause_ms=pause)}
-    flat_out = {"loaxa": run(servers.loaxa, playlists, 304),
-                "nginx": run(nginx, playlists, 304),
-                "static_baseline": run(static, statics, 304)}
+    def run(base: str, lines: list[str], expect: int, pid: int, **kw: Any) -> dict[str, Any]:
+        wrk(base, lines, tmp, seconds=1, connections=kw.get("connections", c), expect=expect)  # warm-up
+        return wrk(base, lines, tmp, seconds=s, expect=expect, server_pid=pid, **{"connections": c, **kw})
+
+    # The loaxa figures are loaxa's CPU: alone, the one process; through nginx, the one behind it.
+    at_rate = {"loaxa": run(servers.loaxa, playlists, 304, alone, connections=n, pause_ms=pause),
+               "nginx": run(nginx, playlists, 304, behind, connections=n, pause_ms=pause),
+               "static_baseline": run(static, statics, 304, behind, connections=n, pause_ms=pause)}
+    flat_out = {"loaxa": run(servers.loaxa, playlists, 304, alone),
+                "nginx": run(nginx, playlists, 304, behind),
+                "static_baseline": run(static, statics, 304, behind)}
     media = [f"/media/{sha}.mp3"]
-    audio = {"public_loaxa": run(servers.loaxa, media, 200),
-             "public_nginx": run(nginx, media, 200),
-             "programme_loaxa": run(servers.loaxa, programmes, 200),
-             "programme_nginx_x_accel": run(nginx, programmes, 200),
-             "static_baseline": run(static, [f"/media/{sha}.mp3"], 200)}
+    audio = {"public_loaxa": run(servers.loaxa, media, 200, alone, expect_bytes=size),
+             "public_nginx": run(nginx, media, 200, behind, expect_bytes=size),
+             "programme_loaxa": run(servers.loaxa, programmes, 200, alone),
+             "programme_nginx_x_accel": run(nginx, programmes, 200, behind),
+             "static_baseline": run(static, [f"/media/{sha}.mp3"], 200, behind, expect_bytes=size)}
+    for fig in (audio["programme_loaxa"], audio["programme_nginx_x_accel"]):
+        fig["probe_ok"] = fig["probe_ok"] and fig["probe_bytes"] > 10_000  # the MP3 itself, not an empty answer
     base_rps = audio["static_baseline"]["requests_per_s"]
     for fig in audio.values():
         fig["ratio_to_static"] = round(fig["requests_per_s"] / base_rps, 3) if base_rps else None
