@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 
 from api.deps import make_write_gate
 from api.errors import AnonymousWriteGuard, BodySizeLimit, install_error_handlers
+from api.playlist_fast_lane import PlaylistNotModified
 from api.routes import (
     areas,
     auth,
@@ -89,6 +90,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.engine = engine
     app.state.write_gate = make_write_gate(settings, engine)
     install_error_handlers(app)
+    # Innermost: the headers of every answer, its 304s too, still pass the middlewares below.
+    app.add_middleware(PlaylistNotModified, engine=engine)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(AnonymousWriteGuard, session_cookie=SESSION_COOKIE)  # outermost: runs before the cap
     app.add_middleware(SecurityHeaders)

@@ -63,7 +63,9 @@ async def admitted_write(request: Request) -> AsyncIterator[WriteGate]:
 WriteGateDep = Annotated[WriteGate, Depends(admitted_write, scope="function")]
 
 
-def get_settings_dep(request: Request) -> Settings:
+# Dependencies that touch no database are `async def`: FastAPI runs a plain `def` dependency in a worker
+# thread, and each such hop costs more than the work (bench/bench_media.py: the playlist GET path).
+async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
@@ -110,7 +112,7 @@ def require(*roles: Role):
     """A dependency that admits only the given roles (admin is always admitted)."""
     allowed = {Role.admin, *roles}
 
-    def check(principal: CurrentPrincipal) -> Principal:
+    async def check(principal: CurrentPrincipal) -> Principal:
         if principal.role not in allowed:
             raise Forbidden(f"Vai trò {principal.role.value} không được phép thực hiện thao tác này.")
         return principal

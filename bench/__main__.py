@@ -22,9 +22,10 @@ BENCHES: dict[str, tuple[str, list[str], list[str]]] = {
     "airtime": ("bench_airtime.py", [], ["--quick"]),
     "agents": ("bench_agents.py", [], ["--quick"]),
     "rush": ("bench_rush.py", [], ["--quick"]),
+    "media": ("bench_media.py", [], ["--quick"]),
     "intelligibility": ("bench_intelligibility.py", [], ["--quick"]),
 }
-DEFAULT = ["normalizer", "render", "playlists", "airtime", "agents", "rush"]
+DEFAULT = ["normalizer", "render", "playlists", "airtime", "agents", "rush", "media"]
 
 
 def _last_json(text: str):

@@ -1,5 +1,6 @@
 """One settings class, read from LOAXA_* environment variables and validated at start."""
 
+import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -73,6 +74,10 @@ class Settings(BaseSettings):
     # Relays (tiếp sóng): a stream URL is checked when saved, for at most this long; false skips the check.
     stream_check: bool = True
     stream_check_timeout_s: float = 4.0
+    # Media through nginx (docs/nginx/loaxa.conf): the `internal` location that serves the media directory,
+    # e.g. "/_loaxa_media". Set: audio GETs are answered, once authorised, by an empty 200 with
+    # X-Accel-Redirect and nginx sends the bytes. Unset (default): loaxa sends them itself.
+    media_accel_prefix: str | None = None
     # Largest request body accepted (uploads of recordings are the big ones).
     max_request_bytes: int = 60_000_000
     # Back-pressure on device writes (as-run batches, heartbeats; core/write_gate.py): writers at once
@@ -98,6 +103,15 @@ class Settings(BaseSettings):
         if value is not None and (value.lower() in PLACEHOLDER_SECRETS or len(value) < 16):
             raise ValueError("LOAXA_SECRET_KEY phải là một chuỗi bí mật thật, ít nhất 16 ký tự.")
         return value
+
+    @field_validator("media_accel_prefix")
+    @classmethod
+    def _accel_prefix_is_a_path(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not re.fullmatch(r"(/[A-Za-z0-9_.~-]+)+/?", value):
+            raise ValueError(f"LOAXA_MEDIA_ACCEL_PREFIX phải là một đường dẫn như /_loaxa_media: {value!r}")
+        return value.rstrip("/")
 
     @property
     def tz(self) -> ZoneInfo:

@@ -337,6 +337,16 @@ def principal_for_token(session: Session, token: str, *, kind: str = TOKEN_API) 
                      token_id=row.id)
 
 
+def device_token_of(token: str, cluster_id: int, now: datetime) -> ColumnElement[bool]:
+    """SQL: the `accesstoken` row is this bearer token, a live device token of exactly this cluster: the rule
+    of principal_for_token and cluster_readable_by for a device, as one condition (for the playlist 304 fast
+    lane, api/playlist_fast_lane.py, which must never admit what they refuse)."""
+    return sa.and_(col(AccessToken.token_hash) == token_hash(token), col(AccessToken.kind) == TOKEN_API,
+                   col(AccessToken.role) == Role.device.value, col(AccessToken.cluster_id) == cluster_id,
+                   col(AccessToken.revoked_at).is_(None),
+                   sa.or_(col(AccessToken.expires_at).is_(None), col(AccessToken.expires_at) > now))
+
+
 def logout(session: Session, principal: Principal) -> None:
     if principal.token_id is not None:
         token = session.get(AccessToken, principal.token_id)

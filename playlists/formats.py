@@ -24,7 +24,7 @@ from core.db import table_of
 from core.errors import Invalid, NotFound
 from core.timeutil import now_utc
 from media.store import MediaStore, atomic_output, media_url
-from playlists.models import Playlist, PlaylistItem, PlaylistPlan, Programme
+from playlists.models import IS_CURRENT, Playlist, PlaylistItem, PlaylistPlan, Programme
 from playlists.planner import REASON_LABELS
 
 M3U8_MEDIA_TYPE = "application/vnd.apple.mpegurl"
@@ -56,7 +56,7 @@ class PlaylistView:
 
 def load_view(session: Session, cluster_id: int, day: date) -> PlaylistView:
     playlist = session.exec(select(Playlist).where(Playlist.cluster_id == cluster_id, Playlist.day == day,
-                                                   col(Playlist.is_current).is_(True))).first()
+                                                   IS_CURRENT)).first()
     if playlist is None:
         raise NotFound("danh sách phát", f"cụm {cluster_id}, ngày {day:%d/%m/%Y}")
     items = list(session.exec(select(PlaylistItem).where(PlaylistItem.playlist_id == playlist.id)
@@ -67,6 +67,13 @@ def load_view(session: Session, cluster_id: int, day: date) -> PlaylistView:
     else:  # a plan row pruned or lost: the items still carry their slots
         slots, left_out = _slots_from_items(items), []
     return PlaylistView(playlist, slots, left_out, items)
+
+
+def current_etag(session: Session, cluster_id: int, day: date) -> str | None:
+    """The current playlist's ETag alone (one indexed row): enough to answer a device's If-None-Match with a
+    304 without loading the items and the plan, which is what most playlist GETs of the morning rush get."""
+    return session.exec(select(Playlist.etag).where(Playlist.cluster_id == cluster_id, Playlist.day == day,
+                                                    IS_CURRENT)).first()
 
 
 def _slots_from_items(items: list[PlaylistItem]) -> list[dict]:

@@ -180,6 +180,13 @@ class Playlist(SQLModel, table=True):
     item_count: int = 0
 
 
+# "WHERE playlist.is_current" exactly as the partial index uq_playlist_current says: SQLite takes a partial
+# index only for a WHERE that implies the index's own, and it does not read SQLAlchemy's `is_current IS 1`
+# (or `= 1`) so; it then walked ix_playlist_day_current, every cluster's playlist of that day, to find one
+# (bench/bench_media.py). The same words are a boolean test on PostgreSQL.
+IS_CURRENT = sa.text("playlist.is_current")
+
+
 class PlanItem(SQLModel, table=True):
     """One item of a plan, stored once for every playlist that publishes that plan.
 

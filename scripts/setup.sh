@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 mode=${1:-run}
 
 packages=(ffmpeg espeak-ng python3-venv)
-[ "$mode" = test ] && packages+=(chromium mosquitto redis-server)
+# redis-server: the queue-durability test restarts its own Redis; nginx and wrk: media served through nginx
+# (docs/nginx/loaxa.conf) and its benchmark.
+[ "$mode" = test ] && packages+=(chromium mosquitto redis-server nginx wrk)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

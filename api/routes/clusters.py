@@ -8,15 +8,18 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
+from sqlmodel import Session
 from starlette.background import BackgroundTask
 
 from api.deps import DeviceOrReaderCluster, IdPath, ReaderCluster, SessionDep, SettingsDep
+from api.media_accel import send_file
 from core.config import Settings
 from core.timeutil import local_today
 from media.store import MediaStore, media_url
 from playlists.formats import (
     M3U8_MEDIA_TYPE,
     bundle_manifest,
+    current_etag,
     etag_matches,
     explanation_json,
     load_view,
@@ -91,6 +94,19 @@ def _not_modified(etag: str) -> Response:
     return Response(status_code=304, headers={"ETag": etag, "Cache-Control": "no-cache"})
 
 
+def _unchanged(session: Session, cluster_id: int, day: date, if_none_match: str | None,
+               suffix: str = "") -> Response | None:
+    """The 304 for a device that already has this version, from the ETag alone (no items loaded); None when
+    the form must be made (changed, or no playlist: load_view then answers the 404)."""
+    if not if_none_match:
+        return None
+    tag = current_etag(session, cluster_id, day)
+    if tag is None:
+        return None
+    etag = f'"{tag}{suffix}"'
+    return _not_modified(etag) if etag_matches(if_none_match, etag) else None
+
+
 @router.get("/clusters/{cluster_id}/playlists/{day}.m3u8", response_class=Response,
             responses={200: {"content": {M3U8_MEDIA_TYPE: {}}}, 304: {"description": "Not modified"}},
             summary="The day's playlist as an extended M3U with HLS VOD tags (ffmpeg, mpv, VLC play it as is)")
@@ -98,10 +114,11 @@ def playlist_m3u8(request: Request, session: SessionDep, settings: SettingsDep, 
                   cluster_id: IdPath, day: date,
                   slot: Annotated[int | None, Query(ge=0, le=1000, description="Only this slot's items")] = None,
                   if_none_match: Annotated[str | None, Header()] = None) -> Response:
+    suffix = f"-m3u8{'' if slot is None else f'-{slot}'}"
+    if (unchanged := _unchanged(session, cluster_id, day, if_none_match, suffix)) is not None:
+        return unchanged
     view = load_view(session, cluster_id, day)
-    etag = quoted_etag(view, f"-m3u8{'' if slot is None else f'-{slot}'}")
-    if etag_matches(if_none_match, etag):
-        return _not_modified(etag)
+    etag = quoted_etag(view, suffix)
     body = m3u8(view, settings.tz, base_url(request, settings), slot_index=slot)
     return Response(body, media_type=M3U8_MEDIA_TYPE, headers={"ETag": etag, "Cache-Control": "no-cache"})
 
@@ -113,10 +130,10 @@ def playlist_m3u8(request: Request, session: SessionDep, settings: SettingsDep, 
 def playlist_bundle(request: Request, session: SessionDep, settings: SettingsDep, _cluster: DeviceOrReaderCluster,
                     cluster_id: IdPath, day: date,
                     if_none_match: Annotated[str | None, Header()] = None) -> Response:
+    if (unchanged := _unchanged(session, cluster_id, day, if_none_match, "-zip")) is not None:
+        return unchanged
     view = load_view(session, cluster_id, day)
     etag = quoted_etag(view, "-zip")
-    if etag_matches(if_none_match, etag):
-        return _not_modified(etag)
     store = MediaStore(settings.media_dir)
     manifest = bundle_manifest(view, settings.tz, base_url(request, settings))
     out = store.tmp_dir() / f"bundle-{cluster_id}-{day.isoformat()}-{secrets.token_hex(6)}.zip"
@@ -139,8 +156,9 @@ def playlist_programme(session: SessionDep, settings: SettingsDep, _cluster: Dev
     if etag_matches(if_none_match, etag):
         return _not_modified(etag)
     name = f"loaxa-{cluster_id}-{day.isoformat()}-slot{slot_index}.mp3"
-    return FileResponse(path, media_type="audio/mpeg", filename=name, content_disposition_type="inline",
-                        headers={"ETag": etag, "Cache-Control": "no-cache"})
+    # Authorised above (the cluster's device or a reader of it): behind nginx, nginx sends the bytes.
+    return send_file(settings, path, media_type="audio/mpeg", filename=name, disposition="inline",
+                     headers={"ETag": etag, "Cache-Control": "no-cache"})
 
 
 @router.get("/clusters/{cluster_id}/playlists/{day}/explain",
@@ -154,10 +172,10 @@ def playlist_explain(session: SessionDep, _cluster: DeviceOrReaderCluster, clust
             summary="The day's published playlist (JSON, with an ETag)")
 def playlist(request: Request, session: SessionDep, settings: SettingsDep, _cluster: DeviceOrReaderCluster,
              cluster_id: IdPath, day: date, if_none_match: Annotated[str | None, Header()] = None) -> Response:
+    if (unchanged := _unchanged(session, cluster_id, day, if_none_match)) is not None:
+        return unchanged
     view = load_view(session, cluster_id, day)
     etag = quoted_etag(view)
-    if etag_matches(if_none_match, etag):
-        return _not_modified(etag)
     return JSONResponse(playlist_json(view, settings.tz, base_url(request, settings)),
                         headers={"ETag": etag, "Cache-Control": "no-cache"})
 

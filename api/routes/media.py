@@ -1,7 +1,9 @@
 """Content-addressed audio: /media/{sha256}.{ext}, fetchable by devices with or without a token.
 
 A file's name is its hash, so it never changes: the ETag is the sha256, caches may keep it for a
-year, and Range requests let a device resume an interrupted download.
+year, and Range requests let a device resume an interrupted download. Behind nginx the file is
+normally served by nginx straight from the media directory (docs/nginx/loaxa.conf); when a request does
+reach loaxa with LOAXA_MEDIA_ACCEL_PREFIX set, loaxa answers its 404/304 and hands the bytes to nginx.
 """
 
 from typing import Annotated
@@ -10,6 +12,7 @@ from fastapi import APIRouter, Header, Path, Response
 from fastapi.responses import FileResponse
 
 from api.deps import SettingsDep
+from api.media_accel import send_file
 from core.errors import NotFound
 from media.store import MediaStore
 from playlists.formats import audio_media_type, etag_matches
@@ -35,4 +38,4 @@ def media_file(settings: SettingsDep, sha256: Sha256, ext: Ext,
     headers = {"ETag": etag, "Cache-Control": "public, max-age=31536000, immutable"}
     if etag_matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
-    return FileResponse(path, media_type=audio_media_type(ext), headers=headers)
+    return send_file(settings, path, media_type=audio_media_type(ext), headers=headers)
