@@ -4,6 +4,7 @@ accuracy on held-out administrative phrasings.
     .venv/bin/python bench/bench_normalizer.py                  # throughput, JSON
     .venv/bin/python bench/bench_normalizer.py --heldout        # % read as an official would, and the misses
     .venv/bin/python bench/bench_normalizer.py --heldout --half tune    # only the half misses were looked at
+    .venv/bin/python bench/bench_normalizer.py --heldout --file bench/data/fresh_phrasings.tsv   # never tuned on
 
 The held-out set (bench/data/heldout_phrasings.tsv, 185 phrasings: document numbers, department
 abbreviations, runs of abbreviations, Roman period numbers, ranges, percentages, phone numbers, money,
@@ -85,10 +86,10 @@ def canon(text: str) -> str:
     return text
 
 
-def phrasings() -> list[tuple[str, str, str, list[str]]]:
+def phrasings(path: Path = PHRASINGS) -> list[tuple[str, str, str, list[str]]]:
     """(half, category, written, accepted readings) in file order; halves alternate."""
     rows: list[tuple[str, str, str, list[str]]] = []
-    for line in PHRASINGS.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         category, written, spoken = line.split("\t")
@@ -96,11 +97,11 @@ def phrasings() -> list[tuple[str, str, str, list[str]]]:
     return rows
 
 
-def heldout(half: str | None = None) -> dict[str, Any]:
+def heldout(half: str | None = None, path: Path = PHRASINGS) -> dict[str, Any]:
     by_half: dict[str, list[bool]] = {h: [] for h in HALVES}
     by_category: dict[str, list[bool]] = {}
     misses = []
-    for which, category, written, accepted in phrasings():
+    for which, category, written, accepted in phrasings(path):
         try:
             said = normalize(written).text
         except NormalizeError as exc:
@@ -129,6 +130,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="Normalizer throughput, or accuracy on held-out phrasings")
     parser.add_argument("--heldout", action="store_true", help="accuracy on bench/data/heldout_phrasings.tsv")
     parser.add_argument("--half", choices=HALVES, default=None, help="list only this half's misses")
+    parser.add_argument("--file", type=Path, default=PHRASINGS,
+                        help="phrasings file (bench/data/fresh_phrasings.tsv: the set written after tuning)")
     args = parser.parse_args()
-    report = heldout(args.half) if args.heldout else run()
+    report = heldout(args.half, args.file) if args.heldout else run()
     print(json.dumps(report, ensure_ascii=False, indent=2))

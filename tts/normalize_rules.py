@@ -137,8 +137,11 @@ _PHONE_WORD_RE = re.compile(
     r"|ĐT|SĐT)\s*:?\s*$"
 )
 # The emergency numbers (111 child protection, 112 rescue, 113 police, 114 fire, 115 ambulance) after
-# "số" are read digit by digit wherever they stand ("báo cho Công an qua số 113"), not in "nhà số 113".
-_EMERGENCY_RE = re.compile(r"(?<![Nn]hà )(?P<w>[Ss]ố\s+)(?P<n>11[1-5])(?![\w]|[.,]\d)")
+# "số" or a few words after "gọi" are read digit by digit ("qua số 113", "gọi cứu hộ 112"), not in "nhà số 113".
+_EMERGENCY_RE = re.compile(
+    r"(?:(?<![Nn]hà )(?P<w>[Ss]ố\s+)|(?P<g>(?i:gọi)(?:\s+[^\W\d]+){0,3}\s+))(?P<n>11[1-5])(?![\w]|[.,]\d)"
+    r"(?!\s+(?:người|hộ|lần|cuộc|em|khẩu|học sinh|trường hợp|ca)(?![\w]))"  # "gọi cho 115 người" is a count
+)
 _PHONE_GROUP_RE = re.compile(r"[ .-]")
 
 # Vehicle plates (24B1-123.45, 29A-12345): digit by digit, letters spelled.
@@ -366,7 +369,7 @@ class Expander:
         text = _TIME_RE.sub(self._time, text)
         text = _ZERO_MINUTES_RE.sub("", text)
         text = _PHONE_RE.sub(self._phone, text)
-        text = _EMERGENCY_RE.sub(lambda m: m["w"] + self._phone_digits(m["n"]), text)
+        text = _EMERGENCY_RE.sub(lambda m: (m["w"] or m["g"]) + self._phone_digits(m["n"]), text)
         text = _PHONE_CONTEXT_RE.sub(self._phone_after_word, text)
         if not chars.isdisjoint("-−–"):
             text = _NEGATIVE_RE.sub("âm ", text)

@@ -30,6 +30,12 @@ CASES = [
     ("Khi có cháy, gọi ngay 114.", "Khi có cháy, gọi ngay một một bốn"),
     ("Báo tin cho Công an qua số 113.", "Báo tin cho Công an qua số một một ba"),
     ("Nhà số 113 phố Hòa.", "Nhà số một trăm mười ba phố Hòa"),
+    ("Gọi cứu hộ 112 khi có thiên tai.", "Gọi cứu hộ một một hai khi có thiên tai"),
+    ("Gọi điện cho 115 người.", "Gọi điện cho một trăm mười lăm người"),
+    # found by the fresh set (bench/data/fresh_phrasings.tsv) after it was measured
+    ("Đoàn TN xã ra quân.", "Đoàn Thanh niên xã ra quân"),
+    ("Trung tâm YT huyện.", "Trung tâm Y tế huyện"),
+    ("Bảo đảm ANCT, TTATXH.", "Bảo đảm an ninh chính trị, trật tự an toàn xã hội"),
     # no second "ngày"
     ("Trong các ngày 10, 11 và 12/7.", "Trong các ngày mười, mười một và mười hai tháng bảy"),
     ("Kỷ niệm Ngày Quốc khánh 2/9.", "Kỷ niệm Ngày Quốc khánh hai tháng chín"),
