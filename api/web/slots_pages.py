@@ -35,7 +35,7 @@ from core.errors import DomainError, Forbidden, Invalid
 from core.timeutil import iso_week_start
 from core.users import Principal, Role
 from media.store import MediaStore
-from playlists.signature_tune import DEFAULT_TUNE, default_tune_hash, set_area_tune, set_slot_tune
+from playlists.signature_tune import DEFAULT_TUNE, area_slots, default_tune_hash, set_area_tune, set_slot_tune
 from playlists.slots import (
     SlotCreate,
     SlotUpdate,
@@ -99,8 +99,16 @@ def _page(request: Request, session: Session, principal: Principal, area: Area |
                                                                                     for i in range(7)],
                   weekday_names=WEEKDAY_NAMES, blocks=blocks, first=first, last=last, px=PX_PER_HOUR,
                   rows=rows, areas=area_options(session, principal), can_add=writer,
-                  error=error, values=values or {"weekdays": list(range(7))}, today=local_today(request),
-                  default_tune=default_tune_hash())
+                  error=error,
+                  values=values or {"weekdays": list(range(7)), "default_tune": _area_uses_tune(session, area)},
+                  today=local_today(request), default_tune=default_tune_hash())
+
+
+def _area_uses_tune(session: Session, area: Area | None) -> bool:
+    """A new slot starts with the default tune when every slot already set on the area has it at both ends."""
+    own = [row for row in area_slots(session, area) if row.area_id == area.id] if area else []
+    sha = default_tune_hash()
+    return bool(own) and all(row.intro_sha256 == sha and row.outro_sha256 == sha for row in own)
 
 
 @router.get("/slots", response_class=HTMLResponse)
@@ -117,6 +125,7 @@ def _values(form: FormData) -> dict[str, Any]:
                                                                 "ends_on", "area_id", "week")}
     values["weekdays"] = [d for d in form_ids(form, "weekdays") if 0 <= d <= 6]
     values["commemorative_only"] = form.get("commemorative_only") == "true"
+    values["default_tune"] = form.get("default_tune") == "true"
     return values
 
 
@@ -139,6 +148,9 @@ def slots_create(request: Request, session: SessionDep, settings: SettingsDep, p
             "commemorative_only": v["commemorative_only"]})
         slot = create_slot(session, data, scope=principal.scope, tz=settings.tz,
                            store=MediaStore(settings.media_dir), created_by=principal.user_id)
+        if v["default_tune"]:
+            set_slot_tune(session, slot, "both", True, scope=principal.scope, tz=settings.tz,
+                          store=MediaStore(settings.media_dir))
     except (DomainError, ValidationError) as exc:
         session.rollback()
         return _page(request, session, principal, area, _week_of(v, request), status_code=_code(exc),

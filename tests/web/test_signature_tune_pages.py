@@ -52,9 +52,19 @@ def test_area_and_slot_tunes_in_one_click(client, world, settings, engine, web_l
     vague = client.post(f"/slots/areas/{commune}/tune", data={"action": "maybe", "csrf_token": csrf})
     assert vague.status_code == 422 and "dùng nhạc hiệu mặc định" in vague.text
 
+    # with every slot of the area on the default tune, a new slot starts with it (the box is ticked)
+    form = client.get(f"/slots?area_id={commune}").text
+    assert 'name="default_tune" value="true" checked' in form
+    added = _slot(client, csrf, commune, name="Bản tin tối", start_time="19:00", default_tune="true")
+    assert added.status_code == 200 and _tunes(engine)["Bản tin tối"] == (sha, sha)
+    plain = _slot(client, csrf, commune, name="Bản tin trưa", start_time="11:00")
+    assert plain.status_code == 200 and _tunes(engine)["Bản tin trưa"] == (None, None)
+    assert 'name="default_tune" value="true" checked' not in client.get(f"/slots?area_id={commune}").text
+    client.post(f"/slots/areas/{commune}/tune", data={"action": "default", "csrf_token": csrf})
+
     cleared = client.post(f"/slots/areas/{commune}/tune", data={"action": "none", "csrf_token": csrf})
-    assert "Đã bỏ nhạc hiệu ở 2 khung giờ của Phường Cam Đường." in cleared.text
-    assert _tunes(engine) == {"Bản tin sáng": (None, None), "Tin thôn": (None, None)}
+    assert "Đã bỏ nhạc hiệu ở 4 khung giờ của Phường Cam Đường." in cleared.text
+    assert set(_tunes(engine).values()) == {(None, None)}
 
 
 def test_an_area_without_slots_or_out_of_scope_is_refused(client, world, web_login):
