@@ -1,17 +1,19 @@
 """Loudness: measure (EBU R128) and normalize speech to a target with a true-peak ceiling.
 
-normalize() applies one linear gain followed by a peak limiter, in three ffmpeg passes,
-with cheaper filters than `loudnorm` (which resamples everything to 192 kHz and cost
-three times the whole espeak-ng + MP3 encode here; its linear mode is also refused
-whenever gain would lift speech peaks over the ceiling, which is always for espeak-ng):
+normalize() applies one linear gain followed by a peak limiter, in two ffmpeg passes for most
+speech (three when the usual gain is off), with cheaper filters than `loudnorm` (which resamples
+everything to 192 kHz and cost three times the whole espeak-ng + MP3 encode here; its linear mode
+is also refused whenever gain would lift speech peaks over the ceiling, which is always for espeak-ng):
 
 1. one pass measures the input's integrated loudness I0 (ebur128) and mean power, and
    runs the gain + limiter chain at the gain speech usually needs, measuring the mean
-   power it adds. A limiter (and the horn compressor) shaves peaks, and the loudness it
-   takes tracks the mean power it takes to within ~0.1 LU on speech, so that predicts
-   the output loudness; the gain is corrected along the measured rate at which loudness
+   power it adds and (standard profile) encoding its output as it goes. A limiter (and the
+   horn compressor) shaves peaks, and the loudness it takes tracks the mean power it takes
+   to within ~0.1 LU on speech, so that predicts the output loudness. When the prediction
+   is within ENCODED_TOLERANCE_LU of the target (26 of the 33 held-out bulletins), the file
+   is kept; otherwise the gain is corrected along the measured rate at which loudness
    follows gain through the limiter (further probes only when far off);
-2. one pass encodes through the chain;
+2. (only then) one pass encodes through the corrected chain;
 3. one pass reads the delivered file's mean power and 4x oversampled true peak; its
    loudness is I0 plus the mean power the chain and encoder added (within 0.2 LU of
    ffmpeg's EBU R128 meter on the seed directives; tests hold it to that). If it missed
@@ -46,6 +48,10 @@ PROFILES: tuple[Profile, ...] = ("standard", "horn")
 # MP3 at 64 kbps, varying chaotically with the input, so those get a wider margin.
 LIMITER_MARGIN_DB = {"wav": 0.7, "mp3": 1.5, "ogg": 1.5}
 PROBE_TOLERANCE_LU = 0.15
+# The file pass 1 wrote at the usual gain is kept when its predicted loudness is this close to the
+# target: inaudible, inside the ±0.5 LU the delivered check holds, and a second encode costs more
+# than the speech synthesis itself (bench/bench_render.py --bulletins: 2.12x -> 1.99x the baseline's CPU).
+ENCODED_TOLERANCE_LU = 0.3
 MAX_PROBES = 4
 MAX_TRIM_DB = 24.0
 # The first gain probe goes where speech usually lands (total gain; espeak-ng reads at about
@@ -240,43 +246,57 @@ def normalize(
     pre = _pre_filters(profile)
     slope = OUTPUT_SLOPE[profile]
 
-    def probe(audio: Source, level_db: float, trim_db: float, *, loudness: bool = False) -> tuple[float, str]:
-        """Mean power the chain adds (dB), optionally with the input's ebur128 in the same pass."""
+    def probe(audio: Source, level_db: float, trim_db: float, *, loudness: bool = False,
+              encode_to: Path | None = None) -> tuple[float, str]:
+        """Mean power the chain adds (dB), optionally with the input's ebur128 in the same pass, and
+        optionally writing the chain's output, encoded, to `encode_to` in that pass too."""
         chain = _level_filters(profile, level_db=level_db, trim_db=trim_db, ceiling_db=ceiling_db)
         meter = "ebur128=framelog=verbose," if loudness else ""
         graph = ",".join([*pre, "asplit"]) + f"[r][p];[r]{meter}volumedetect@raw,anullsink;"
         graph += "[p]" + ",".join([*chain, "volumedetect@out"])
-        stderr = run_ffmpeg([*input_args(audio), "-vn", "-filter_complex", graph, *_NULL_OUT], timeout_s=timeout_s)
+        out = _NULL_OUT
+        if encode_to is not None:
+            graph += ",asplit[m][e];[m]anullsink"
+            out = ["-map", "[e]", *output.output_args(), "-y", output_arg(encode_to)]
+        stderr = run_ffmpeg([*input_args(audio), "-vn", "-filter_complex", graph, *out], timeout_s=timeout_s)
         return named_mean(stderr, "out") - named_mean(stderr, "raw"), stderr
 
-    # Pass 1: the input's loudness and, in the same pass, the chain at the gain speech usually
-    # needs (the horn compressor works at a level that needs I0 first: it probes after).
     prior = PRIOR_GAIN_DB[profile]
-    if profile == "standard":
-        added, stderr = probe(source, prior, 0.0, loudness=True)
-    else:
-        stderr = _run_chain(source, [*pre, "ebur128=framelog=verbose", "volumedetect@raw"], _NULL_OUT, timeout_s)
-    summary = parse_ebur128(stderr)
-    i0, raw_mean = summary.integrated_lufs, named_mean(stderr, "raw")
-    if i0 <= SILENCE_LUFS:
-        raise LoudnessError(f"Âm thanh gần như im lặng ({i0:.1f} LUFS), không thể chuẩn hóa độ lớn")
-    level_db = aim - i0
-    trim_db = prior - level_db
-    if profile != "standard":
-        added, _ = probe(sample or source, level_db, trim_db)
-
-    def error_at(trim: float) -> float:
-        return i0 + probe(sample or source, level_db, trim)[0] - aim
-
-    # (trim, error) points seen so far: when the delivered file misses, the slope between the last
-    # two tells how this material follows gain (speech through the limiter ~0.35; a steady tone the
-    # limiter never touches, 1.0), so the correction does not overshoot on material unlike speech.
-    seen = [(trim_db, i0 + added - aim)]
-    trim_db = _solve_trim(error_at, trim_db, i0 + added - aim, slope)
     with atomic_output(out_path) as tmp:
+        # Pass 1: the input's loudness and, in the same pass, the chain at the gain speech usually
+        # needs, encoded as it goes: when that gain was close enough (most speech), the file is
+        # written already and only the delivered check follows. The horn compressor works at a
+        # level that needs I0 first: it probes after.
+        encoded_at: float | None = None  # the trim the file in `tmp` was written at
+        if profile == "standard":
+            added, stderr = probe(source, prior, 0.0, loudness=True, encode_to=tmp)
+        else:
+            stderr = _run_chain(source, [*pre, "ebur128=framelog=verbose", "volumedetect@raw"], _NULL_OUT, timeout_s)
+        summary = parse_ebur128(stderr)
+        i0, raw_mean = summary.integrated_lufs, named_mean(stderr, "raw")
+        if i0 <= SILENCE_LUFS:
+            raise LoudnessError(f"Âm thanh gần như im lặng ({i0:.1f} LUFS), không thể chuẩn hóa độ lớn")
+        level_db = aim - i0
+        trim_db = prior - level_db
+        if profile == "standard":
+            encoded_at = trim_db
+        else:
+            added, _ = probe(sample or source, level_db, trim_db)
+
+        def error_at(trim: float) -> float:
+            return i0 + probe(sample or source, level_db, trim)[0] - aim
+
+        # (trim, error) points seen so far: when the delivered file misses, the slope between the last
+        # two tells how this material follows gain (speech through the limiter ~0.35; a steady tone the
+        # limiter never touches, 1.0), so the correction does not overshoot on material unlike speech.
+        seen = [(trim_db, i0 + added - aim)]
+        if encoded_at is None or abs(i0 + added - aim) > ENCODED_TOLERANCE_LU:
+            trim_db = _solve_trim(error_at, trim_db, i0 + added - aim, slope)
         for attempt in range(MAX_DELIVERIES):
             chain = _level_filters(profile, level_db=level_db, trim_db=trim_db, ceiling_db=ceiling_db)
-            _run_chain(source, [*pre, *chain], [*output.output_args(), "-y", output_arg(tmp)], timeout_s)
+            if trim_db != encoded_at:
+                _run_chain(source, [*pre, *chain], [*output.output_args(), "-y", output_arg(tmp)], timeout_s)
+            encoded_at = None
             mean, peak = delivered_levels(tmp, sample_rate=output.sample_rate, timeout_s=timeout_s)
             result = Loudness(round(i0 + mean - raw_mean, 2), peak, summary.lra)
             miss = target_lufs - result.integrated_lufs

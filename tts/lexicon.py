@@ -78,6 +78,7 @@ def merged(overrides: Mapping[str, str] | None) -> dict[str, str]:
 
 DEFAULT_LEXICON: Mapping[str, str] = _table("abbreviations")
 DOCUMENT_TYPES: Mapping[str, str] = _table("document_types")
+DOCUMENT_DESKS: Mapping[str, str] = _table("document_desks")
 LETTER_NAMES: Mapping[str, str] = _table("letters")
 UNITS: Mapping[str, str] = _table("units")
 DOMAIN_WORDS: Mapping[str, str] = _table("domain_words")

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from contextvars import ContextVar
 from functools import lru_cache
 
-from tts.lexicon import DEFAULT_LEXICON, DOCUMENT_TYPES, PER_UNITS, PHRASES, UNITS
+from tts.lexicon import DEFAULT_LEXICON, DOCUMENT_DESKS, DOCUMENT_TYPES, PER_UNITS, PHRASES, UNITS
 from tts.normalize_spell import is_syllable, letter_name, read_address, spell
 from tts.numbers import (
     is_valid_date,
@@ -48,6 +48,7 @@ _NOT_AFTER_NUMBER = r"(?![\w/]|[.,]\d)"
 # "(ĐHTT, NTVT)" right after "điển hình tiên tiến, người tốt, việc tốt" only defines abbreviations.
 _DEFINITION_RE = re.compile(r"\((?P<keys>[^()]{1,80})\)")
 _KEY_SPLIT_RE = re.compile(r"[,;\s]+")
+_FOREIGN_ACRONYM_RE = re.compile(r"[A-Z]{2,6}")  # Latin capitals only: no Vietnamese code has none of Đ/vowels
 
 # --- addresses -------------------------------------------------------------------------------
 # Starts are fenced by look-behinds and runs are possessive (*+, ++): long garbage such as
@@ -92,8 +93,19 @@ _DAY_SPAN_RE = re.compile(
     rf"(?<![\w/.,])(?P<pre>{_DAY_WORD})?(?P<d1>\d{{1,2}})\s*[-–]\s*(?P<d2>\d{{1,2}})/(?P<m>\d{{1,2}})"
     rf"(?:/(?P<y>\d{{4}}))?{_NOT_AFTER_NUMBER}"
 )
+# Before a date without "ngày": a list that began with "ngày" ("các ngày 10, 11 và") or a named day
+# ("Ngày Quốc khánh", "ngày Thương binh - Liệt sĩ"): the date follows without another "ngày".
+_DAY_NAMED_BEFORE_RE = re.compile(
+    r"(?:[Nn]gày|NGÀY)\s+(?:(?:\d{1,2}|mười|\w+ mươi)(?:\s*,\s*|\s+(?:và|,)\s+)(?:\d{1,2}\s*(?:,\s*|\s+và\s+))*"
+    r"|[A-ZĐ][^\W\d]*(?:\s*[-–]?\s*[^\W\d]+){0,5}\s+)$"
+    r"|(?<![\w])(?i:đêm|sáng|trưa|chiều|tối|rạng sáng)\s+$"
+)
 _FRACTION_BEFORE_RE = re.compile(r"(?i:đạt|được|chiếm|tỷ lệ|tỉ lệ|bằng)\s+$")
 _FRACTION_AFTER_RE = re.compile(r"\s+(?:tiêu chí|chỉ tiêu|hộ|người|thôn|xã|phường|đơn vị|trường|lớp|bản|tổ|số)(?!\w)")
+_MONTH_SPAN_YEAR_RE = re.compile(
+    rf"(?<![\w/.,])(?P<w>[Tt]háng|THÁNG)\s+(?P<m1>0?[1-9]|1[0-2])\s*[-–]\s*(?P<m2>0?[1-9]|1[0-2])"
+    rf"/(?P<y>(?:19|20)\d\d){_NOT_AFTER_NUMBER}"
+)
 _MONTH_YEAR_RE = re.compile(
     rf"(?<![\w/.,])(?P<pre>(?:[Tt]háng|THÁNG)\s+)?(?P<m>\d{{1,2}})[/-](?P<y>(?:1[89]|2\d)\d\d){_NOT_AFTER_NUMBER}"
 )
@@ -120,8 +132,31 @@ _PHONE_RE = re.compile(
 )
 # Short numbers (113, 1900 1234) are read digit by digit after a word that says "phone".
 _PHONE_CONTEXT_RE = re.compile(r"\d(?<![\w.,]\d)\d{2,}+(?:[ .]\d{2,}+)*+(?![\w]|[.,]\d)")
-_PHONE_WORD_RE = re.compile(r"(?:(?i:điện thoại|hotline|đường dây nóng|số máy|gọi|gọi số|tổng đài)|ĐT|SĐT)\s*:?\s*$")
+_PHONE_WORD_RE = re.compile(
+    r"(?:(?i:điện thoại|hotline|đường dây nóng|số máy|gọi(?:\s+(?:ngay|ngay cho|đến|tới|vào))?(?:\s+số)?|tổng đài)"
+    r"|ĐT|SĐT)\s*:?\s*$"
+)
+# The emergency numbers (111 child protection, 112 rescue, 113 police, 114 fire, 115 ambulance) after
+# "số" or a few words after "gọi" are read digit by digit ("qua số 113", "gọi cứu hộ 112"), not in "nhà số 113".
+_EMERGENCY_RE = re.compile(
+    r"(?:(?<![Nn]hà )(?P<w>[Ss]ố\s+)|(?P<g>(?i:gọi)(?:\s+[^\W\d]+){0,3}\s+))(?P<n>11[1-5])(?![\w]|[.,]\d)"
+    r"(?!\s+(?:người|hộ|lần|cuộc|em|khẩu|học sinh|trường hợp|ca)(?![\w]))"  # "gọi cho 115 người" is a count
+)
 _PHONE_GROUP_RE = re.compile(r"[ .-]")
+
+# Vehicle plates (24B1-123.45, 29A-12345): digit by digit, letters spelled.
+_PLATE_RE = re.compile(
+    r"(?<![\w.,/-])(?P<a>\d{2})(?P<s>[A-ZĐ]{1,2})(?P<d>\d?)[- ](?P<b>\d{3})\.?(?P<c>\d{2})(?![\w]|[.,]\d)"
+)
+# Influenza strains: "A/H5N1" is "a hát năm en một", not "A or H5N1".
+_STRAIN_RE = re.compile(r"(?<![\w/])(?P<a>[AB])/(?P<b>H\d{1,2}N\d{1,2})(?![\w])")
+# "hoạt động 24/7" is round the clock, not the 24th of July.
+_ROUND_THE_CLOCK_RE = re.compile(
+    r"(?P<w>(?i:hoạt động|trực|phục vụ|làm việc|mở cửa|tiếp nhận|túc trực))\s+24/7(?![\w/]|[.,]\d)"
+)
+# Road numbers: ĐT.152 (provincial road), ĐH.15 (district road), before "ĐT" is read as a phone.
+ROADS = {"ĐT": "đường tỉnh", "ĐH": "đường huyện"}
+_ROAD_RE = re.compile(r"(?<![\w])(?P<pre>[Đđ]ường\s+)?(?P<r>ĐT|ĐH)[.\s]?(?=\d{1,3}(?![\d.,]))")
 
 # --- units, money, percent -------------------------------------------------------------------
 _NEGATIVE_RE = re.compile(r"(?<![\w)])[-−–](?=\d[\d,]*\s*(?:°|℃|độ))")
@@ -158,7 +193,8 @@ _JOIN_SEPARATORS_RE = re.compile(r"[-/&]")
 # Vietnamese way ("bê"); elsewhere a lone capital is a name or a word ("Nguyễn Văn A", "Y tế") and stays.
 _LONE_LETTER_RE = re.compile(
     r"(?<![\w])(?P<w>(?i:khu|tiểu khu|phân khu|tổ|đội|lớp|nhóm|loại|hạng|lô|dãy|tầng|cổng|điểm|khối|ô|ấp|xóm|"
-    rf"đợt|ca|khu vực|nhà|block|mẫu|phương án|tuyến|vùng|cấp))\s+(?P<l>{_UPPER_CLASS})(?![\w'’-]|\.\w)"
+    r"đợt|ca|khu vực|nhà|block|mẫu|phương án|tuyến|vùng|cấp|trường|dãy nhà|khu phố))"
+    rf"\s+(?P<l>{_UPPER_CLASS})(?![\w'’-]|\.\w)"
 )
 _ORDINAL_RE = re.compile(rf"(?P<w>(?i:thứ))(?<!\w...)\s+(?P<n>\d{{1,3}}){_NOT_AFTER_NUMBER}")
 
@@ -278,6 +314,8 @@ class Expander:
         if "." in chars and _URL_HINT_RE.search(text):
             text = _URL_RE.sub(lambda m: " " + read_address(m.group()) + " ", text)
         has_digit = not chars.isdisjoint(_DIGITS)
+        if has_digit:
+            text = self._codes_with_digits(text, chars)
         if has_digit and "/" in chars:
             text = _ROMAN_YEAR_RE.sub(self._roman_year, text)
         if has_digit or "/" in chars:
@@ -303,17 +341,35 @@ class Expander:
         text = _LONE_LETTER_RE.sub(lambda m: m["w"] + " " + letter_name(m["l"]), text)
         return self._punctuation(text, chars)
 
+    def _codes_with_digits(self, text: str, chars: set[str]) -> str:
+        """Number plates, virus strains, road numbers and "24/7": read before dates and symbols see them."""
+        if not chars.isdisjoint("-. "):
+            text = _PLATE_RE.sub(lambda m: f" {self._phone_digits(m['a'])} {spell(m['s'])}"
+                                           f" {self._phone_digits(m['d'])}, {self._phone_digits(m['b'])},"
+                                           f" {self._phone_digits(m['c'])} ", text)
+        if "/" in chars:
+            text = _STRAIN_RE.sub(lambda m: f"{letter_name(m['a'])} {m['b']}", text)
+            text = _ROUND_THE_CLOCK_RE.sub(lambda m: m["w"] + " hai mươi tư trên bảy", text)
+        if "Đ" in chars:
+            # "Đường ĐH 15": the road word is said once
+            text = _ROAD_RE.sub(lambda m: (m["pre"] + ROADS[m["r"]].split()[1] if m["pre"] else ROADS[m["r"]]) + " ",
+                                text)
+        return text
+
     def _numeric(self, text: str, chars: set[str]) -> str:
         """Dates, times, phone numbers, units, money and ordinals: the passes that need digits."""
         text = _DATE_RANGE_RE.sub(self._date_range, text)
         text = _DAY_SPAN_RE.sub(self._day_span, text)
         text = _DATE_RE.sub(lambda m: self._date(m, ""), text)
+        text = _MONTH_SPAN_YEAR_RE.sub(lambda m: f"{m['w']} {read_month(int(m['m1']))} đến tháng "
+                                       f"{read_month(int(m['m2']))} năm {self.cardinal(int(m['y']))}", text)
         text = _MONTH_YEAR_RE.sub(self._month_year, text)
         text = _MONTH_RE.sub(self._month, text)
         text = _TIME_RANGE_RE.sub(self._time_range, text)
         text = _TIME_RE.sub(self._time, text)
         text = _ZERO_MINUTES_RE.sub("", text)
         text = _PHONE_RE.sub(self._phone, text)
+        text = _EMERGENCY_RE.sub(lambda m: (m["w"] or m["g"]) + self._phone_digits(m["n"]), text)
         text = _PHONE_CONTEXT_RE.sub(self._phone_after_word, text)
         if not chars.isdisjoint("-−–"):
             text = _NEGATIVE_RE.sub("âm ", text)
@@ -351,7 +407,7 @@ class Expander:
             before = m.string[max(0, m.start() - 40) : m.start()].casefold()
             if kind.casefold() not in before:
                 parts.append(kind)
-        parts += self._codes([code for code in codes if code], lex)
+        parts += self._codes([code for code in codes if code], lex, desks=True)
         spoken = ", ".join(parts)
         if m["num"] is None:
             spoken = ", " + spoken
@@ -359,9 +415,11 @@ class Expander:
             spoken += ","
         return spoken
 
-    def _codes(self, codes: list[str], lex: Mapping[str, str]) -> list[str]:
+    def _codes(self, codes: list[str], lex: Mapping[str, str], *, desks: bool = False) -> list[str]:
         """The issuers of a symbol; neighbours that the lexicon knows together are read as one
-        ("QĐ-LĐ-TBXH": "LĐ" + "TBXH" is "LĐTBXH", Lao động, Thương binh và Xã hội)."""
+        ("QĐ-LĐ-TBXH": "LĐ" + "TBXH" is "LĐTBXH", Lao động, Thương binh và Xã hội). With `desks`
+        (a document symbol), a code after the first that the lexicon does not know may be the
+        drafting desk (88/UBND-NN: the agriculture desk)."""
         spoken: list[str] = []
         i = 0
         while i < len(codes):
@@ -372,7 +430,9 @@ class Expander:
                     i = j
                     break
             else:
-                spoken.append(self._code(codes[i], lex))
+                code = codes[i]
+                desk = DOCUMENT_DESKS.get(code) if desks and i > 0 and code not in lex else None
+                spoken.append(desk or self._code(code, lex))
                 i += 1
         return spoken
 
@@ -438,6 +498,8 @@ class Expander:
         spoken = read_date(day, month, year, day_word="", **self._num)
         if pre:
             return " ".join(pre.split()) + " " + spoken
+        if _DAY_NAMED_BEFORE_RE.search(m.string, max(0, m.start() - 60), m.start()):
+            return spoken  # "các ngày 10, 11 và 12/7", "Ngày Quốc khánh 2/9": "ngày" is said already
         return "ngày " + spoken
 
     @staticmethod
@@ -525,7 +587,7 @@ class Expander:
         """ "đồng/tháng" after a number is "đồng một tháng"; "xã/năm" without one is left alone."""
         text, start = m.string, m.start()
         before = text[start - 2] if start >= 2 and text[start - 1] == " " else text[start - 1] if start else ""
-        if not before.isalpha() or not _DIGIT_RE.search(text, max(0, start - 40), start):
+        if not (before.isalpha() or before in "%‰") or not _DIGIT_RE.search(text, max(0, start - 40), start):
             return m.group()
         return " một " + UNITS.get(m["u"], m["u"])
 
@@ -609,6 +671,8 @@ class Expander:
 def _drop_definition(m: re.Match[str], lex: Mapping[str, str]) -> str:
     """Drop a parenthesis that only repeats, as abbreviations, what the text just said."""
     keys = [k for k in _KEY_SPLIT_RE.split(m["keys"]) if k]
+    if len(keys) == 1 and keys[0] not in lex and _FOREIGN_ACRONYM_RE.fullmatch(keys[0]) and m.start() > 0:
+        return ""  # "dịch tả lợn châu Phi (ASF)": the English acronym of what was just said
     if not keys or any(k not in lex for k in keys):
         return m.group()
     before = m.string[max(0, m.start() - 200) : m.start()].casefold()

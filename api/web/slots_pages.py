@@ -4,12 +4,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from api.deps import IdPath, SessionDep, SettingsDep
+from api.deps import IdPath, SessionDep, SettingsDep, area_in_scope
 from api.web.area_choices import area_options, area_or_scope
 from api.web.common import (
     MAX_PAGE_DAY,
@@ -35,6 +35,7 @@ from core.errors import DomainError, Forbidden, Invalid
 from core.timeutil import iso_week_start
 from core.users import Principal, Role
 from media.store import MediaStore
+from playlists.signature_tune import DEFAULT_TUNE, area_slots, default_tune_hash, set_area_tune, set_slot_tune
 from playlists.slots import (
     SlotCreate,
     SlotUpdate,
@@ -98,7 +99,16 @@ def _page(request: Request, session: Session, principal: Principal, area: Area |
                                                                                     for i in range(7)],
                   weekday_names=WEEKDAY_NAMES, blocks=blocks, first=first, last=last, px=PX_PER_HOUR,
                   rows=rows, areas=area_options(session, principal), can_add=writer,
-                  error=error, values=values or {"weekdays": list(range(7))}, today=local_today(request))
+                  error=error,
+                  values=values or {"weekdays": list(range(7)), "default_tune": _area_uses_tune(session, area)},
+                  today=local_today(request), default_tune=default_tune_hash())
+
+
+def _area_uses_tune(session: Session, area: Area | None) -> bool:
+    """A new slot starts with the default tune when every slot already set on the area has it at both ends."""
+    own = [row for row in area_slots(session, area) if row.area_id == area.id] if area else []
+    sha = default_tune_hash()
+    return bool(own) and all(row.intro_sha256 == sha and row.outro_sha256 == sha for row in own)
 
 
 @router.get("/slots", response_class=HTMLResponse)
@@ -115,6 +125,7 @@ def _values(form: FormData) -> dict[str, Any]:
                                                                 "ends_on", "area_id", "week")}
     values["weekdays"] = [d for d in form_ids(form, "weekdays") if 0 <= d <= 6]
     values["commemorative_only"] = form.get("commemorative_only") == "true"
+    values["default_tune"] = form.get("default_tune") == "true"
     return values
 
 
@@ -137,6 +148,9 @@ def slots_create(request: Request, session: SessionDep, settings: SettingsDep, p
             "commemorative_only": v["commemorative_only"]})
         slot = create_slot(session, data, scope=principal.scope, tz=settings.tz,
                            store=MediaStore(settings.media_dir), created_by=principal.user_id)
+        if v["default_tune"]:
+            set_slot_tune(session, slot, "both", True, scope=principal.scope, tz=settings.tz,
+                          store=MediaStore(settings.media_dir))
     except (DomainError, ValidationError) as exc:
         session.rollback()
         return _page(request, session, principal, area, _week_of(v, request), status_code=_code(exc),
@@ -187,7 +201,7 @@ def slot_edit_page(request: Request, session: SessionDep, principal: OperatorPag
               "ends_on": formatting.date_text(row.ends_on) if row.ends_on else "",
               "commemorative_only": row.commemorative_only}
     return render(request, "slot_edit.html", slot=row, area=area, values=values, weekday_names=WEEKDAY_NAMES,
-                  error=None)
+                  error=None, default_tune=default_tune_hash())
 
 
 @router.post("/slots/{slot_id}", response_class=HTMLResponse)
@@ -206,7 +220,7 @@ def slot_update(request: Request, session: SessionDep, settings: SettingsDep, pr
     except (DomainError, ValidationError) as exc:
         session.rollback()
         return render(request, "slot_edit.html", _code(exc), slot=get_slot(session, slot_id), area=area, values=v,
-                      weekday_names=WEEKDAY_NAMES, error=form_error(exc))
+                      weekday_names=WEEKDAY_NAMES, error=form_error(exc), default_tune=default_tune_hash())
     flash(request, trf(request, "Đã lưu khung giờ “{name}”.", name=row.name))
     return redirect(f"/slots?area_id={area.id}")
 
@@ -218,3 +232,48 @@ def slot_delete(request: Request, session: SessionDep, principal: OperatorPage, 
     delete_slot(session, row, scope=principal.scope)
     flash(request, trf(request, "Đã xóa khung giờ “{name}”.", name=name))
     return redirect(f"/slots?area_id={area_id}")
+
+
+# ---------------------------------------------------------------------------- signature tune
+
+
+def _use_default(form: FormData) -> bool:
+    action = form_value(form, "action")
+    if action not in ("default", "none"):
+        raise Invalid("Chọn «dùng nhạc hiệu mặc định» hoặc «bỏ nhạc hiệu».")
+    return action == "default"
+
+
+@router.get("/slots/default-tune.mp3")
+def default_tune_file(principal: ReaderPage) -> FileResponse:
+    """The shipped tune itself, to listen before choosing it (it enters the media store when chosen)."""
+    return FileResponse(DEFAULT_TUNE, media_type="audio/mpeg")
+
+
+@router.post("/slots/areas/{area_id}/tune")
+def area_tune(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
+              area_id: IdPath, form: FormDep) -> RedirectResponse:
+    """The default tune at the start and end of every slot set on the area and below it (or none)."""
+    area = area_in_scope(session, principal, area_id)
+    use = _use_default(form)
+    count = set_area_tune(session, area, use, scope=principal.scope, tz=settings.tz,
+                          store=MediaStore(settings.media_dir))
+    if use:
+        flash(request, trf(request, "Đã đặt nhạc hiệu mặc định ở đầu và cuối {count} khung giờ của {area}.",
+                           count=count, area=area.name))
+    else:
+        flash(request, trf(request, "Đã bỏ nhạc hiệu ở {count} khung giờ của {area}.", count=count, area=area.name))
+    return redirect(f"/slots?area_id={area.id}")
+
+
+@router.post("/slots/{slot_id}/tune")
+def slot_tune(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
+              slot_id: IdPath, form: FormDep) -> RedirectResponse:
+    """The default tune at the start or end of one slot (or none there)."""
+    row = get_slot(session, slot_id)
+    slot_readable(session, row, principal.scope)
+    use = _use_default(form)
+    set_slot_tune(session, row, form_value(form, "which") or "", use, scope=principal.scope, tz=settings.tz,
+                  store=MediaStore(settings.media_dir))
+    flash(request, trf(request, "Đã lưu nhạc hiệu của khung giờ “{name}”.", name=row.name))
+    return redirect(f"/slots/{slot_id}/edit")
