@@ -75,6 +75,15 @@ def get_voice(root: Path, name: str) -> Voice | None:
     return _load(root).get(name)
 
 
+def require_installed(root: Path, voice: str | None) -> str | None:
+    """The name of an installed voice, or None for "inherit / the default"; VoiceError otherwise."""
+    voice = (voice or "").strip() or None
+    if voice is not None and get_voice(root, voice) is None:
+        known = ", ".join(v.name for v in list_voices(root)) or "chưa cài giọng nào"
+        raise VoiceError(f"Không có giọng «{voice}» (các giọng đã cài: {known}).")
+    return voice
+
+
 def resolve(root: Path, voice: str | None) -> tuple[str, str] | None:
     """(engine, model path) for an installed voice's name, else None (an engine's own voice, e.g. "vi")."""
     if not voice or not NAME_RE.fullmatch(voice):
