@@ -93,3 +93,28 @@ def test_a_draft_keeps_its_audio_only_while_its_voice_is_unchanged(client, world
     again = _rendered(client, engine, op, item["id"])
     assert _engine_of(engine, again["revision_id"]) == "sherpa-onnx"
     assert again["audio"]["sha256"] != first["audio"]["sha256"]
+
+
+def test_the_api_lists_voices_and_sets_an_areas_voice(client, world, auth, settings, joe_voices):
+    op = auth("operator_a")
+    assert client.get(f"{API}/voices", headers=op).json() == []
+    install(settings, joe_voices)
+    [voice] = client.get(f"{API}/voices", headers=op).json()
+    assert voice["name"] == VOICE and voice["engine"] == "sherpa-onnx" and voice["test_ms"] > 3000
+    assert voice["preview_url"] == "/voices/joe/preview.wav"
+    cluster = world.clusters_a[0].id
+    assert client.get(f"{API}/areas/{cluster}/voice", headers=op).json() == {
+        "area_id": cluster, "voice": None, "effective": None, "set_on_area_id": None}
+    put = client.put(f"{API}/areas/{world.commune_a.id}/voice", json={"voice": VOICE}, headers=op)
+    assert put.status_code == 200 and put.json()["voice"] == VOICE
+    assert client.get(f"{API}/areas/{cluster}/voice", headers=op).json() == {
+        "area_id": cluster, "voice": None, "effective": VOICE, "set_on_area_id": world.commune_a.id}
+    unknown = client.put(f"{API}/areas/{world.commune_a.id}/voice", json={"voice": "khong-co"}, headers=op)
+    assert unknown.status_code == 422 and "Không có giọng «khong-co»" in unknown.json()["detail"]
+    outside = client.put(f"{API}/areas/{world.commune_b.id}/voice", json={"voice": VOICE}, headers=op)
+    assert outside.status_code in (403, 404)
+    supervisor = client.put(f"{API}/areas/{world.commune_a.id}/voice", json={"voice": None},
+                            headers=auth("supervisor_a"))
+    assert supervisor.status_code == 403
+    cleared = client.put(f"{API}/areas/{world.commune_a.id}/voice", json={"voice": None}, headers=op).json()
+    assert cleared["voice"] is None and cleared["effective"] is None
