@@ -29,6 +29,7 @@ from api.routes import (
     tasks,
     tts,
     users,
+    voices,
 )
 from api.security_headers import SecurityHeaders
 from api.web import SESSION_COOKIE
@@ -46,6 +47,7 @@ API_ROUTERS = [
     auth.router, areas.router, users.router, tasks.router,
     directives.router, campaigns.router, contents.router, quotas.router, lexicon.router, tts.router,
     slots.router, relays.router, playlists.router, clusters.router, plays.router, reports.router, devices.router,
+    voices.router,
 ]
 
 

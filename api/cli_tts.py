@@ -37,7 +37,7 @@ def normalize_cmd(text: Annotated[str | None, typer.Argument(help="Văn bản (m
 @app.command("speak")
 def speak_cmd(output: Annotated[Path, typer.Option("-o", "--output", help="Tệp ra: .mp3, .wav hoặc .ogg")],
               text: Annotated[str | None, typer.Argument(help="Văn bản, hoặc - để đọc từ stdin")] = None,
-              engine: Annotated[str | None, typer.Option(help="espeak-ng | gtts | piper")] = None,
+              engine: Annotated[str | None, typer.Option(help="espeak-ng | gtts | piper | sherpa-onnx")] = None,
               voice: Annotated[str | None, typer.Option(
                   help="Giọng (espeak-ng: vi; piper: đường dẫn .onnx; hoặc tên giọng đã thêm bằng voices add)")] = None,
               ) -> None:
@@ -92,8 +92,11 @@ def voices_add_cmd(model: Annotated[Path, typer.Argument(help="Tệp mô hình .
                    config: Annotated[Path | None, typer.Option(help="Tệp cấu hình (mặc định: MODEL.onnx.json)")] = None,
                    name: Annotated[str | None, typer.Option(help="Tên giọng để chọn (mặc định: tên tệp)")] = None,
                    licence: Annotated[Path | None, typer.Option(help="Tệp văn bản giấy phép của mô hình")] = None,
+                   engine: Annotated[str | None, typer.Option(
+                       help="sherpa-onnx (trong tiến trình, mặc định nếu đã cài) | piper (chương trình riêng)")] = None,
                    ) -> None:
-    """Cài một giọng: sao chép mô hình, đọc thử một câu, ghi lại; sau đó chọn được bằng tên (LOAXA_TTS_VOICE)."""
+    """Cài một giọng: chuẩn bị mô hình, đọc thử một câu, ghi lại; sau đó chọn được bằng tên (LOAXA_TTS_VOICE,
+    giọng của địa bàn hoặc của tin)."""
     from tts.config import voices_dir
     from tts.voices import VoiceError, add_voice
 
@@ -101,7 +104,7 @@ def voices_add_cmd(model: Annotated[Path, typer.Argument(help="Tệp mô hình .
     settings.ensure_dirs()
     try:
         text = licence.read_text(encoding="utf-8") if licence else None
-        voice = add_voice(voices_dir(settings), model, config=config, name=name, licence=text)
+        voice = add_voice(voices_dir(settings), model, config=config, name=name, licence=text, engine=engine)
     except (VoiceError, OSError, UnicodeDecodeError) as exc:
         typer.secho(f"Lỗi: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(code=1) from exc
@@ -120,4 +123,4 @@ def voices_list_cmd() -> None:
         typer.echo("Chưa cài giọng nào (loaxa tts voices add MODEL.onnx).")
     for voice in voices:
         licence = "có giấy phép" if voice.licence else "không ghi giấy phép"
-        typer.echo(f"{voice.name:<24} {voice.engine:<8} {voice.added_at[:10]}  {licence}  {voice.model}")
+        typer.echo(f"{voice.name:<24} {voice.engine:<11} {voice.added_at[:10]}  {licence}  {voice.model}")

@@ -24,6 +24,13 @@ text not recognised as speech (an empty transcript, or CER ≥ 0.9). It also tim
 audio per wall-clock second (× real time) for the pipeline on an empty cache, against espeak-ng on the
 same spoken text plus one MP3 encode (bench/bench_render.py's baseline).
 
+Voices side by side: ``--voices all`` (or ``--voices joe,giong-nam``) renders every text with the default
+voice (espeak-ng ``vi``) and with each installed voice (``loaxa tts voices add``; read from the voices
+folder of $LOAXA_DATA_DIR, or ``--voices-dir``), through the same pipeline, and prints one row per voice:
+mean, median and worst CER, texts not recognised, and render speed (× real time, empty cache):
+
+    .venv/bin/python bench/bench_intelligibility.py --tool PATH --voices all --bulletins 4
+
 Tuning knobs (for experiments, defaults are the shipped settings): --voice, --rate, --word-gap, --pitch,
 --comma-pause, --sentence-pause, --clause-pause, --paragraph-pause, --lead-in, --thousand,
 --pipeline-only, --keep DIR (keep the audio and pairs files).
@@ -233,6 +240,74 @@ def run(
     return report
 
 
+def compare_voices(*, paragraphs: list[tuple[str, str]], voices: list[tuple[str, RenderSettings]],
+                   options: NormalizeOptions, keep: Path | None) -> dict[str, Any]:
+    """Every text rendered with every voice (empty cache each time), all transcribed in one tool run."""
+    with tempfile.TemporaryDirectory(prefix="loaxa-bench-voices-") as tmp:
+        folder = keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        pairs: list[list[str]] = []
+        rendered: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in voices}
+        wall = {name: 0.0 for name, _ in voices}
+        for i, (label, paragraph) in enumerate(paragraphs):
+            spoken_form = normalize(paragraph, options=options)
+            for v, (name, settings) in enumerate(voices):
+                store = MediaStore(Path(tmp) / f"media-{i}-{v}")
+                result, _cpu, seconds = timed(functools.partial(render, spoken_form, settings=settings, store=store))
+                wall[name] += seconds
+                audio = folder / f"{name}-{i:02d}.{result.ext}"
+                audio.write_bytes(result.path.read_bytes())
+                pairs.append([str(audio), result.spoken_text])
+                rendered[name].append({"paragraph": label, "audio": str(audio), "engine": result.engine_used,
+                                       "seconds": result.duration_ms / 1000})
+        heard = transcribe(pairs, folder)
+    table = []
+    for name, settings in voices:
+        rows = rendered[name]
+        cers = [heard[r["audio"]]["cer"] for r in rows]
+        audio_s = sum(r["seconds"] for r in rows)
+        table.append({
+            "voice": name, "engine": settings.engine, "engine_used": sorted({r["engine"] for r in rows}),
+            "mean_cer": round(statistics.mean(cers), 3), "median_cer": round(statistics.median(cers), 3),
+            "worst_cer": max(zip(cers, (r["paragraph"] for r in rows), strict=True)),
+            "not_recognised": [r["paragraph"] for r, c in zip(rows, cers, strict=True)
+                               if c >= UNRECOGNISED_CER or not heard[r["audio"]]["heard"]],
+            "audio_seconds": round(audio_s, 1), "x_realtime": round(audio_s / wall[name], 1),
+            "per_text": [{"paragraph": r["paragraph"], "cer": c, "heard": heard[r["audio"]]["heard"]}
+                         for r, c in zip(rows, cers, strict=True)],
+        })
+    return {"texts": len(paragraphs), "voices": table}
+
+
+def voices_table(report: dict[str, Any]) -> str:
+    lines = ["| voice | engine | mean CER | median CER | worst CER | not recognised | × real time |",
+             "|---|---|---|---|---|---|---|"]
+    for row in report["voices"]:
+        worst, where = row["worst_cer"]
+        lines.append(f"| {row['voice']} | {row['engine']} | {row['mean_cer']:.3f} | {row['median_cer']:.3f} | "
+                     f"{worst:.3f} ({where}) | {', '.join(row['not_recognised']) or 'none'} | {row['x_realtime']} |")
+    return "\n".join(lines)
+
+
+def installed_voices(wanted: str, folder: Path | None) -> list[tuple[str, RenderSettings]]:
+    """("vi", espeak-ng defaults) then the installed voices asked for ("all", or names separated by commas)."""
+    from core.config import get_settings
+    from tts.config import voices_dir
+    from tts.voices import list_voices
+
+    root = folder or voices_dir(get_settings())
+    available = {v.name: v for v in list_voices(root)}
+    names = sorted(available) if wanted == "all" else [n.strip() for n in wanted.split(",") if n.strip()]
+    chosen = [("vi", RenderSettings())]
+    for name in names:
+        if name == "vi":
+            continue
+        if name not in available:
+            raise SystemExit(f"Không có giọng «{name}» trong {root} (loaxa tts voices list).")
+        chosen.append((name, RenderSettings(engine=available[name].engine, voice=available[name].model)))
+    return chosen
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Intelligibility benchmark (Whisper CER, lower is better)")
     parser.add_argument("--tool", type=Path, default=None,
@@ -255,6 +330,10 @@ def main() -> None:
     parser.add_argument("--thousand", choices=("nghìn", "ngàn"), default=None, help="normalizer's word for 1000")
     parser.add_argument("--pipeline-only", action="store_true", help="skip the raw espeak-ng baseline")
     parser.add_argument("--keep", type=Path, default=None, help="keep audio and pairs.json in this folder")
+    parser.add_argument("--voices", default=None,
+                        help="compare espeak-ng vi with installed voices side by side: all, or names a,b")
+    parser.add_argument("--voices-dir", type=Path, default=None,
+                        help="the installed voices (default: <LOAXA_DATA_DIR>/voices)")
     args = parser.parse_args()
     settings = RenderSettings()
     if args.rate is not None:
@@ -283,6 +362,12 @@ def main() -> None:
         paragraphs = seed_paragraphs(args.paragraphs or (QUICK_PARAGRAPHS if args.quick else PARAGRAPHS))
     else:
         paragraphs = heldout_bulletins(args.bulletins or (QUICK_PARAGRAPHS if args.quick else None), args.first)
+    if args.voices:
+        report = compare_voices(paragraphs=paragraphs, voices=installed_voices(args.voices, args.voices_dir),
+                                options=options, keep=args.keep)
+        print(voices_table(report), file=sys.stderr)
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return
     report = run(paragraphs=paragraphs, settings=settings, options=options, raw=not args.pipeline_only,
                  keep=args.keep)
     print(json.dumps(report, ensure_ascii=False, indent=2))

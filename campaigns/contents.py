@@ -22,6 +22,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, col, func, select
@@ -67,7 +68,7 @@ from media.store import media_url
 
 log = logging.getLogger(__name__)
 
-REVISION_FIELDS = ("title", "body", "level", "valid_from", "valid_until", "ends_at")
+REVISION_FIELDS = ("title", "body", "level", "valid_from", "valid_until", "ends_at", "voice")
 CONTENT_FIELDS = ("campaign_id", "kind", "language", "unit_area_id")
 
 
@@ -120,10 +121,11 @@ def _require_live(content: Content) -> None:
 # --- create and edit ----------------------------------------------------------------------------
 
 def create_content(session: Session, data: ContentCreate, *, actor: Principal, at: datetime | None = None,
-                   tz: tzinfo | None = None) -> Content:
+                   tz: tzinfo | None = None, voices: Path | None = None) -> Content:
     """A new draft. `at` (default now) is when it was written: the demo records a past editorial history.
     An emergency gets the safe defaults of campaigns.emergencies (explicit areas, today only, an end);
-    `tz` (default: the deployment's) is the zone of "today"."""
+    `tz` (default: the deployment's) is the zone of "today"; `voices` (default: the deployment's) is the folder
+    of installed voices a chosen voice must be in."""
     at = at or now_utc()
     tz = tz or _deployment_tz()
     if emergencies.is_emergency(data.level) and not data.area_ids:
@@ -133,6 +135,7 @@ def create_content(session: Session, data: ContentCreate, *, actor: Principal, a
     campaign = _campaign(session, data.campaign_id, actor)
     areas = _target_areas(session, data.area_ids, campaign, actor)
     unit_id = _unit_area_id(session, data.unit_area_id, actor)
+    voice = _installed_voice(data.voice, voices)
     content = Content(campaign_id=campaign.id if campaign else None, kind=data.kind, language=data.language,
                       title=data.title, level=data.level, valid_from=valid_from, valid_until=valid_until,
                       ends_at=ends_at, status=ContentStatus.draft, unit_area_id=unit_id,
@@ -140,7 +143,7 @@ def create_content(session: Session, data: ContentCreate, *, actor: Principal, a
     session.add(content)
     session.flush()
     rev = ContentRevision(content_id=saved_id(content), number=1, title=data.title, body=data.body, level=data.level,
-                          valid_from=valid_from, valid_until=valid_until, ends_at=ends_at,
+                          valid_from=valid_from, valid_until=valid_until, ends_at=ends_at, voice=voice,
                           created_by=actor.user_id, created_at=at)
     session.add(rev)
     session.flush()
@@ -153,7 +156,7 @@ def create_content(session: Session, data: ContentCreate, *, actor: Principal, a
 
 
 def update_content(session: Session, content: Content, data: ContentUpdate, *, actor: Principal,
-                   tz: tzinfo | None = None) -> Content:
+                   tz: tzinfo | None = None, voices: Path | None = None) -> Content:
     """Edit in place while unapproved; on an approved revision, start a new one."""
     _require_live(content)
     emergencies.require_not_ended(content, tz)
@@ -179,6 +182,8 @@ def update_content(session: Session, content: Content, data: ContentUpdate, *, a
             new_area_ids = [saved_id(a) for a in areas]
     if "unit_area_id" in changes:
         changes["unit_area_id"] = _unit_area_id(session, changes["unit_area_id"], actor)
+    if "voice" in changes:
+        changes["voice"] = _installed_voice(changes["voice"], voices)
     changes = emergencies.revised_end(rev, changes, tz or _deployment_tz())
 
     rev_changes = {k: changes[k] for k in REVISION_FIELDS if k in changes and changes[k] != getattr(rev, k)}
@@ -201,7 +206,8 @@ def update_content(session: Session, content: Content, data: ContentUpdate, *, a
                                 new_area_ids or [saved_id(a) for a in current_areas], actor)
             action = "revised"
         else:
-            text_changed = "title" in rev_changes or "body" in rev_changes or _framing_changed(rev, rev_changes)
+            text_changed = ("title" in rev_changes or "body" in rev_changes or "voice" in rev_changes
+                            or _framing_changed(rev, rev_changes))
             for key, value in rev_changes.items():
                 setattr(rev, key, value)
             if text_changed:
@@ -227,8 +233,9 @@ def _new_revision(session: Session, content: Content, base: ContentRevision, cha
                   area_ids: list[int], actor: Principal) -> ContentRevision:
     rev = ContentRevision(content_id=saved_id(content), number=base.number + 1, created_by=actor.user_id,
                           **{k: changes.get(k, getattr(base, k)) for k in REVISION_FIELDS})
-    if rev.title == base.title and rev.body == base.body and base.audio_sha256 and not _framing_changed(base, changes):
-        # Same words: the audio (TTS or recording) still fits and needs no new render.
+    if rev.title == base.title and rev.body == base.body and rev.voice == base.voice and base.audio_sha256 \
+            and not _framing_changed(base, changes):
+        # Same words, same voice: the audio (TTS or recording) still fits and needs no new render.
         rev.spoken_text = base.spoken_text
         rev.audio_sha256, rev.audio_ext = base.audio_sha256, base.audio_ext
         rev.audio_duration_ms, rev.audio_source = base.audio_duration_ms, base.audio_source
@@ -246,6 +253,20 @@ def _framing_changed(rev: ContentRevision, changes: dict[str, Any]) -> bool:
     if "level" not in changes:
         return False
     return (changes["level"] == ContentLevel.emergency) != (rev.level == ContentLevel.emergency)
+
+
+def _installed_voice(voice: str | None, voices: Path | None) -> str | None:
+    """A voice chosen for an item must be installed (tts.voices); empty means "its areas' voice"."""
+    from core.config import get_settings
+    from tts.config import voices_dir
+    from tts.voices import VoiceError, require_installed
+
+    if not voice:
+        return None
+    try:
+        return require_installed(voices or voices_dir(get_settings()), voice)
+    except VoiceError as exc:
+        raise Invalid(str(exc)) from exc
 
 
 def _drop_synthesized_audio(rev: ContentRevision) -> None:
@@ -526,7 +547,7 @@ def content_public(session: Session, content: Content, *, today: date) -> Conten
         revision=rev.number,
         created_by=content.created_by, created_at=content.created_at, updated_at=content.updated_at,
         submitted_at=rev.submitted_at, decided_at=rev.decided_at, reject_reason=rev.reject_reason,
-        spoken_text=rev.spoken_text, audio=_audio(rev),
+        spoken_text=rev.spoken_text, voice=rev.voice, audio=_audio(rev),
         render=RenderPublic(status=rev.render_status, error=rev.render_error, task_id=rev.render_task_id),
         airing=None if airing is None or content.status == ContentStatus.archived else AiringPublic(
             revision_id=saved_id(airing), revision=airing.number, title=airing.title, level=airing.level,

@@ -213,6 +213,9 @@ class ContentRevision(SQLModel, table=True):
     render_error: str | None = Field(default=None, max_length=2000)
     render_task_id: int | None = None
     rendered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # An installed voice (tts.voices) chosen for this item; None: the voice of its areas (core.areas.area_voice),
+    # else the deployment's default. Part of the audio: a change drops it and the item is rendered again.
+    voice: str | None = Field(default=None, max_length=40)
 
 
 class ContentArea(SQLModel, table=True):

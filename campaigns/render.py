@@ -1,7 +1,9 @@
 """Audio for approved content: the render task, and the "content_changed" event it leads to.
 
 Approval records a task (core.tasks) that renders the revision's text through the speech
-pipeline with the deployment's voice settings and the pronunciation overrides of its areas.
+pipeline with the deployment's voice settings and the pronunciation overrides of its areas. The voice
+is the revision's own, else the one of its areas (the deepest area all targets share, inherited down the
+tree: core.areas.area_voice), else the deployment's default (LOAXA_TTS_VOICE).
 The task never holds a database transaction while it synthesizes: it reads the job, renders,
 then records the audio (or the error, which the content shows until a retry succeeds) in a
 second short transaction. When the audio of an airing revision is ready, `content_changed`
@@ -86,6 +88,7 @@ class _Job:
     text: str
     lexicon: dict[str, str]
     emergency: bool  # framed with the alert tone and read twice (campaigns.speech)
+    voice: str | None  # an installed voice's name; None: the deployment's default
 
 
 def render_revision(ctx: TaskContext, *, revision_id: int, settings: dict[str, Any]) -> dict[str, Any]:
@@ -102,7 +105,7 @@ def render_revision(ctx: TaskContext, *, revision_id: int, settings: dict[str, A
             _record_failure(session, revision_id, exc)
         raise
     with session_scope(ctx.engine) as session:
-        _record_success(session, revision_id, result, notify=True, text=job.text)
+        _record_success(session, revision_id, result, notify=True, text=job.text, voice=job.voice)
     return {"sha256": result.sha256, "duration_ms": result.duration_ms, "engine": result.engine_used,
             "cache_hit": result.cache_hit}
 
@@ -119,7 +122,7 @@ def render_now(session: Session, revision_id: int, settings: Settings, *, progre
     except Exception as exc:
         _record_failure(session, revision_id, exc)
         raise
-    _record_success(session, revision_id, result, notify=notify, at=at, text=job.text)
+    _record_success(session, revision_id, result, notify=notify, at=at, text=job.text, voice=job.voice)
     return result
 
 
@@ -135,7 +138,8 @@ def _prepare(session: Session, revision_id: int) -> _Job | None:
     emergency = rev.level == ContentLevel.emergency
     return _Job(revision_id=saved_id(rev), content_id=rev.content_id,
                 text=speech.text_to_read(rev.title, rev.body, emergency=emergency),
-                lexicon=speech.lexicon_for(session, areas), emergency=emergency)
+                lexicon=speech.lexicon_for(session, areas), emergency=emergency,
+                voice=speech.voice_for(session, rev.voice, areas))
 
 
 def _synthesize(job: _Job, cfg: Settings, progress: Progress | None):
@@ -143,17 +147,20 @@ def _synthesize(job: _Job, cfg: Settings, progress: Progress | None):
     from tts.pipeline import render
 
     spoken = normalize(job.text, lexicon=job.lexicon, options=normalize_options(cfg))
-    return render(spoken, settings=render_settings(cfg, alert_tone=job.emergency), store=MediaStore(cfg.media_dir),
-                  progress=progress)
+    return render(spoken, settings=render_settings(cfg, voice=job.voice, alert_tone=job.emergency),
+                  store=MediaStore(cfg.media_dir), progress=progress)
 
 
 def _record_success(session: Session, revision_id: int, result: Any, *, notify: bool, text: str,
-                    at: datetime | None = None) -> None:
+                    voice: str | None = None, at: datetime | None = None) -> None:
     rev = session.get(ContentRevision, revision_id)
     if rev is None or rev.audio_source == AudioSource.recording:
         return
     if speech.text_to_read(rev.title, rev.body, emergency=rev.level == ContentLevel.emergency) != text:
         log.info("render of revision %s is for words edited since: not recorded", revision_id)
+        return
+    if rev.voice is not None and rev.voice != voice:
+        log.info("render of revision %s is for a voice changed since: not recorded", revision_id)
         return
     rev.audio_sha256, rev.audio_ext, rev.audio_duration_ms = result.sha256, result.ext, result.duration_ms
     rev.audio_source, rev.audio_engine = AudioSource.tts, str(result.engine_used)[:64]

@@ -260,6 +260,9 @@ class ContentFields(BaseModel):
                                                                "emergencies")
     unit_area_id: Id | None = Field(default=None, description="Submitting unit (for quotas); default: the "
                                                               "author's area")
+    voice: str | None = Field(default=None, max_length=40,
+                              description="An installed voice (`loaxa tts voices add`, GET /api/v1/voices) to read "
+                                          "this item with; null: the voice of its areas, else the default")
 
     @field_validator("title")
     @classmethod
@@ -379,6 +382,7 @@ class ContentPublic(BaseModel):
     decided_at: LocalDateTime | None
     reject_reason: str | None
     spoken_text: str | None
+    voice: str | None = None  # chosen for this item; null: its areas' voice or the default
     audio: AudioPublic | None
     render: RenderPublic
     airing: AiringPublic | None

@@ -3,7 +3,8 @@
 The title is read first, then the body; an emergency is read twice, "Xin nhắc lại:" between
 (the rule loudspeaker stations follow for urgent news). The lexicon is the default one with the pronunciation
 overrides of the deepest area all targets share (tts.lexicon_store: a commune's reading of an
-abbreviation beats the province's).
+abbreviation beats the province's). The voice is the item's own, else that same area's (inherited down the
+tree), else the deployment's default.
 """
 
 from collections.abc import Mapping
@@ -12,7 +13,7 @@ from typing import Any
 from sqlmodel import Session
 
 from campaigns.scope import common_ancestor
-from core.areas import Area
+from core.areas import Area, area_voice
 from core.errors import Invalid
 from tts.config import normalize_options
 from tts.lexicon_store import effective_lexicon
@@ -31,6 +32,14 @@ def text_to_read(title: str, body: str, *, emergency: bool = False) -> str:
 def lexicon_for(session: Session, areas: list[Area]) -> dict[str, str]:
     area_id = common_ancestor(areas)
     return effective_lexicon(session, session.get(Area, area_id) if area_id is not None else None)
+
+
+def voice_for(session: Session, own: str | None, areas: list[Area]) -> str | None:
+    """The installed voice an item is read with: its own, else its areas' (None: the default voice)."""
+    if own:
+        return own
+    area_id = common_ancestor(areas)
+    return area_voice(session, session.get(Area, area_id) if area_id is not None else None)[0]
 
 
 def spoken_text(text: str, *, lexicon: Mapping[str, str], settings: Any) -> str:

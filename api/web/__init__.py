@@ -35,6 +35,7 @@ def install_web(app: FastAPI, settings: Settings) -> None:
         speech_pages,
         tasks_pages,
         users_pages,
+        voices_pages,
     )
     from api.web.common import STATIC_DIR, app_error_page
     from api.web.i18n import LANGUAGES, translations
@@ -50,7 +51,7 @@ def install_web(app: FastAPI, settings: Settings) -> None:
     app.state.error_page = app_error_page  # api/errors.py answers browsers' 404/500 with this page
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Fixed paths (/campaigns/commemorations, /contents/import) before the modules with /{id} paths.
-    for module in (auth_pages, dashboard, areas_pages, users_pages, speech_pages, tasks_pages,
+    for module in (auth_pages, dashboard, areas_pages, users_pages, speech_pages, voices_pages, tasks_pages,
                    commemoration_pages, campaign_pages, import_pages, content_pages, quota_pages, slots_pages,
                    relays_pages, playlist_pages, airtime_pages, fleet_pages):
         app.include_router(module.router)

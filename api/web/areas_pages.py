@@ -23,6 +23,7 @@ from api.web.common import (
     trf,
     web_router,
 )
+from api.web.voices_pages import area_voice_view
 from core.areas import (
     LEVEL_LABELS,
     MAX_CSV_BYTES,
@@ -134,7 +135,7 @@ def _area_page(request: Request, session: Session, principal: Principal, area: A
     return render(request, "area.html", status_code, area=area, crumbs=path, children=children, tokens=tokens,
                   new_token=new_token, can_edit=can_edit, can_change=can_edit and not _is_own_root(principal, area),
                   error=error, edit_error=edit_error, values=values or {},
-                  level_name=LEVEL_LABELS[AreaLevel(area.level)])
+                  level_name=LEVEL_LABELS[AreaLevel(area.level)], voice=area_voice_view(session, request, area))
 
 
 @router.get("/areas/{area_id}", response_class=HTMLResponse)

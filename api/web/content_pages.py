@@ -30,6 +30,7 @@ from api.web.common import (
     tr,
     web_router,
 )
+from api.web.voices_pages import voice_choices
 from campaigns import contents as workflow
 from campaigns import emergencies
 from campaigns.campaigns import get_campaigns, list_campaigns
@@ -45,6 +46,7 @@ from core.levels import CONTENT_LEVEL_LABELS
 from core.users import Principal, Role, get_user_names
 from playlists.inputs import load_area_slots
 from playlists.reach import Reach, content_reach
+from tts.config import voices_dir
 
 router = web_router()
 
@@ -100,7 +102,7 @@ def contents_page(request: Request, session: SessionDep, principal: ReaderPage, 
 def _editor(request: Request, session: Session, principal: Principal, *, values: dict, content=None,
             status_code: int = 200, error: str | None = None) -> HTMLResponse:
     return render(request, "content_edit.html", status_code, values=values, content=content, error=error,
-                  campaigns=_campaign_choices(session, principal),
+                  campaigns=_campaign_choices(session, principal), voices=voice_choices(request),
                   areas=area_options(session, principal, [AreaLevel.province, AreaLevel.district,
                                                           AreaLevel.commune, AreaLevel.cluster]),
                   levels=list(CONTENT_LEVEL_LABELS.items()), kinds=list(KIND_LABELS.items()))
@@ -108,7 +110,7 @@ def _editor(request: Request, session: Session, principal: Principal, *, values:
 
 def _form_values(form: FormData) -> dict[str, Any]:
     values: dict[str, Any] = {k: form_value(form, k) for k in ("title", "campaign_id", "level", "kind",
-                                                                "valid_from", "valid_until", "ends_at")}
+                                                                "valid_from", "valid_until", "ends_at", "voice")}
     body = form.get("body")
     # A browser sends a textarea's line breaks as CRLF; the box and its counter see one character each.
     values["body"] = body.replace("\r\n", "\n") if isinstance(body, str) else ""
@@ -129,7 +131,7 @@ def _fields(values: dict, today, *, new: bool = False) -> dict:
               "campaign_id": int(campaign) if campaign and campaign.isdigit() else None,
               "level": level, "kind": values["kind"] or "news",
               "valid_from": valid_from, "valid_until": valid_until,
-              "area_ids": values["area_ids"] or None}
+              "area_ids": values["area_ids"] or None, "voice": values.get("voice") or None}
     if values.get("ends_at"):
         fields["ends_at"] = parse_local_datetime(values["ends_at"])
     return fields
@@ -164,8 +166,7 @@ def content_create(request: Request, session: SessionDep, settings: SettingsDep,
     values = _form_values(form)
     try:
         content = workflow.create_content(session, ContentCreate(**_fields(values, local_today(request), new=True)),
-                                          actor=principal,
-                                          tz=settings.tz)
+                                          actor=principal, tz=settings.tz, voices=voices_dir(settings))
         if form.get("action") == "submit":
             workflow.submit_content(session, content, actor=principal, settings=settings)
     except (DomainError, ValidationError) as exc:
@@ -192,7 +193,7 @@ def _content_page(request: Request, session: Session, settings: Settings, princi
                   "level": view.level, "kind": view.kind, "valid_from": formatting.date_text(view.valid_from),
                   "valid_until": formatting.date_text(view.valid_until),
                   "ends_at": view.ends_at.astimezone(settings.tz).strftime("%Y-%m-%dT%H:%M") if view.ends_at else "",
-                  "area_ids": view.area_ids}
+                  "area_ids": view.area_ids, "voice": view.voice or ""}
     reach = None
     if view.status in (ContentStatus.draft, ContentStatus.submitted, ContentStatus.rejected):  # before approval
         reach = reach_view(content_reach(session, content, tz=settings.tz), settings.tz)
@@ -206,6 +207,7 @@ def _content_page(request: Request, session: Session, settings: Settings, princi
                                                           AreaLevel.commune, AreaLevel.cluster]) if editable else [],
                   levels=list(CONTENT_LEVEL_LABELS.items()), kinds=list(KIND_LABELS.items()),
                   upload_limits=upload_limits_vi(), reach=reach, ender=writer or decider,
+                  voices=voice_choices(request) if editable else [],
                   ends_text=_local_text(view.ends_at, settings.tz), ended_text=_local_text(view.ended_at, settings.tz))
 
 
@@ -224,7 +226,8 @@ def content_update(request: Request, session: SessionDep, settings: SettingsDep,
         fields = _fields(values, local_today(request))
         if fields["area_ids"] is None:
             fields.pop("area_ids")
-        workflow.update_content(session, content, ContentUpdate(**fields), actor=principal, tz=settings.tz)
+        workflow.update_content(session, content, ContentUpdate(**fields), actor=principal, tz=settings.tz,
+                                voices=voices_dir(settings))
         if form.get("action") == "submit":
             workflow.submit_content(session, content, actor=principal, settings=settings)
     except (DomainError, ValidationError) as exc:

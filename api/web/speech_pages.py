@@ -86,11 +86,14 @@ def preview_spoken(request: Request, session: SessionDep, settings: SettingsDep,
 def preview_audio(request: Request, session: SessionDep, settings: SettingsDep, principal: OperatorPage,
                   form: FormDep) -> HTMLResponse:
     """htmx: "Nghe thử" in the editor renders the text as it will air (lead-in, the emergency framing, the
-    area's lexicon, the deployment's voice) and plays it in the page; the render cache makes a repeat free,
-    and the same words rendered on submission give the same file."""
+    area's lexicon, the voice chosen in the editor, else the area's, else the deployment's) and plays it in
+    the page; the render cache makes a repeat free, and the same words rendered on submission give the
+    same file."""
+    from core.areas import area_voice
     from media.store import MediaStore
-    from tts.config import render_settings
+    from tts.config import render_settings, voices_dir
     from tts.pipeline import render as render_audio
+    from tts.voices import VoiceError, require_installed
 
     text = form.get("body")
     text = text if isinstance(text, str) else ""
@@ -107,9 +110,10 @@ def preview_audio(request: Request, session: SessionDep, settings: SettingsDep, 
         try:
             spoken = normalize(text_to_read(title, text, emergency=emergency), lexicon=effective_lexicon(session, area),
                                options=normalize_options(settings))
-            audio = render_audio(spoken, settings=render_settings(settings, alert_tone=emergency),
+            voice = require_installed(voices_dir(settings), form_value(form, "voice")) or area_voice(session, area)[0]
+            audio = render_audio(spoken, settings=render_settings(settings, voice=voice, alert_tone=emergency),
                                  store=MediaStore(settings.media_dir))
-        except NormalizeError as exc:
+        except (NormalizeError, VoiceError) as exc:
             error = str(exc)
     return render(request, "_preview_audio.html", audio=audio, error=error)
 

@@ -31,7 +31,7 @@ def duration_ms(path: Path) -> float:
 
 def test_registry_lists_every_engine():
     statuses = {s.name: s for s in list_engines()}
-    assert tuple(statuses) == ENGINE_NAMES == ("espeak-ng", "gtts", "piper")
+    assert tuple(statuses) == ENGINE_NAMES == ("espeak-ng", "gtts", "piper", "sherpa-onnx")
     assert statuses["espeak-ng"].available
     assert all(s.reason for s in statuses.values())
     with pytest.raises(UnknownEngine, match="vieneu"):

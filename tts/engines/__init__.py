@@ -1,4 +1,5 @@
-"""Speech engines behind one interface: espeak-ng (default, offline), gTTS (online), Piper (model file).
+"""Speech engines behind one interface: espeak-ng (default, offline), gTTS (online), Piper (model file, a
+separate program) and sherpa-onnx (the same model files, in-process).
 
 engine = get_engine("espeak-ng")
 engine.synthesize("Xin chào bà con", Path("out.wav"), voice="vi", rate_wpm=130, timeout_s=30)
@@ -20,6 +21,7 @@ from tts.engines.base import (
 from tts.engines.espeak import EspeakEngine
 from tts.engines.gtts_engine import GTTSEngine
 from tts.engines.piper import PiperEngine
+from tts.engines.sherpa import SherpaEngine
 
 DEFAULT_ENGINE = "espeak-ng"
 FALLBACK_ENGINE = "espeak-ng"  # offline: what the pipeline uses when another engine fails
@@ -28,6 +30,7 @@ _FACTORIES: dict[str, Callable[..., Engine]] = {
     "espeak-ng": EspeakEngine,
     "gtts": GTTSEngine,
     "piper": PiperEngine,
+    "sherpa-onnx": SherpaEngine,
 }
 ENGINE_NAMES = tuple(_FACTORIES)
 
