@@ -25,7 +25,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('contentrevision', schema=None) as batch_op:
-        batch_op.drop_column('voice')
-    with op.batch_alter_table('area', schema=None) as batch_op:
-        batch_op.drop_column('voice')
+    # Plain DROP COLUMN (SQLite 3.35+): a batch copy of `area` would drop the old table under the
+    # foreign keys of every row that points at an area, which SQLite refuses once events exist.
+    op.drop_column('contentrevision', 'voice')
+    op.drop_column('area', 'voice')
