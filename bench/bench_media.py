@@ -7,8 +7,8 @@
 Everything on loopback: N clusters, each with a device token issued straight in the database (as
 pairing does) and today's playlist built through the API; two `loaxa serve` on that data, one alone and
 one behind Debian's nginx (LOAXA_MEDIA_ACCEL_PREFIX set) with the repository's docs/nginx/loaxa.conf;
-one plain static nginx server over the same bytes (the baseline); and Debian's `wrk` (one thread, a Lua script cycling through the N
-devices' requests) as the devices. Measured, each for `--seconds`:
+one plain static nginx server over the same bytes (the baseline); and Debian's `wrk` (one thread, a Lua
+script cycling through the N devices' requests) as the devices. Measured, each for `--seconds`:
 1. playlist GET with `If-None-Match` (every answer a 304) at `--rate` requests/s (each of the N devices
    on its own connection, waiting N/rate s between its requests): p50/p99/max, the rate reached; through
    loaxa alone and through nginx; baseline: nginx answering a 304 for a static copy of the same JSON;
