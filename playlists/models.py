@@ -222,7 +222,7 @@ class PlanItem(SQLModel, table=True):
 
 
 # Views live in a metadata of their own: `create_all` and the migration check see tables only, and the
-# view is made by the DDL below (and by migration 0008).
+# view is made by the DDL below (and by migration 0010).
 views = registry()
 
 

@@ -1,7 +1,7 @@
 """airtime roll-ups (aired totals per cluster, local day and campaign) and archive checkpoints
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-05 00:40:00
 """
 from collections.abc import Sequence

@@ -1,7 +1,7 @@
 """shared plans: a plan's items are stored once (`plan_item`, keyed by plan_hash); `playlist_item` becomes a view
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-05 00:40:00
 
 Every playlist row already carries its plan_hash, which hashes the day, the slots and every item
@@ -23,8 +23,8 @@ from alembic import op
 
 import core.db
 
-revision: str = '0008'
-down_revision: str | None = '0007'
+revision: str = '0010'
+down_revision: str | None = '0009'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
