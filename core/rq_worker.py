@@ -17,8 +17,10 @@ RQ runs each job in a forked child that exits when the job ends and would cut su
 """
 
 import contextlib
+import faulthandler
 import logging
 import os
+import signal
 import threading
 import time
 from datetime import timedelta
@@ -118,6 +120,8 @@ def _wait_for_job(worker: Worker) -> None:
 
 def run_worker(settings: Settings, engine: Engine) -> int:
     """Work the queue until SIGTERM/SIGINT (after the job at hand); Redis going away only pauses it."""
+    # `kill -USR1 <pid>` prints every thread's stack to the log: what a stuck worker is waiting for.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     tasks.configure(engine, backend="rq", redis_url=settings.redis_url)
     # Each job runs in a forked child: it must open its own database connections, never the parent's.
     os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
