@@ -109,6 +109,15 @@ class _Worker(Worker):
         self.stop_asked = True
         super().request_stop(signum, frame)  # type: ignore[no-untyped-call]
 
+    def subscribe(self) -> None:
+        # RQ's own waits 60 s per poll of its command channel, and its stop (redis-py) waits for the poll to
+        # end: a SIGTERM took up to a minute. A 1-second poll lets the worker stop within a second or two.
+        self.log.info("Worker %s: subscribing to channel %s", self.name, self.pubsub_channel_name)
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(sleep_time=1.0, daemon=True,
+                                                       exception_handler=self._pubsub_exception_handler)  # type: ignore[assignment]
+
 
 def _wait_for_job(worker: Worker) -> None:
     """RQ leaves its loop on a Redis error while a job's child runs: let the job end (its outcome is in the
