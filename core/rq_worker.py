@@ -17,8 +17,10 @@ RQ runs each job in a forked child that exits when the job ends and would cut su
 """
 
 import contextlib
+import faulthandler
 import logging
 import os
+import signal
 import threading
 import time
 from datetime import timedelta
@@ -107,6 +109,15 @@ class _Worker(Worker):
         self.stop_asked = True
         super().request_stop(signum, frame)  # type: ignore[no-untyped-call]
 
+    def subscribe(self) -> None:
+        # RQ's own waits 60 s per poll of its command channel, and its stop (redis-py) waits for the poll to
+        # end: a SIGTERM took up to a minute. A 1-second poll lets the worker stop within a second or two.
+        self.log.info("Worker %s: subscribing to channel %s", self.name, self.pubsub_channel_name)
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(sleep_time=1.0, daemon=True,
+                                                       exception_handler=self._pubsub_exception_handler)  # type: ignore[assignment]
+
 
 def _wait_for_job(worker: Worker) -> None:
     """RQ leaves its loop on a Redis error while a job's child runs: let the job end (its outcome is in the
@@ -118,6 +129,8 @@ def _wait_for_job(worker: Worker) -> None:
 
 def run_worker(settings: Settings, engine: Engine) -> int:
     """Work the queue until SIGTERM/SIGINT (after the job at hand); Redis going away only pauses it."""
+    # `kill -USR1 <pid>` prints every thread's stack to the log: what a stuck worker is waiting for.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     tasks.configure(engine, backend="rq", redis_url=settings.redis_url)
     # Each job runs in a forked child: it must open its own database connections, never the parent's.
     os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))

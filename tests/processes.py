@@ -102,6 +102,9 @@ def stop(proc: subprocess.Popen, timeout: float = 20.0) -> int:
         try:
             proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                proc.send_signal(signal.SIGUSR1)  # `loaxa worker` prints its threads' stacks (faulthandler)
+            time.sleep(1)
             kill(proc)
     return proc.returncode
 
