@@ -53,3 +53,4 @@ def test_the_editor_saves_an_items_voice(client, world, web_login, settings, joe
                                              "area_ids": str(world.commune_a.id), "voice": VOICE,
                                              "csrf_token": csrf})
     assert created.status_code == 200 and '<option value="joe" selected' in created.text
+    assert 'id="content-voice"' in created.text and 'href="/voices#voice-joe"' in created.text
