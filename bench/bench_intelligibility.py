@@ -163,6 +163,8 @@ def run(
         folder.mkdir(parents=True, exist_ok=True)
         pairs: list[list[str]] = []
         rows = []
+        # as in bench_render.py: one warm-up render pays the per-process encoder calibration before timing
+        render(normalize("Bà con chú ý."), settings=settings, store=MediaStore(Path(tmp) / "warm-up"))
         for i, (label, paragraph) in enumerate(paragraphs):
             # what render_text does, with the normalizer's regional options; a new store: no cache hit
             spoken_form = normalize(paragraph, options=options)
