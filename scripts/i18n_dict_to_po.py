@@ -19,10 +19,16 @@ PO_PATH = Path(__file__).resolve().parents[1] / "api" / "web" / "locale" / "en" 
 
 def dict_entries(source: str) -> dict[str, str]:
     for node in ast.walk(ast.parse(source)):
-        target = node.target if isinstance(node, ast.AnnAssign) else (
-            node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None)
-        if isinstance(target, ast.Name) and target.id == "EN" and isinstance(node.value, ast.Dict):  # type: ignore[union-attr]
-            return ast.literal_eval(node.value)  # type: ignore[union-attr, arg-type]
+        target: ast.expr
+        value: ast.expr | None
+        if isinstance(node, ast.AnnAssign):
+            target, value = node.target, node.value
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id == "EN" and isinstance(value, ast.Dict):
+            return ast.literal_eval(value)
     raise SystemExit("no literal EN = {...} dict in that file")
 
 
