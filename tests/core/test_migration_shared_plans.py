@@ -2,7 +2,6 @@
 the items it had (through the view), equal plans are stored once, a playlist whose items differ from
 its plan_hash's gets a plan of its own, and the downgrade gives every row back to the old table."""
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
@@ -10,10 +9,10 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import make_url
 
 from core.db import alembic_config, make_engine
 from tests.conftest import BACKENDS, PG_BASE_URL
+from tests.processes import fresh_pg_database
 
 COLUMNS = ("playlist_id", "cluster_id", "day", "slot_index", "slot_name", "slot_starts_at", "slot_ends_at",
            "position", "kind", "content_id", "revision_id", "campaign_id", "level", "title", "starts_at",
@@ -36,15 +35,8 @@ def url(request, tmp_path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'plans.db'}"
         return
     assert PG_BASE_URL
-    base = make_url(PG_BASE_URL)
-    name = f"loaxa_mig_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
+    with fresh_pg_database(PG_BASE_URL, "loaxa_mig") as url:
+        yield url
 
 
 def _item(playlist_id: int, cluster_id: int, position: int, title: str, *, relay: bool = False) -> dict:

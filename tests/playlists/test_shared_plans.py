@@ -4,15 +4,12 @@ versions leave no stored items behind; and the public forms are byte for byte th
 one-row-per-item-per-cluster table gave (the database is migrated down to that table and back)."""
 
 import io
-import uuid
 import zipfile
 from collections.abc import Iterator
 from datetime import date, time, timedelta
 
 import pytest
-import sqlalchemy as sa
 from alembic import command
-from sqlalchemy.engine import make_url
 from sqlmodel import Session, col, func, select
 
 from core.areas import AreaCreate, AreaLevel, create_area
@@ -24,6 +21,7 @@ from playlists.service import build_day
 from tests.conftest import BACKENDS, PG_BASE_URL
 from tests.core.test_migration_shared_plans import shared_plans_revision
 from tests.playlists.helpers import add_campaign, add_content, add_slot, make_mp3
+from tests.processes import fresh_pg_database
 
 DAY = date(2026, 6, 15)  # a Monday
 
@@ -37,17 +35,9 @@ def db_url(request, tmp_path) -> Iterator[str]:
         yield url
         return
     assert PG_BASE_URL
-    base = make_url(PG_BASE_URL)
-    name = f"loaxa_plans_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = base.set(database=name).render_as_string(hide_password=False)
-    command.upgrade(alembic_config(url), "head")
-    yield url
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
+    with fresh_pg_database(PG_BASE_URL, "loaxa_plans") as url:
+        command.upgrade(alembic_config(url), "head")
+        yield url
 
 
 @pytest.fixture
