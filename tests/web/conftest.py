@@ -180,6 +180,16 @@ def browser_login(page, base_url: str, username: str, password: str = PASSWORD) 
     assert "/login" not in page.url, "login failed"
 
 
+def browser_add_slot(page, base_url: str, area_id: int, name: str, start_time: str, minutes: int) -> None:
+    """Add a daily slot to an area through the slots page's form, as an operator does."""
+    page.goto(f"{base_url}/slots?area_id={area_id}")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=start_time]", start_time)
+    page.fill("input[name=duration_minutes]", str(minutes))
+    page.click("form[action='/slots'] button.primary")
+    page.wait_for_selector("text=Đã thêm khung giờ")
+
+
 def browser_logout(page) -> None:
     page.click("header form[action='/logout'] button")
     page.wait_for_url(re.compile(r".*/login.*"))

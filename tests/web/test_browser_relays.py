@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from core.timeutil import now_utc
-from tests.web.conftest import assert_no_horizontal_scroll, browser_login, shot
+from tests.web.conftest import assert_no_horizontal_scroll, browser_add_slot, browser_login, shot
 
 pytestmark = pytest.mark.browser
 
@@ -28,12 +28,7 @@ def test_relays_and_a_clash_on_a_phone(page, live_server):
     add_content(engine, "Thông báo họp dân của phường", [world.commune_a.id], make_mp3(store, 3, 520),
                 level="priority")
     browser_login(browser_page, url, "operator_a")
-    browser_page.goto(f"{url}/slots?area_id={world.commune_a.id}")
-    browser_page.fill("input[name=name]", "Bản tin sáng")
-    browser_page.fill("input[name=start_time]", "06:00")
-    browser_page.fill("input[name=duration_minutes]", "30")
-    browser_page.click("form[action='/slots'] button.primary")
-    browser_page.wait_for_selector("text=Đã thêm khung giờ")
+    browser_add_slot(browser_page, url, world.commune_a.id, "Bản tin sáng", "06:00", 30)
     browser_page.goto(f"{url}/relays?area_id={world.commune_a.id}")
     browser_page.fill("input[name=name]", "Thời sự VOV1")
     browser_page.fill("input[name=stream_url]", "http://127.0.0.1:9/vov1.mp3")  # nobody listens: a warning

@@ -7,7 +7,7 @@ import pytest
 
 from core.timeutil import now_utc
 from playlists.signature_tune import default_tune_hash
-from tests.web.conftest import browser_login, shot
+from tests.web.conftest import browser_add_slot, browser_login, shot
 
 pytestmark = pytest.mark.browser
 
@@ -21,12 +21,7 @@ def test_default_tune_for_an_area_opens_and_closes_the_programme(page, live_serv
     today = now_utc().astimezone(settings.tz).date()
     add_content(engine, "Thông báo họp dân của phường", [world.commune_a.id], make_mp3(media_store(settings), 3))
     browser_login(browser_page, url, "operator_a")
-    browser_page.goto(f"{url}/slots?area_id={world.commune_a.id}")
-    browser_page.fill("input[name=name]", "Bản tin sáng")
-    browser_page.fill("input[name=start_time]", "06:00")
-    browser_page.fill("input[name=duration_minutes]", "30")
-    browser_page.click("form[action='/slots'] button.primary")
-    browser_page.wait_for_selector("text=Đã thêm khung giờ")
+    browser_add_slot(browser_page, url, world.commune_a.id, "Bản tin sáng", "06:00", 30)
     # the tune can be heard before it is chosen
     src = browser_page.get_attribute("#area-tune audio", "src")
     assert browser_page.request.get(url + src).headers["content-type"] == "audio/mpeg"
