@@ -19,6 +19,7 @@ from fastapi import Response
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
+from api.routes.clusters import not_modified
 from core.db import MAX_ID
 from core.timeutil import now_utc
 from core.users import AccessToken, device_token_of
@@ -65,10 +66,7 @@ class PlaylistNotModified:
         if tag is None:
             return None
         etag = f'"{tag}"'
-        if not etag_matches(sent, etag):
-            return None
-        # Exactly the route's 304 (api/routes/clusters.py, _not_modified).
-        return Response(status_code=304, headers={"ETag": etag, "Cache-Control": "no-cache"})
+        return not_modified(etag) if etag_matches(sent, etag) else None
 
     def _etag(self, token: str, cluster_id: int, day: date) -> str | None:
         query = (select(Playlist.etag)

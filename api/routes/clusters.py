@@ -90,7 +90,8 @@ def base_url(request: Request, settings: Settings) -> str:
     return (settings.public_base_url or str(request.base_url)).rstrip("/")
 
 
-def _not_modified(etag: str) -> Response:
+def not_modified(etag: str) -> Response:
+    """The 304 of every playlist form (also answered by api/playlist_fast_lane.py before the route)."""
     return Response(status_code=304, headers={"ETag": etag, "Cache-Control": "no-cache"})
 
 
@@ -104,7 +105,7 @@ def _unchanged(session: Session, cluster_id: int, day: date, if_none_match: str 
     if tag is None:
         return None
     etag = f'"{tag}{suffix}"'
-    return _not_modified(etag) if etag_matches(if_none_match, etag) else None
+    return not_modified(etag) if etag_matches(if_none_match, etag) else None
 
 
 @router.get("/clusters/{cluster_id}/playlists/{day}.m3u8", response_class=Response,
@@ -154,7 +155,7 @@ def playlist_programme(session: SessionDep, settings: SettingsDep, _cluster: Dev
     sha256, path = programme_file(session, MediaStore(settings.media_dir), view, slot_index)
     etag = f'"{sha256}"'
     if etag_matches(if_none_match, etag):
-        return _not_modified(etag)
+        return not_modified(etag)
     name = f"loaxa-{cluster_id}-{day.isoformat()}-slot{slot_index}.mp3"
     # Authorised above (the cluster's device or a reader of it): behind nginx, nginx sends the bytes.
     return send_file(settings, path, media_type="audio/mpeg", filename=name, disposition="inline",
