@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from airtime.aggregate import EVENTS, ReportQuery, cluster_set, content_day_conds, needs_cluster_filter
 from airtime.reconcile import ANOMALY_KINDS, UNPLANNED_LABELS, ContentFacts, classify_unplanned, content_facts
 from core.areas import Area, areas_by_id, cluster_labels
+from core.db import day_of
 from core.timeutil import local_day_bounds
 
 
@@ -61,7 +62,7 @@ def anomalies(session: Session, *, day_from: date, day_to: date, area: Area | No
     facts = content_facts(session, {c for c, _ in pairs})
     suspicious: dict[int, list[date]] = defaultdict(list)
     for content_id, day in pairs:
-        day = day if isinstance(day, date) else date.fromisoformat(day)
+        day = day_of(day)
         if _maybe_anomalous(facts.get(content_id), *local_day_bounds(day, tz), day):
             suspicious[content_id].append(day)
     found: list[Anomaly] = []

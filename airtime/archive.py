@@ -28,7 +28,7 @@ from airtime.chain import _rows, checkpoint, row_hash
 from airtime.event_log import events_csv, list_events
 from airtime.ingest import lock_chain
 from airtime.models import PlayChain, PlayCheckpoint, PlayEvent
-from core.db import session_scope
+from core.db import day_of, session_scope
 from core.errors import Invalid
 from core.formatting import thousands
 from core.timeutil import local_today, now_utc
@@ -122,7 +122,7 @@ def check_cut_day(session: Session, before: date, tz: tzinfo) -> None:
                       "những ngày đã qua.")
     latest = session.execute(select(sa.func.max(PlayCheckpoint.before_day))).scalar()
     if latest is not None:
-        latest = latest if isinstance(latest, date) else date.fromisoformat(latest)
+        latest = day_of(latest)
         if before < latest:
             raise Invalid(f"Đã lưu trữ các ngày trước {_day_text(latest)}; ngày cắt mới phải từ "
                           f"{_day_text(latest)} trở đi.")

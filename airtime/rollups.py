@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from airtime.models import AIRED_STATUSES, NO_CAMPAIGN, AirtimeRollup, PlayCheckpoint
-from core.db import table_of
+from core.db import day_of, table_of
 from core.lock import advisory_key
 
 ROLLUP = table_of(AirtimeRollup)
@@ -99,13 +99,9 @@ _SQLITE_ADD = (
 def _archived_before(session: Session) -> dict[int, date]:
     """{cluster: the day its archived events end before} (the latest cut of each archived cluster)."""
     c = _CHECKPOINTS
-    return {cid: d if isinstance(d, date) else date.fromisoformat(d)
+    return {cid: day_of(d)
             for cid, d in session.execute(sa.select(c.c.cluster_id, sa.func.max(c.c.before_day))
                                           .group_by(c.c.cluster_id))}
-
-
-def _day(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def _recompute(session: Session, pairs: list[tuple[int, date]]) -> None:
@@ -141,7 +137,7 @@ def rebuild_for_content(session: Session, content_id: int, old_campaign_id: int 
     live: list[tuple[int, date]] = []
     moved: list[tuple[int, date, int, int]] = []
     for cluster_id, day, ms, n in rows:
-        day = _day(day)
+        day = day_of(day)
         if cluster_id in cut and day < cut[cluster_id]:
             moved.append((cluster_id, day, int(ms or 0), int(n or 0)))
         else:
@@ -178,12 +174,12 @@ def check_cluster(session: Session, cluster_id: int) -> RollupCheck:
            + ("AND e.local_day >= :since " if since else "") + "GROUP BY e.local_day, COALESCE(c.campaign_id, 0)")
     stmt = sa.text(sql).bindparams(sa.bindparam("since", type_=sa.Date)) if since else sa.text(sql)
     params: dict[str, Any] = {"cluster": cluster_id, **({"since": since} if since else {})}
-    expected = {(_day(d), int(k)): (int(ms), int(n)) for d, k, ms, n in session.execute(stmt, params)}
+    expected = {(day_of(d), int(k)): (int(ms), int(n)) for d, k, ms, n in session.execute(stmt, params)}
     query = sa.select(ROLLUP.c.local_day, ROLLUP.c.campaign_id, ROLLUP.c.aired_ms, ROLLUP.c.plays).where(
         ROLLUP.c.cluster_id == cluster_id)
     if since:
         query = query.where(ROLLUP.c.local_day >= since)
-    stored = {(_day(d), int(k)): (int(ms), int(n)) for d, k, ms, n in session.execute(query)}
+    stored = {(day_of(d), int(k)): (int(ms), int(n)) for d, k, ms, n in session.execute(query)}
     days = {d for d, _ in expected} | {d for d, _ in stored}
     for key in sorted(set(expected) | set(stored)):
         want, have = expected.get(key, (0, 0)), stored.get(key, (0, 0))

@@ -13,6 +13,7 @@ from airtime.rollups import ROLLUP
 from airtime.targets import campaign_cluster_counts, overlap_days, target_seconds
 from campaigns.eligibility import campaign_targets
 from campaigns.models import Campaign
+from core.db import day_of
 
 
 def weekly_series(session: Session, q: ReportQuery) -> list[WeeklySeries]:
@@ -28,7 +29,7 @@ def weekly_series(session: Session, q: ReportQuery) -> list[WeeklySeries]:
             .where(*conds).group_by(r.c.campaign_id, r.c.local_day))
     aired: dict[int, dict[tuple[int, int], int]] = defaultdict(lambda: defaultdict(int))
     for cid, d, ms in session.execute(stmt):
-        day = d if isinstance(d, date) else date.fromisoformat(d)
+        day = day_of(d)
         iso = day.isocalendar()
         aired[cid][(iso.year, iso.week)] += int(ms)
     active = select(Campaign.id).where(col(Campaign.starts_on) <= q.day_to, col(Campaign.ends_on) >= q.day_from)

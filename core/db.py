@@ -3,7 +3,7 @@
 import importlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -44,6 +44,11 @@ _Row = TypeVar("_Row", bound=SQLModel)
 class _Numbered(Protocol):
     @property
     def id(self) -> int | None: ...
+
+
+def day_of(value: date | str) -> date:
+    """A date column read through an aggregate or raw SQL: SQLite hands it back as ISO text."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def saved_id(row: _Numbered) -> int:
